@@ -1,0 +1,31 @@
+"""Template helpers available in every template (registered as builtins)."""
+
+from django import template
+from django.utils.http import urlencode
+
+from core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text):
+    """Render Markdown sanitised: ``{{ program.problem_statement|markdown }}``."""
+    return render_markdown(text)
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **changes):
+    """The current query string with some parameters replaced (pagination, sorting)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.items()), doseq=False) if params else "?"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

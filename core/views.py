@@ -1,0 +1,88 @@
+"""Sign-in, the profile page, the probes and the home page."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.authtoken.models import Token
+
+from programs.selectors import tpm_home
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. Touches neither the database nor the broker."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers and, when Celery has a broker, so does the broker."""
+    from django.conf import settings
+
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        logger.exception("readiness: database check failed")
+        checks["database"] = "unavailable"
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["broker"] = "eager"
+    else:
+        from config.celery import app
+
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception:  # noqa: BLE001
+            logger.exception("readiness: broker check failed")
+            checks["broker"] = "unavailable"
+    ready = all(value in ("ok", "eager") for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """A TPM's home: the programs they run, with the updates due or overdue first."""
+    rows = tpm_home(user=request.user)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "rows": rows,
+            "overdue_count": sum(1 for row in rows if row.overdue),
+        },
+    )
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "core/profile.html", {"token": token})
+
+
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Create (or replace) the user's API token; the old one stops working at once."""
+    Token.objects.filter(user=request.user).delete()
+    Token.objects.create(user=request.user)
+    messages.success(request, "New API token created. The previous one no longer works.")
+    return redirect("profile")
+
+
+@require_POST
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    Token.objects.filter(user=request.user).delete()
+    messages.success(request, "API token revoked.")
+    return redirect("profile")

@@ -1,0 +1,16 @@
+"""Domain signals that tell the apps above that a program changed (metrics recomputes health).
+
+Sent from services on transaction commit, so listeners never see uncommitted rows and a
+rolled-back write triggers nothing. ``programs`` imports no app above it.
+"""
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# Sent with ``program_ids``: a frozenset of the programs whose health inputs changed.
+program_changed = Signal()
+
+
+def notify_program_changed(*program_ids: int) -> None:
+    ids = frozenset(program_ids)
+    transaction.on_commit(lambda: program_changed.send(sender=None, program_ids=ids))

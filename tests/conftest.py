@@ -1,0 +1,90 @@
+"""Shared fixtures: people in every role, and a program with members.
+
+Browser tests (``-m browser``) drive Debian's chromium through Playwright; the launch
+arguments below keep it from reaching for the network this machine does not have.
+"""
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import MembershipFactory, ProgramFactory, UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def tpm(db):
+    return UserFactory(username="tina.tpm", roles=["TPM"])
+
+
+@pytest.fixture
+def engineer(db):
+    return UserFactory(username="eli.engineer", roles=["Engineer"])
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="rita.reviewer", roles=["Reviewer"])
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="lee.leader", roles=["Leadership"])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="ada.admin", roles=["Admin"], is_staff=True)
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, in the Engineer role, but a member of nothing."""
+    return UserFactory(username="otto.outsider", roles=["Engineer"])
+
+
+@pytest.fixture
+def program(tpm):
+    return ProgramFactory(name="Fleet kernel upgrade", slug="fleet-kernel-upgrade", tpm=tpm)
+
+
+@pytest.fixture
+def confidential_program(tpm, engineer):
+    program = ProgramFactory(
+        name="Project Nightjar", slug="project-nightjar", tpm=tpm, confidential=True
+    )
+    MembershipFactory(program=program, user=tpm, role="tpm")
+    MembershipFactory(program=program, user=engineer, role="contributor")
+    return program
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,109 @@
+"""Factories for the programs domain. ``.build()`` where a row is not needed."""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from programs import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("pw")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """``UserFactory(roles=["TPM"])`` puts the user in those role groups."""
+        if create and extracted:
+            self.groups.add(*Group.objects.filter(name__in=extracted))
+
+
+class PortfolioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Portfolio
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Portfolio {n}")
+    slug = factory.Sequence(lambda n: f"portfolio-{n}")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Team
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Program
+
+    name = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    portfolio = factory.SubFactory(PortfolioFactory)
+    tpm = factory.SubFactory(UserFactory)
+    phase = models.Phase.EXECUTING
+    start_date = datetime.date(2026, 1, 1)
+    target_date = datetime.date(2027, 6, 30)
+    problem_statement = "Why this program exists."
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProgramMembership
+
+    program = factory.SubFactory(ProgramFactory)
+    user = factory.SubFactory(UserFactory)
+    role = models.MembershipRole.CONTRIBUTOR
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Milestone
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Milestone {n}")
+    baseline_date = datetime.date(2026, 12, 1)
+    target_date = factory.SelfAttribute("baseline_date")
+
+
+class StatusUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.StatusUpdate
+
+    program = factory.SubFactory(ProgramFactory)
+    author = factory.SelfAttribute("program.tpm")
+    reported_health = models.ReportedHealth.ON_TRACK
+    summary = "All good."
+
+
+class RiskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Risk
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Risk {n}")
+    likelihood = 3
+    impact = 3
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Decision
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Decision {n}")
+    outcome = "We go with option A."
+    decided_on = datetime.date(2026, 11, 1)
+    recorded_by = factory.SelfAttribute("program.tpm")
