@@ -12,7 +12,7 @@ from core.models import TimeStampedModel, VersionedModel
 User = settings.AUTH_USER_MODEL
 
 
-class Portfolio(TimeStampedModel):
+class Portfolio(VersionedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
@@ -27,7 +27,7 @@ class Portfolio(TimeStampedModel):
         return self.name
 
 
-class Team(TimeStampedModel):
+class Team(VersionedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     members = models.ManyToManyField(User, blank=True, related_name="teams")

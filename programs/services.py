@@ -22,6 +22,7 @@ from programs.models import (
     Milestone,
     MilestoneDateChange,
     MilestoneState,
+    Portfolio,
     Program,
     ProgramMembership,
     Risk,
@@ -43,6 +44,8 @@ UPDATE_FIELDS = (
     "reported_health", "summary", "highlights", "risks_and_blockers", "asks", "next_steps",
 )  # fmt: skip
 DECISION_FIELDS = ("title", "context", "outcome", "decided_on", "decided_by")
+PORTFOLIO_FIELDS = ("name", "slug", "description", "leader")
+TEAM_FIELDS = ("name", "slug")
 
 
 def _unique_slug(name: str) -> str:
@@ -79,6 +82,62 @@ def _check_dependencies(milestone: Milestone, depends_on: Iterable[Milestone]) -
             .values_list("to_milestone_id", flat=True)
         ) - seen
     return wanted
+
+
+# --- Portfolios and teams (admins) ---------------------------------------------------------
+
+
+@transaction.atomic
+def portfolio_create(*, user: AbstractBaseUser, **fields: Any) -> Portfolio:
+    """Create a portfolio; its slug comes from the name unless given."""
+    _pick(fields, PORTFOLIO_FIELDS)
+    portfolio = Portfolio(**fields)
+    portfolio.slug = portfolio.slug or slugify(portfolio.name)
+    portfolio.full_clean()
+    portfolio.save()
+    return portfolio
+
+
+@transaction.atomic
+def portfolio_update(
+    *, portfolio: Portfolio, user: AbstractBaseUser, version: int | None, **fields: Any
+) -> Portfolio:
+    """Change a portfolio if ``version`` is still current."""
+    _pick(fields, PORTFOLIO_FIELDS)
+    return apply_versioned_update(instance=portfolio, expected_version=version, data=fields)
+
+
+@transaction.atomic
+def team_create(
+    *, user: AbstractBaseUser, members: Iterable[AbstractBaseUser] = (), **fields: Any
+) -> Team:
+    """Create a team with its members; its slug comes from the name unless given."""
+    _pick(fields, TEAM_FIELDS)
+    team = Team(**fields)
+    team.slug = team.slug or slugify(team.name)
+    team.full_clean()
+    team.save()
+    team.members.set(members)
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *,
+    team: Team,
+    user: AbstractBaseUser,
+    version: int | None,
+    members: Iterable[AbstractBaseUser] | None = None,
+    **fields: Any,
+) -> Team:
+    """Change a team (and its members, when given) if ``version`` is still current."""
+    _pick(fields, TEAM_FIELDS)
+    return apply_versioned_update(
+        instance=team,
+        expected_version=version,
+        data=fields,
+        m2m={"members": members} if members is not None else None,
+    )
 
 
 # --- Programs ------------------------------------------------------------------------------
