@@ -4,7 +4,9 @@ Browser tests (``-m browser``) drive Debian's chromium through Playwright; the l
 arguments below keep it from reaching for the network this machine does not have.
 """
 
+import fcntl
 import os
+import tempfile
 
 import pytest
 from rest_framework.test import APIClient
@@ -14,6 +16,13 @@ from tests.factories import MembershipFactory, ProgramFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_sessionstart(session):
+    """Runs sharing one test database on a machine take turns instead of flushing each other."""
+    lock_path = os.path.join(tempfile.gettempdir(), "pulse-test-db.lock")
+    session.config._pulse_db_lock = open(lock_path, "w")  # noqa: SIM115 - held for the session
+    fcntl.flock(session.config._pulse_db_lock, fcntl.LOCK_EX)
 
 
 @pytest.fixture(scope="session")
