@@ -22,9 +22,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
-        """``UserFactory(roles=["TPM"])`` puts the user in those role groups."""
+        """``UserFactory(roles=["TPM"])`` puts the user in those role groups.
+
+        get_or_create: a transactional test's flush removes the groups the migration made.
+        """
         if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=extracted))
+            self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
 
 
 class PortfolioFactory(factory.django.DjangoModelFactory):
