@@ -161,24 +161,25 @@ CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- E-mail -------------------------------------------------------------------------------
-# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587 (default: print to the console).
-_email = env.email_url("EMAIL_URL", default="consolemail://")
-_smtp_options = {
-    "host": _email.get("EMAIL_HOST"),
-    "port": _email.get("EMAIL_PORT"),
-    "username": _email.get("EMAIL_HOST_USER"),
-    "password": _email.get("EMAIL_HOST_PASSWORD"),
-    "use_tls": _email.get("EMAIL_USE_TLS"),
-    "use_ssl": _email.get("EMAIL_USE_SSL"),
-}
-MAILERS = {
-    "default": {
-        "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": {k: v for k, v in _smtp_options.items() if v not in (None, "")}
-        if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
-        else {},
-    }
-}
+# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587 (development: the console).
+def mailer_from_url(url: str) -> dict:
+    """A MAILERS entry from an e-mail URL (smtp://, smtp+tls://, consolemail://, ...)."""
+    parsed = environ.Env.email_url_config(url)
+    options = {}
+    if parsed["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        candidates = {
+            "host": parsed.get("EMAIL_HOST"),
+            "port": parsed.get("EMAIL_PORT"),
+            "username": parsed.get("EMAIL_HOST_USER"),
+            "password": parsed.get("EMAIL_HOST_PASSWORD"),
+            "use_tls": parsed.get("EMAIL_USE_TLS"),
+            "use_ssl": parsed.get("EMAIL_USE_SSL"),
+        }
+        options = {key: value for key, value in candidates.items() if value not in (None, "")}
+    return {"BACKEND": parsed["EMAIL_BACKEND"], "OPTIONS": options}
+
+
+MAILERS = {"default": mailer_from_url(env("EMAIL_URL", default="consolemail://"))}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Pulse <pulse@localhost>")
 
 # --- REST framework and the OpenAPI schema ------------------------------------------------
