@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from kombu import Connection
 from rest_framework.authtoken.models import Token
 
 from programs.selectors import tpm_home
@@ -28,8 +30,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
     """Readiness: the database answers and, when Celery has a broker, so does the broker."""
-    from django.conf import settings
-
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -41,10 +41,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         checks["broker"] = "eager"
     else:
-        from config.celery import app
-
         try:
-            with app.connection_for_write() as conn:
+            with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception:  # noqa: BLE001

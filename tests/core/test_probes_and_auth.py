@@ -91,3 +91,32 @@ def test_markdown_keeps_formatting_and_safe_links():
     assert "<strong>bold</strong>" in html
     assert 'href="https://example.com/x"' in html
     assert 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_readiness_checks_a_live_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["broker"] == "ok"
+
+
+def test_readiness_fails_when_the_broker_is_down(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["broker"] == "unavailable"
+
+
+def test_production_settings_refuse_an_insecure_secret(monkeypatch):
+    import importlib
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+    sys.modules.pop("config.settings.production", None)
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        importlib.import_module("config.settings.production")
+    sys.modules.pop("config.settings.production", None)
