@@ -216,7 +216,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name ("state") or appear under two names get one name.
+    "ENUM_NAME_OVERRIDES": {
+        "MilestoneStateEnum": "programs.models.MilestoneState",
+        "RiskStateEnum": "programs.models.RiskState",
+        "ReportedHealthEnum": "programs.models.ReportedHealth",
+    },
 }
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False

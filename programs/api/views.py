@@ -1,0 +1,501 @@
+"""The programs API: thin viewsets that parse, check permission and call a service or selector.
+
+Rules shared by every endpoint:
+- reads show only what ``programs.selectors.visible_programs`` lets the caller see; anything
+  in a confidential program the caller may not see answers 404, as if it did not exist;
+- writes to a program or anything in it need ``programs.change_program`` on that program
+  (403 otherwise); creating a program needs ``programs.add_program``; portfolios and teams
+  are changed by admins only;
+- every change to an existing object says which version it was based on: an ``If-Match``
+  header with the ETag from GET (stale: 412) or ``version`` in the body (stale: 409);
+  with neither, 428. Detail and write responses carry the object's ``ETag``.
+"""
+
+from django.db.models import F, Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from core.api import etag_for, expected_version
+from core.roles import is_admin
+from programs import services
+from programs.api import filters, serializers
+from programs.api.schema import PulseAutoSchema
+from programs.models import (
+    Decision,
+    Milestone,
+    MilestoneDateChange,
+    Portfolio,
+    Program,
+    ProgramMembership,
+    Risk,
+    StatusUpdate,
+    Team,
+)
+from programs.selectors import visible_programs, with_list_annotations
+
+EDIT_DENIED = "Only the program's TPM, its leads (engineering lead, PM) and admins may change it."
+
+
+class AdminWritesOnly(permissions.BasePermission):
+    """Everyone signed in reads; only admins write."""
+
+    message = "Only admins change portfolios and teams."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or is_admin(request.user)
+
+
+class PulseViewSet(viewsets.GenericViewSet):
+    """Reads through a queryset, writes through services, concurrency on every update.
+
+    Subclasses name their output ``serializer_class``, their ``input_serializers`` per action,
+    and implement ``perform_service(action, instance, data, version)`` for their writes.
+    """
+
+    schema = PulseAutoSchema()
+    input_serializers: dict[str, type] = {}
+    # Actions that change an existing object: they need If-Match or a body version.
+    versioned_actions: tuple[str, ...] = ("update", "partial_update")
+
+    def base_queryset(self):
+        """Every object with what its output needs, before the visibility filter."""
+        return self.queryset
+
+    def get_queryset(self):
+        return self.base_queryset()
+
+    def get_input_serializer_class(self):
+        return self.input_serializers.get(getattr(self, "action", None) or "")
+
+    def parse(self, *, instance=None, partial: bool = False) -> dict:
+        """Validate the body with the action's input serializer; its data minus ``version``."""
+        serializer = self.get_input_serializer_class()(
+            instance=instance,
+            data=self.request.data,
+            partial=partial,
+            context=self.get_serializer_context(),
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        return data
+
+    def respond(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """The object as the output serializer shows it, re-read with its annotations, and its ETag."""
+        fresh = self.base_queryset().get(pk=instance.pk)
+        response = Response(self.get_serializer(fresh).data, status=status_code)
+        response["ETag"] = etag_for(fresh)
+        return response
+
+    def check_can_edit(self, program: Program) -> None:
+        if not self.request.user.has_perm("programs.change_program", program):
+            raise PermissionDenied(EDIT_DENIED)
+
+    def check_can_write(self, instance) -> None:
+        """Object-level write permission; subclasses say who may change what."""
+        self.check_can_edit(instance.program)
+
+    def versioned_write(self, *, partial: bool = False, **service_kwargs) -> Response:
+        """Change an existing object: 404 unseen, 403 not allowed, 412/428 precondition, 400, 409."""
+        instance = self.get_object()
+        self.check_can_write(instance)
+        version = expected_version(self.request, instance)
+        data = self.parse(instance=instance, partial=partial)
+        changed = self.perform_service(self.action, instance=instance, data=data, version=version)
+        return self.respond(changed)
+
+    def perform_service(self, action_name: str, *, instance, data: dict, version: int | None):
+        raise NotImplementedError
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        etag = etag_for(instance)
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response = Response(self.get_serializer(instance).data)
+        response["ETag"] = etag
+        return response
+
+    def update(self, request, *args, **kwargs):
+        return self.versioned_write(partial=False)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.versioned_write(partial=True)
+
+
+class ReadWriteViewSet(
+    mixins.ListModelMixin,
+    PulseViewSet,
+):
+    """List, retrieve, create, update (PUT/PATCH); no delete: programs are closed, not erased."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        data = self.parse()
+        created = self.perform_create_service(data)
+        return self.respond(created, status_code=status.HTTP_201_CREATED)
+
+    def perform_create_service(self, data: dict):
+        raise NotImplementedError
+
+
+class ProgramChildViewSet(ReadWriteViewSet):
+    """Milestones, updates, risks, decisions: visible when their program is; created by slug."""
+
+    def get_queryset(self):
+        programs = visible_programs(self.request.user).values("pk")
+        return self.base_queryset().filter(program__in=programs)
+
+    def perform_create_service(self, data: dict):
+        program = data.pop("program")
+        self.check_can_edit(program)
+        return self.create_in(program, data)
+
+    def create_in(self, program: Program, data: dict):
+        raise NotImplementedError
+
+
+# --- Portfolios and teams -----------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List portfolios"),
+    retrieve=extend_schema(summary="A portfolio (ETag header)"),
+    create=extend_schema(summary="Create a portfolio (admins)"),
+    update=extend_schema(summary="Replace a portfolio (admins)"),
+    partial_update=extend_schema(summary="Change a portfolio (admins)"),
+)
+class PortfolioViewSet(ReadWriteViewSet):
+    queryset = Portfolio.objects.select_related("leader")
+    serializer_class = serializers.PortfolioSerializer
+    input_serializers = {
+        "create": serializers.PortfolioInputSerializer,
+        "update": serializers.PortfolioUpdateSerializer,
+        "partial_update": serializers.PortfolioUpdateSerializer,
+    }
+    permission_classes = [permissions.IsAuthenticated, AdminWritesOnly]
+    lookup_field = "slug"
+    search_fields = ["name", "slug"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name"]
+
+    def check_can_write(self, instance) -> None:
+        """AdminWritesOnly already decided."""
+
+    def perform_create_service(self, data):
+        return services.portfolio_create(user=self.request.user, **data)
+
+    def perform_service(self, action_name, *, instance, data, version):
+        return services.portfolio_update(
+            portfolio=instance, user=self.request.user, version=version, **data
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List teams"),
+    retrieve=extend_schema(summary="A team (ETag header)"),
+    create=extend_schema(summary="Create a team (admins)"),
+    update=extend_schema(summary="Replace a team (admins)"),
+    partial_update=extend_schema(summary="Change a team (admins)"),
+)
+class TeamViewSet(ReadWriteViewSet):
+    queryset = Team.objects.prefetch_related("members")
+    serializer_class = serializers.TeamSerializer
+    filterset_class = filters.TeamFilter
+    input_serializers = {
+        "create": serializers.TeamInputSerializer,
+        "update": serializers.TeamUpdateSerializer,
+        "partial_update": serializers.TeamUpdateSerializer,
+    }
+    permission_classes = [permissions.IsAuthenticated, AdminWritesOnly]
+    lookup_field = "slug"
+    search_fields = ["name", "slug"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name"]
+
+    def check_can_write(self, instance) -> None:
+        """AdminWritesOnly already decided."""
+
+    def perform_create_service(self, data):
+        return services.team_create(user=self.request.user, **data)
+
+    def perform_service(self, action_name, *, instance, data, version):
+        return services.team_update(team=instance, user=self.request.user, version=version, **data)
+
+
+# --- Programs -----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the programs you may see"),
+    retrieve=extend_schema(summary="A program (ETag header)"),
+    create=extend_schema(summary="Create a program (TPMs and admins)"),
+    update=extend_schema(summary="Replace a program's fields"),
+    partial_update=extend_schema(summary="Change some of a program's fields"),
+)
+class ProgramViewSet(ReadWriteViewSet):
+    queryset = Program.objects.all()  # the model, for the schema; get_queryset filters
+    serializer_class = serializers.ProgramSerializer
+    filterset_class = filters.ProgramFilter
+    input_serializers = {
+        "create": serializers.ProgramInputSerializer,
+        "update": serializers.ProgramUpdateSerializer,
+        "partial_update": serializers.ProgramUpdateSerializer,
+    }
+    lookup_field = "slug"
+    search_fields = ["name", "slug"]
+    ordering_fields = [
+        "name", "target_date", "start_date", "health_score", "priority", "last_update_at",
+        "created_at",
+    ]  # fmt: skip
+    ordering = ["name"]
+
+    def base_queryset(self, programs=None):
+        programs = Program.objects.all() if programs is None else programs
+        return with_list_annotations(programs).select_related("sponsor").prefetch_related("teams")
+
+    def get_queryset(self):
+        return self.base_queryset(visible_programs(self.request.user))
+
+    def check_can_write(self, instance) -> None:
+        self.check_can_edit(instance)
+
+    def perform_create_service(self, data):
+        if not self.request.user.has_perm("programs.add_program"):
+            raise PermissionDenied("Only TPMs and admins create programs.")
+        return services.program_create(user=self.request.user, **data)
+
+    def perform_service(self, action_name, *, instance, data, version):
+        return services.program_update(
+            program=instance, user=self.request.user, version=version, **data
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List program memberships (filter by program)"),
+    retrieve=extend_schema(summary="A membership"),
+    create=extend_schema(summary="Add a person to a program"),
+    destroy=extend_schema(summary="Remove a person from a program (not its TPM)"),
+)
+class MembershipViewSet(mixins.DestroyModelMixin, ProgramChildViewSet):
+    """Members of programs. A person joins with a role; to change the role, remove and re-add."""
+
+    queryset = ProgramMembership.objects.select_related("program", "user")
+    serializer_class = serializers.MembershipSerializer
+    filterset_class = filters.MembershipFilter
+    input_serializers = {"create": serializers.MembershipInputSerializer}
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    ordering_fields = ["role", "created_at", "user__username"]
+    ordering = ["program__name", "role", "user__username"]
+
+    def create_in(self, program, data):
+        if ProgramMembership.objects.filter(program=program, user=data["user"]).exists():
+            raise ValidationError({"user": ["Already a member of this program."]})
+        return services.membership_set(
+            program=program, member=data["user"], role=data["role"], user=self.request.user
+        )
+
+    def perform_destroy(self, instance):
+        self.check_can_edit(instance.program)
+        services.membership_remove(membership=instance, user=self.request.user)
+
+
+# --- Milestones ---------------------------------------------------------------------------
+
+CONCURRENCY_NOTE = "Send If-Match with the ETag from GET, or `version` in the body."
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List milestones of the programs you may see"),
+    retrieve=extend_schema(summary="A milestone (ETag header)"),
+    create=extend_schema(summary="Add a milestone to a program"),
+    update=extend_schema(summary="Replace a milestone's details (not its dates)"),
+    partial_update=extend_schema(summary="Change a milestone's details (not its dates)"),
+)
+class MilestoneViewSet(ProgramChildViewSet):
+    queryset = Milestone.objects.all()  # the model, for the schema; get_queryset filters
+    serializer_class = serializers.MilestoneSerializer
+    filterset_class = filters.MilestoneFilter
+    input_serializers = {
+        "create": serializers.MilestoneInputSerializer,
+        "update": serializers.MilestoneUpdateSerializer,
+        "partial_update": serializers.MilestoneUpdateSerializer,
+        "move": serializers.MilestoneMoveSerializer,
+        "complete": serializers.MilestoneCompleteSerializer,
+    }
+    versioned_actions = ("update", "partial_update", "move", "complete")
+    search_fields = ["name"]
+    ordering_fields = ["target_date", "baseline_date", "name", "state", "created_at"]
+    ordering = ["target_date", "id"]
+
+    def base_queryset(self):
+        return Milestone.objects.select_related("program", "owner_team").prefetch_related(
+            Prefetch("depends_on", queryset=Milestone.objects.only("id"))
+        )
+
+    def create_in(self, program, data):
+        return services.milestone_create(program=program, user=self.request.user, **data)
+
+    def perform_service(self, action_name, *, instance, data, version):
+        operation = {
+            "move": services.milestone_move,
+            "complete": services.milestone_complete,
+        }.get(action_name, services.milestone_update)
+        return operation(milestone=instance, user=self.request.user, version=version, **data)
+
+    @extend_schema(
+        summary="Move a milestone's target date, with a reason",
+        description="The move is recorded in the slip ledger (milestone-date-changes); "
+        "the baseline never moves. " + CONCURRENCY_NOTE,
+        responses=serializers.MilestoneSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, *args, **kwargs):
+        return self.versioned_write()
+
+    @extend_schema(
+        summary="Mark a milestone done",
+        description="Completed today unless `completed_date` is given. " + CONCURRENCY_NOTE,
+        responses=serializers.MilestoneSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, *args, **kwargs):
+        return self.versioned_write()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The slip ledger: every move of a milestone's target date"),
+    retrieve=extend_schema(summary="One recorded date change"),
+)
+class MilestoneDateChangeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Read-only: date changes are written by the milestone move action and never edited."""
+
+    schema = PulseAutoSchema()
+    queryset = MilestoneDateChange.objects.all()  # the model, for the schema; get_queryset filters
+    serializer_class = serializers.MilestoneDateChangeSerializer
+    filterset_class = filters.MilestoneDateChangeFilter
+    ordering_fields = ["changed_at", "to_date"]
+    ordering = ["-changed_at", "-id"]
+
+    def get_queryset(self):
+        programs = visible_programs(self.request.user).values("pk")
+        return MilestoneDateChange.objects.select_related(
+            "milestone__program", "changed_by"
+        ).filter(milestone__program__in=programs)
+
+
+# --- Status updates, risks, decisions -----------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List status updates"),
+    retrieve=extend_schema(summary="A status update (ETag header)"),
+    create=extend_schema(summary="Post a program's status update (you are the author)"),
+    update=extend_schema(summary="Replace a status update"),
+    partial_update=extend_schema(summary="Correct a status update"),
+)
+class StatusUpdateViewSet(ProgramChildViewSet):
+    queryset = StatusUpdate.objects.all()  # the model, for the schema; get_queryset filters
+    serializer_class = serializers.StatusUpdateSerializer
+    filterset_class = filters.StatusUpdateFilter
+    input_serializers = {
+        "create": serializers.StatusUpdateInputSerializer,
+        "update": serializers.StatusUpdateUpdateSerializer,
+        "partial_update": serializers.StatusUpdateUpdateSerializer,
+    }
+    search_fields = ["summary"]
+    ordering_fields = ["created_at", "reported_health"]
+    ordering = ["-created_at", "-id"]
+
+    def base_queryset(self):
+        return StatusUpdate.objects.select_related("program", "author")
+
+    def create_in(self, program, data):
+        return services.status_update_post(program=program, user=self.request.user, **data)
+
+    def perform_service(self, action_name, *, instance, data, version):
+        return services.status_update_edit(
+            update=instance, user=self.request.user, version=version, **data
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List risks (the RAID log)"),
+    retrieve=extend_schema(summary="A risk (ETag header)"),
+    create=extend_schema(summary="Log a risk"),
+    update=extend_schema(summary="Replace a risk"),
+    partial_update=extend_schema(summary="Change a risk"),
+)
+class RiskViewSet(ProgramChildViewSet):
+    queryset = Risk.objects.all()  # the model, for the schema; get_queryset filters
+    serializer_class = serializers.RiskSerializer
+    filterset_class = filters.RiskFilter
+    input_serializers = {
+        "create": serializers.RiskInputSerializer,
+        "update": serializers.RiskUpdateSerializer,
+        "partial_update": serializers.RiskUpdateSerializer,
+        "close": serializers.RiskCloseSerializer,
+    }
+    versioned_actions = ("update", "partial_update", "close")
+    search_fields = ["title"]
+    ordering_fields = ["exposure_score", "likelihood", "impact", "due_date", "created_at", "state"]
+    ordering = ["state", "-exposure_score", "id"]
+
+    def base_queryset(self):
+        return Risk.objects.select_related("program", "owner").annotate(
+            exposure_score=F("likelihood") * F("impact")
+        )
+
+    def create_in(self, program, data):
+        return services.risk_create(program=program, user=self.request.user, **data)
+
+    def perform_service(self, action_name, *, instance, data, version):
+        if action_name == "close":
+            return services.risk_close(risk=instance, user=self.request.user, version=version)
+        return services.risk_update(risk=instance, user=self.request.user, version=version, **data)
+
+    @extend_schema(
+        summary="Close a risk",
+        description="Sets the state to closed and records when. " + CONCURRENCY_NOTE,
+        responses=serializers.RiskSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, *args, **kwargs):
+        return self.versioned_write()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List decisions"),
+    retrieve=extend_schema(summary="A decision (ETag header)"),
+    create=extend_schema(summary="Record a decision (you are its recorder)"),
+    update=extend_schema(summary="Replace a decision"),
+    partial_update=extend_schema(summary="Correct a decision"),
+)
+class DecisionViewSet(ProgramChildViewSet):
+    queryset = Decision.objects.all()  # the model, for the schema; get_queryset filters
+    serializer_class = serializers.DecisionSerializer
+    filterset_class = filters.DecisionFilter
+    input_serializers = {
+        "create": serializers.DecisionInputSerializer,
+        "update": serializers.DecisionUpdateSerializer,
+        "partial_update": serializers.DecisionUpdateSerializer,
+    }
+    search_fields = ["title"]
+    ordering_fields = ["decided_on", "created_at", "title"]
+    ordering = ["-decided_on", "-id"]
+
+    def base_queryset(self):
+        return Decision.objects.select_related("program", "decided_by", "recorded_by")
+
+    def create_in(self, program, data):
+        return services.decision_record(program=program, user=self.request.user, **data)
+
+    def perform_service(self, action_name, *, instance, data, version):
+        return services.decision_update(
+            decision=instance, user=self.request.user, version=version, **data
+        )
