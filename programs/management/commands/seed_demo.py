@@ -1,0 +1,98 @@
+"""``manage.py seed_demo``: realistic demo programs, people in every role and demo accounts."""
+
+import datetime
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
+
+from programs.management.seeding import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DemoSeeder,
+    reset_demo_data,
+)
+from programs.models import Program
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed realistic infrastructure programs with milestones, slips, weekly updates, risks "
+        "and decisions, people in every role, and the demo accounts (printed at the end). "
+        "Deterministic: the same --seed and --today give the same data."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--programs", type=int, default=40, help="How many programs (default 40)."
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="The date every generated date is relative to, YYYY-MM-DD (default: today).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (but print the demo accounts) when programs already exist.",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete every program, portfolio, team and seeded person first.",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=2000, help="Rows per INSERT (default 2000)."
+        )
+
+    def handle(self, *args, programs, seed, today, if_empty, reset, batch_size, **options):
+        if programs < 1:
+            raise CommandError("--programs must be at least 1.")
+        if reset:
+            started = time.perf_counter()
+            reset_demo_data()
+            self.stdout.write(
+                f"Removed the existing demo data ({time.perf_counter() - started:.1f} s)."
+            )
+        elif Program.objects.exists():
+            if if_empty:
+                self.stdout.write("Programs already exist; nothing seeded.")
+                self._print_accounts()
+                return
+            raise CommandError(
+                "Programs already exist. Use --reset to replace them, or --if-empty to skip."
+            )
+        today = today or timezone.localdate()
+        self.stdout.write(
+            f"Seeding {programs} programs (seed {seed}, today {today}) into "
+            f"{connection.vendor} database {connection.settings_dict['NAME']}…"
+        )
+        seeder = DemoSeeder(
+            programs=programs,
+            seed=seed,
+            today=today,
+            batch_size=batch_size,
+            progress=self.stdout.write,
+        )
+        report = seeder.run()
+        total = sum(report.counts.values())
+        width = max(len(label) for label in report.counts)
+        for label, count in report.counts.items():
+            self.stdout.write(f"  {label:<{width}}  {count:>9,}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {total:,} rows in {report.seconds:.1f} s "
+                f"({total / max(report.seconds, 1e-9):,.0f} rows/s)."
+            )
+        )
+        self._print_accounts()
+
+    def _print_accounts(self) -> None:
+        self.stdout.write("Demo accounts (sign in at /accounts/login/):")
+        for username, role, _name in DEMO_ACCOUNTS:
+            extra = " — superuser, Django admin at /admin/" if username == "admin" else ""
+            self.stdout.write(f"  {username:<10} {role}{extra}")
+        self.stdout.write(f"  password for all of them: {DEMO_PASSWORD}")
