@@ -89,9 +89,17 @@ class Program(VersionedModel):
     health_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     health_grade = models.CharField(max_length=10, choices=Grade, blank=True, editable=False)
     health_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    health_watermelon = models.BooleanField(
+        default=False, editable=False, help_text="Reported healthier than computed."
+    )
     last_update_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["health_computed_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "health_score", "health_grade", "health_computed_at", "health_watermelon",
+            "last_update_at", "updated_at",
+        ]  # fmt: skip
+    )
 
     class Meta:
         ordering = ["name"]
