@@ -8,182 +8,433 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('programs', '0003_remove_historicalprogram_health_grade_and_more'),
+        ("programs", "0003_program_health_watermelon"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalHealthPolicy',
+            name="HistoricalHealthPolicy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('weight_schedule', models.PositiveSmallIntegerField(default=30)),
-                ('weight_freshness', models.PositiveSmallIntegerField(default=15)),
-                ('weight_risk', models.PositiveSmallIntegerField(default=15)),
-                ('weight_outcomes', models.PositiveSmallIntegerField(default=15)),
-                ('weight_launch_readiness', models.PositiveSmallIntegerField(default=15)),
-                ('weight_dependencies', models.PositiveSmallIntegerField(default=10)),
-                ('green_at', models.PositiveSmallIntegerField(default=75, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
-                ('yellow_at', models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(99)])),
-                ('critical_overdue_ceiling_days', models.PositiveSmallIntegerField(default=14, help_text='A critical milestone overdue longer than this cannot be green.')),
-                ('launch_lookahead_days', models.PositiveSmallIntegerField(default=14)),
-                ('high_risk_exposure', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(25)])),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(blank=True, db_constraint=False, help_text='Empty for the default policy.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.portfolio')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("weight_schedule", models.PositiveSmallIntegerField(default=30)),
+                ("weight_freshness", models.PositiveSmallIntegerField(default=15)),
+                ("weight_risk", models.PositiveSmallIntegerField(default=15)),
+                ("weight_outcomes", models.PositiveSmallIntegerField(default=15)),
+                ("weight_launch_readiness", models.PositiveSmallIntegerField(default=15)),
+                ("weight_dependencies", models.PositiveSmallIntegerField(default=10)),
+                (
+                    "green_at",
+                    models.PositiveSmallIntegerField(
+                        default=75,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "yellow_at",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(99),
+                        ],
+                    ),
+                ),
+                (
+                    "critical_overdue_ceiling_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        help_text="A critical milestone overdue longer than this cannot be green.",
+                    ),
+                ),
+                ("launch_lookahead_days", models.PositiveSmallIntegerField(default=14)),
+                (
+                    "high_risk_exposure",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(25),
+                        ],
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Empty for the default policy.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.portfolio",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical health policy',
-                'verbose_name_plural': 'historical health policies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical health policy",
+                "verbose_name_plural": "historical health policies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSuccessMetric',
+            name="HistoricalSuccessMetric",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('unit', models.CharField(blank=True, help_text='e.g. hosts, ms, %, $/month', max_length=40)),
-                ('baseline_value', models.FloatField()),
-                ('target_value', models.FloatField()),
-                ('direction', models.CharField(choices=[('increase', 'Higher is better'), ('decrease', 'Lower is better')], default='increase', max_length=10)),
-                ('baseline_date', models.DateField()),
-                ('target_date', models.DateField()),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.program')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True, help_text="e.g. hosts, ms, %, $/month", max_length=40
+                    ),
+                ),
+                ("baseline_value", models.FloatField()),
+                ("target_value", models.FloatField()),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("increase", "Higher is better"), ("decrease", "Lower is better")],
+                        default="increase",
+                        max_length=10,
+                    ),
+                ),
+                ("baseline_date", models.DateField()),
+                ("target_date", models.DateField()),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical success metric',
-                'verbose_name_plural': 'historical success metrics',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical success metric",
+                "verbose_name_plural": "historical success metrics",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SuccessMetric',
+            name="SuccessMetric",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('unit', models.CharField(blank=True, help_text='e.g. hosts, ms, %, $/month', max_length=40)),
-                ('baseline_value', models.FloatField()),
-                ('target_value', models.FloatField()),
-                ('direction', models.CharField(choices=[('increase', 'Higher is better'), ('decrease', 'Lower is better')], default='increase', max_length=10)),
-                ('baseline_date', models.DateField()),
-                ('target_date', models.DateField()),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='success_metrics', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True, help_text="e.g. hosts, ms, %, $/month", max_length=40
+                    ),
+                ),
+                ("baseline_value", models.FloatField()),
+                ("target_value", models.FloatField()),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("increase", "Higher is better"), ("decrease", "Lower is better")],
+                        default="increase",
+                        max_length=10,
+                    ),
+                ),
+                ("baseline_date", models.DateField()),
+                ("target_date", models.DateField()),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="success_metrics",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program', 'name'],
+                "ordering": ["program", "name"],
             },
         ),
         migrations.CreateModel(
-            name='MetricReading',
+            name="MetricReading",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('value', models.FloatField()),
-                ('measured_on', models.DateField()),
-                ('source', models.CharField(blank=True, help_text='Dashboard, query or person.', max_length=200)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('metric', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='readings', to='metrics.successmetric')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("value", models.FloatField()),
+                ("measured_on", models.DateField()),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Dashboard, query or person.", max_length=200
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "metric",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="readings",
+                        to="metrics.successmetric",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['metric', '-measured_on', '-id'],
+                "ordering": ["metric", "-measured_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='UpdateReminder',
+            name="UpdateReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('sent_to', models.EmailField(max_length=254)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("sent_to", models.EmailField(max_length=254)),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="programs.program",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HealthPolicy',
+            name="HealthPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('weight_schedule', models.PositiveSmallIntegerField(default=30)),
-                ('weight_freshness', models.PositiveSmallIntegerField(default=15)),
-                ('weight_risk', models.PositiveSmallIntegerField(default=15)),
-                ('weight_outcomes', models.PositiveSmallIntegerField(default=15)),
-                ('weight_launch_readiness', models.PositiveSmallIntegerField(default=15)),
-                ('weight_dependencies', models.PositiveSmallIntegerField(default=10)),
-                ('green_at', models.PositiveSmallIntegerField(default=75, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
-                ('yellow_at', models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(99)])),
-                ('critical_overdue_ceiling_days', models.PositiveSmallIntegerField(default=14, help_text='A critical milestone overdue longer than this cannot be green.')),
-                ('launch_lookahead_days', models.PositiveSmallIntegerField(default=14)),
-                ('high_risk_exposure', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(25)])),
-                ('portfolio', models.OneToOneField(blank=True, help_text='Empty for the default policy.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='health_policy', to='programs.portfolio')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("weight_schedule", models.PositiveSmallIntegerField(default=30)),
+                ("weight_freshness", models.PositiveSmallIntegerField(default=15)),
+                ("weight_risk", models.PositiveSmallIntegerField(default=15)),
+                ("weight_outcomes", models.PositiveSmallIntegerField(default=15)),
+                ("weight_launch_readiness", models.PositiveSmallIntegerField(default=15)),
+                ("weight_dependencies", models.PositiveSmallIntegerField(default=10)),
+                (
+                    "green_at",
+                    models.PositiveSmallIntegerField(
+                        default=75,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "yellow_at",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(99),
+                        ],
+                    ),
+                ),
+                (
+                    "critical_overdue_ceiling_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        help_text="A critical milestone overdue longer than this cannot be green.",
+                    ),
+                ),
+                ("launch_lookahead_days", models.PositiveSmallIntegerField(default=14)),
+                (
+                    "high_risk_exposure",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(25),
+                        ],
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="Empty for the default policy.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="health_policy",
+                        to="programs.portfolio",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'health policies',
-                'constraints': [models.CheckConstraint(condition=models.Q(('yellow_at__lt', models.F('green_at'))), name='policy_yellow_below_green', violation_error_message='The yellow threshold must be below the green one.')],
+                "verbose_name_plural": "health policies",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("yellow_at__lt", models.F("green_at"))),
+                        name="policy_yellow_below_green",
+                        violation_error_message="The yellow threshold must be below the green one.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HealthSnapshot',
+            name="HealthSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('score', models.PositiveSmallIntegerField()),
-                ('grade', models.CharField(choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], max_length=10)),
-                ('components', models.JSONField(default=dict)),
-                ('reasons', models.JSONField(default=list)),
-                ('watermelon', models.BooleanField(default=False)),
-                ('reported_health', models.CharField(blank=True, max_length=20)),
-                ('forecast', models.JSONField(blank=True, null=True)),
-                ('ceiling', models.CharField(blank=True, max_length=200)),
-                ('computed_at', models.DateTimeField()),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='health_snapshots', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("score", models.PositiveSmallIntegerField()),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        max_length=10,
+                    ),
+                ),
+                ("components", models.JSONField(default=dict)),
+                ("reasons", models.JSONField(default=list)),
+                ("watermelon", models.BooleanField(default=False)),
+                ("reported_health", models.CharField(blank=True, max_length=20)),
+                ("forecast", models.JSONField(blank=True, null=True)),
+                ("ceiling", models.CharField(blank=True, max_length=200)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="health_snapshots",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program', '-day'],
-                'get_latest_by': 'day',
-                'indexes': [models.Index(fields=['day', 'grade'], name='metrics_hea_day_dc9bee_idx')],
-                'constraints': [models.UniqueConstraint(fields=('program', 'day'), name='snapshot_one_per_day')],
+                "ordering": ["program", "-day"],
+                "get_latest_by": "day",
+                "indexes": [
+                    models.Index(fields=["day", "grade"], name="metrics_hea_day_dc9bee_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("program", "day"), name="snapshot_one_per_day")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='successmetric',
-            constraint=models.CheckConstraint(condition=models.Q(('target_date__gt', models.F('baseline_date'))), name='metric_target_after_baseline', violation_error_message='The target date must be after the baseline date.'),
+            model_name="successmetric",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("target_date__gt", models.F("baseline_date"))),
+                name="metric_target_after_baseline",
+                violation_error_message="The target date must be after the baseline date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='successmetric',
-            constraint=models.CheckConstraint(condition=models.Q(('target_value', models.F('baseline_value')), _negated=True), name='metric_target_differs', violation_error_message='The target value must differ from the baseline value.'),
+            model_name="successmetric",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("target_value", models.F("baseline_value")), _negated=True),
+                name="metric_target_differs",
+                violation_error_message="The target value must differ from the baseline value.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='metricreading',
-            index=models.Index(fields=['metric', '-measured_on'], name='metrics_met_metric__996943_idx'),
+            model_name="metricreading",
+            index=models.Index(
+                fields=["metric", "-measured_on"], name="metrics_met_metric__996943_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='updatereminder',
-            constraint=models.UniqueConstraint(fields=('program', 'day'), name='reminder_once_a_day'),
+            model_name="updatereminder",
+            constraint=models.UniqueConstraint(
+                fields=("program", "day"), name="reminder_once_a_day"
+            ),
         ),
     ]
