@@ -24,3 +24,4 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+urlpatterns.append(path("v1/me/", include("core.api_urls")))
