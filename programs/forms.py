@@ -1,0 +1,460 @@
+"""Browser forms for the programs domain.
+
+Forms parse and validate input; views pass ``cleaned_data`` to the services, which do the
+writing. Edit forms carry the object's ``version`` in a hidden field so a stale write is
+refused by the service instead of silently overwriting someone else's change.
+"""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from core.roles import Role
+from programs.models import (
+    Decision,
+    Grade,
+    Milestone,
+    MilestoneState,
+    Phase,
+    Portfolio,
+    Program,
+    ReportedHealth,
+    Risk,
+    StatusUpdate,
+    Team,
+)
+from programs.selectors import SORTS, visible_programs
+
+User = get_user_model()
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value is always ISO so the browser can read it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def person_label(user) -> str:
+    return user.get_full_name() or user.username
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """Pick a person by name (falls back to the username)."""
+
+    def label_from_instance(self, obj) -> str:
+        return person_label(obj)
+
+
+def active_people() -> QuerySet:
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ``DomainError``/``ValidationError`` on the form.
+
+    Messages for fields the form has go next to those fields; the rest go on top of the form.
+    """
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                if target is None and field != NON_FIELD_ERRORS:
+                    message = f"{field.replace('_', ' ').capitalize()}: {message}"
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class VersionedFormMixin(forms.Form):
+    """The version the user loaded, sent back with the edit and checked by the service."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        version = getattr(instance, "version", None) if instance is not None else None
+        if version is not None and not self.is_bound:
+            self.initial["version"] = version
+
+
+# --- Program list ---------------------------------------------------------------------------
+
+SORT_LABELS = {
+    "name": "Name (A–Z)",
+    "-name": "Name (Z–A)",
+    "target": "Target date (soonest)",
+    "-target": "Target date (latest)",
+    "score": "Health score (lowest)",
+    "-score": "Health score (highest)",
+    "updated": "Last update (stalest)",
+    "-updated": "Last update (newest)",
+    "priority": "Priority",
+}
+
+
+class ProgramFilterForm(forms.Form):
+    """The program list's search, filters and sort, all in the query string."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or slug"}),
+    )
+    portfolio = forms.ChoiceField(label="Portfolio", required=False)
+    phase = forms.ChoiceField(
+        label="Phase", required=False, choices=[("", "Any phase"), *Phase.choices]
+    )
+    tpm = forms.ChoiceField(label="TPM", required=False)
+    team = forms.ChoiceField(label="Team", required=False)
+    grade = forms.ChoiceField(
+        label="Health", required=False, choices=[("", "Any grade"), *Grade.choices]
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["portfolio"].choices = [
+            ("", "All portfolios"),
+            *Portfolio.objects.values_list("slug", "name"),
+        ]
+        self.fields["team"].choices = [("", "All teams"), *Team.objects.values_list("slug", "name")]
+        tpms = (
+            User.objects.filter(Q(tpm_programs__isnull=False) | Q(groups__name=Role.TPM))
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["tpm"].choices = [("", "Any TPM")] + [
+            (user.username, person_label(user)) for user in tpms
+        ]
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid value (a stale bookmark) is ignored, not an error."""
+        if self.is_valid():
+            return self.cleaned_data
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+# --- Programs -------------------------------------------------------------------------------
+
+
+class ProgramForm(forms.ModelForm):
+    """Create a program. The TPM defaults to the person creating it."""
+
+    tpm = PersonChoiceField(label="TPM", queryset=User.objects.none())
+    sponsor = PersonChoiceField(
+        label="Executive sponsor", queryset=User.objects.none(), required=False
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "name",
+            "portfolio",
+            "phase",
+            "priority",
+            "tpm",
+            "sponsor",
+            "teams",
+            "start_date",
+            "target_date",
+            "update_cadence_days",
+            "confidential",
+            "problem_statement",
+            "success_criteria",
+        ]
+        widgets = {
+            "start_date": DateInput,
+            "target_date": DateInput,
+            "problem_statement": forms.Textarea(attrs={"rows": 5}),
+            "success_criteria": forms.Textarea(attrs={"rows": 5}),
+        }
+        labels = {"update_cadence_days": "Update cadence (days)"}
+        help_texts = {
+            "problem_statement": "Markdown. Why this program exists: the problem, in a paragraph.",
+            "success_criteria": "Markdown. How we will know it worked.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = active_people()
+        tpms = people.filter(groups__name__in=[Role.TPM, Role.ADMIN])
+        if self.instance.pk:
+            tpms = people.filter(
+                Q(groups__name__in=[Role.TPM, Role.ADMIN]) | Q(pk=self.instance.tpm_id)
+            )
+        self.fields["tpm"].queryset = tpms.distinct()
+        self.fields["sponsor"].queryset = people
+
+    def service_fields(self) -> dict:
+        """The program fields for ``program_create``/``program_update`` (teams go separately)."""
+        data = dict(self.cleaned_data)
+        data.pop("teams", None)
+        data.pop("version", None)
+        return data
+
+
+class ProgramEditForm(VersionedFormMixin, ProgramForm):
+    """Edit a program, based on the version the user loaded."""
+
+
+# --- Milestones -----------------------------------------------------------------------------
+
+
+class MilestoneChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.program.name} — {obj.name} ({obj.target_date:%Y-%m-%d})"
+
+
+def dependency_choices(*, user, exclude: Milestone | None = None) -> QuerySet[Milestone]:
+    """Milestones a milestone may depend on: any in a program the user can see."""
+    milestones = (
+        Milestone.objects.filter(program__in=visible_programs(user))
+        .select_related("program")
+        .order_by("program__name", "target_date", "id")
+    )
+    if exclude is not None:
+        milestones = milestones.exclude(pk=exclude.pk)
+    return milestones
+
+
+class MilestoneForm(forms.ModelForm):
+    """Add a milestone. Its baseline is its first target unless the plan says otherwise."""
+
+    depends_on = MilestoneChoiceField(
+        label="Depends on",
+        queryset=Milestone.objects.none(),
+        required=False,
+        help_text="Milestones (in any program) that must land first.",
+    )
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "name",
+            "target_date",
+            "baseline_date",
+            "owner_team",
+            "state",
+            "critical",
+            "depends_on",
+            "description",
+        ]
+        widgets = {
+            "target_date": DateInput,
+            "baseline_date": DateInput,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"critical": "Critical path", "owner_team": "Owner team"}
+        help_texts = {
+            "baseline_date": "The agreed date, set once. Leave empty to use the target date.",
+            "critical": "A slip here slips the program.",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "baseline_date" in self.fields:
+            self.fields["baseline_date"].required = False
+        self.fields["state"].choices = [
+            choice for choice in MilestoneState.choices if choice[0] != MilestoneState.DONE
+        ]
+        self.fields["depends_on"].queryset = dependency_choices(
+            user=user, exclude=self.instance if self.instance.pk else None
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("target_date") and not cleaned.get("baseline_date"):
+            cleaned["baseline_date"] = cleaned["target_date"]
+        return cleaned
+
+
+class MilestoneEditForm(VersionedFormMixin, MilestoneForm):
+    """Edit a milestone's details. Dates move through the move form, with a reason."""
+
+    class Meta(MilestoneForm.Meta):
+        fields = ["name", "owner_team", "state", "critical", "depends_on", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.state == MilestoneState.DONE:
+            self.fields["state"].choices = MilestoneState.choices
+
+
+class MilestoneMoveForm(VersionedFormMixin):
+    """Move a milestone's target date. The reason is required: slips are data."""
+
+    target_date = forms.DateField(label="New target date", widget=DateInput)
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the date moves. It is kept in the milestone's ledger and in reports.",
+    )
+
+    def __init__(self, *args, instance: Milestone, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("target_date", instance.target_date)
+
+
+class MilestoneCompleteForm(VersionedFormMixin):
+    """Confirm a milestone is done, on the day it landed."""
+
+    completed_date = forms.DateField(
+        label="Completed on", widget=DateInput, help_text="Today unless it landed earlier."
+    )
+
+    def __init__(self, *args, instance: Milestone, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("completed_date", timezone.localdate())
+
+    def clean_completed_date(self):
+        completed = self.cleaned_data["completed_date"]
+        if completed > timezone.localdate():
+            raise ValidationError("The completion date cannot be in the future.")
+        return completed
+
+
+# --- Status updates -------------------------------------------------------------------------
+
+
+class StatusUpdateForm(forms.ModelForm):
+    """The weekly update. Health defaults to what was reported last time."""
+
+    class Meta:
+        model = StatusUpdate
+        fields = [
+            "reported_health",
+            "summary",
+            "highlights",
+            "risks_and_blockers",
+            "asks",
+            "next_steps",
+        ]
+        widgets = {
+            "reported_health": forms.RadioSelect,
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "highlights": forms.Textarea(attrs={"rows": 3}),
+            "risks_and_blockers": forms.Textarea(attrs={"rows": 3}),
+            "asks": forms.Textarea(attrs={"rows": 2}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "reported_health": "How is it going?",
+            "risks_and_blockers": "Risks and blockers",
+            "asks": "Asks of leadership",
+            "next_steps": "Next steps",
+        }
+
+    def __init__(self, *args, previous: StatusUpdate | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reported_health"].choices = ReportedHealth.choices
+        if not self.is_bound:
+            self.initial.setdefault(
+                "reported_health", previous.reported_health if previous else ReportedHealth.ON_TRACK
+            )
+
+
+# --- Risks and decisions --------------------------------------------------------------------
+
+LIKELIHOOD_CHOICES = [
+    (1, "1 — rare"),
+    (2, "2 — unlikely"),
+    (3, "3 — possible"),
+    (4, "4 — likely"),
+    (5, "5 — almost certain"),
+]
+IMPACT_CHOICES = [
+    (1, "1 — minor"),
+    (2, "2 — moderate"),
+    (3, "3 — significant"),
+    (4, "4 — major"),
+    (5, "5 — severe"),
+]
+
+
+class RiskForm(forms.ModelForm):
+    """Add a risk to the RAID log."""
+
+    likelihood = forms.TypedChoiceField(choices=LIKELIHOOD_CHOICES, coerce=int, initial=3)
+    impact = forms.TypedChoiceField(choices=IMPACT_CHOICES, coerce=int, initial=3)
+    owner = PersonChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Risk
+        fields = [
+            "title",
+            "likelihood",
+            "impact",
+            "owner",
+            "state",
+            "due_date",
+            "description",
+            "mitigation",
+        ]
+        widgets = {
+            "due_date": DateInput,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "mitigation": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"due_date": "Mitigation due"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = active_people()
+
+
+class RiskEditForm(VersionedFormMixin, RiskForm):
+    """Edit a risk, based on the version the user loaded."""
+
+
+class VersionConfirmForm(VersionedFormMixin):
+    """A confirmation step for an irreversible action, bound to the version the user saw."""
+
+    def __init__(self, *args, instance, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+
+
+class DecisionForm(forms.ModelForm):
+    """Record a decision: what, why, when and by whom."""
+
+    decided_by = PersonChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Decision
+        fields = ["title", "decided_on", "decided_by", "outcome", "context"]
+        widgets = {
+            "decided_on": DateInput,
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+            "context": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"decided_on": "Decided on", "decided_by": "Decided by"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_by"].queryset = active_people()
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("decided_on", timezone.localdate())
+
+
+class DecisionEditForm(VersionedFormMixin, DecisionForm):
+    """Edit a decision, based on the version the user loaded."""

@@ -1,0 +1,467 @@
+"""The programs pages: list, program page, and the forms a TPM keeps a program current with.
+
+Views are thin: they parse input with a form, check permission, call a selector or a service
+and render. Every program is read through ``program_get_for_user`` (404 when the user may not
+see it) and every child object is looked up scoped to its program. Editing needs
+``programs.change_program`` on the program (403 otherwise).
+"""
+
+import copy
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from core.errors import StaleWriteError
+from programs import services
+from programs.forms import (
+    DecisionEditForm,
+    DecisionForm,
+    MilestoneCompleteForm,
+    MilestoneEditForm,
+    MilestoneForm,
+    MilestoneMoveForm,
+    ProgramEditForm,
+    ProgramFilterForm,
+    ProgramForm,
+    RiskEditForm,
+    RiskForm,
+    StatusUpdateForm,
+    VersionConfirmForm,
+    add_service_error,
+)
+from programs.models import Decision, Milestone, Program, Risk, RiskState
+from programs.selectors import (
+    program_get_for_user,
+    program_list,
+    program_page,
+    visible_programs,
+)
+
+PAGE_SIZE = 25
+
+
+def _editable_program(request: HttpRequest, slug: str) -> Program:
+    """The program if the user may edit it: 404 if they cannot see it, 403 if they cannot edit."""
+    program = program_get_for_user(user=request.user, slug=slug)
+    if not request.user.has_perm("programs.change_program", program):
+        raise PermissionDenied("You can read this program but not edit it.")
+    return program
+
+
+def _run_service(form, call) -> object | None:
+    """Call a service; turn its refusal into form errors and return None.
+
+    A stale version becomes a form-wide error that keeps what the user typed; a domain
+    error becomes field errors.
+    """
+    try:
+        return call()
+    except StaleWriteError as error:
+        form.add_error(None, str(error))
+        form.stale = True
+    except ValidationError as error:
+        add_service_error(form, error)
+    return None
+
+
+def _form_page(request, *, program, form, title, submit, intro="", template=None, **extra):
+    context = {
+        "program": program,
+        "form": form,
+        "title": title,
+        "submit_label": submit,
+        "intro": intro,
+        "cancel_url": program.get_absolute_url() if program else "/programs/",
+        **extra,
+    }
+    return render(request, template or "programs/form_page.html", context)
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def program_list_view(request: HttpRequest) -> HttpResponse:
+    """Search, filter, sort and page through the programs the user can see.
+
+    The filters live in the query string, so a filtered list can be bookmarked and shared.
+    An htmx request gets only the results table.
+    """
+    filter_form = ProgramFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    page = Paginator(program_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "filter_form": filter_form,
+        "page": page,
+        "sort": filters.get("sort") or "name",
+        "filtered": any(value for key, value in filters.items() if key != "sort"),
+        "can_create": request.user.has_perm("programs.add_program"),
+    }
+    template = "programs/program_list.html"
+    if request.htmx and request.htmx.target == "program-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program page: brief, facts, milestones and slips, risks, decisions, activity."""
+    program = program_get_for_user(user=request.user, slug=slug)
+    page = program_page(program=program)
+    upstream = [(m, other) for m in page.milestones for other in m.depends_on.all()]
+    downstream = [(m, other) for m in page.milestones for other in m.dependents.all()]
+    # A dependency in a confidential program the user cannot see is shown without its name.
+    other_ids = {other.program_id for _, other in upstream + downstream} - {program.pk}
+    visible_ids = (
+        set(visible_programs(request.user).filter(pk__in=other_ids).values_list("pk", flat=True))
+        if other_ids
+        else set()
+    )
+    return render(
+        request,
+        "programs/program_detail.html",
+        {
+            "program": program,
+            "page": page,
+            "can_edit": request.user.has_perm("programs.change_program", program),
+            "upstream": upstream,
+            "downstream": downstream,
+            "visible_program_ids": visible_ids | {program.pk},
+        },
+    )
+
+
+# --- Programs -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def program_create(request: HttpRequest) -> HttpResponse:
+    """Create a program (TPM role or admin); the creator is its TPM unless they pick another."""
+    if not request.user.has_perm("programs.add_program"):
+        raise PermissionDenied("Only TPMs and admins create programs.")
+    form = ProgramForm(request.POST or None, initial={"tpm": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        program = _run_service(
+            form,
+            lambda: services.program_create(
+                user=request.user, teams=form.cleaned_data["teams"], **form.service_fields()
+            ),
+        )
+        if program:
+            messages.success(request, f"Program “{program.name}” created. Add its milestones next.")
+            return redirect(program)
+    return _form_page(
+        request,
+        program=None,
+        form=form,
+        title="New program",
+        submit="Create program",
+        intro="The brief is what leadership reads first: keep the problem statement to a paragraph.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit a program's brief and facts, refusing the save if someone else changed it first."""
+    program = _editable_program(request, slug)
+    form = ProgramEditForm(request.POST or None, instance=copy.copy(program))
+    if request.method == "POST" and form.is_valid():
+        updated = _run_service(
+            form,
+            lambda: services.program_update(
+                program=program,
+                user=request.user,
+                version=form.cleaned_data["version"],
+                teams=form.cleaned_data["teams"],
+                **form.service_fields(),
+            ),
+        )
+        if updated:
+            messages.success(request, "Program saved.")
+            return redirect(updated)
+    return _form_page(
+        request, program=program, form=form, title=f"Edit {program.name}", submit="Save program"
+    )
+
+
+# --- Status updates -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def status_update_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Post the weekly status update, with the previous one beside the form."""
+    program = _editable_program(request, slug)
+    previous = program.status_updates.select_related("author").first()
+    form = StatusUpdateForm(request.POST or None, previous=previous)
+    if request.method == "POST" and form.is_valid():
+        update = _run_service(
+            form,
+            lambda: services.status_update_post(
+                program=program, user=request.user, **form.cleaned_data
+            ),
+        )
+        if update:
+            messages.success(request, "Status update posted.")
+            return redirect(program)
+    return _form_page(
+        request,
+        program=program,
+        form=form,
+        title="Post status update",
+        submit="Post update",
+        template="programs/status_update_form.html",
+        previous=previous,
+    )
+
+
+# --- Milestones -----------------------------------------------------------------------------
+
+
+def _milestone(program: Program, pk: int) -> Milestone:
+    return get_object_or_404(Milestone.objects.select_related("program"), program=program, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a milestone; its baseline is fixed from here on."""
+    program = _editable_program(request, slug)
+    form = MilestoneForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        milestone = _run_service(
+            form,
+            lambda: services.milestone_create(program=program, user=request.user, **data),
+        )
+        if milestone:
+            messages.success(request, f"Milestone “{milestone.name}” added.")
+            return redirect(milestone)
+    return _form_page(
+        request,
+        program=program,
+        form=form,
+        title="Add milestone",
+        submit="Add milestone",
+        intro="The baseline is the date agreed in the plan. It never moves; slips are measured against it.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Edit a milestone's details (not its dates: moving needs a reason)."""
+    program = _editable_program(request, slug)
+    milestone = _milestone(program, pk)
+    form = MilestoneEditForm(request.POST or None, instance=copy.copy(milestone), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        updated = _run_service(
+            form,
+            lambda: services.milestone_update(
+                milestone=milestone, user=request.user, version=version, **data
+            ),
+        )
+        if updated:
+            messages.success(request, f"Milestone “{updated.name}” saved.")
+            return redirect(updated)
+    return _form_page(
+        request,
+        program=program,
+        form=form,
+        title=f"Edit milestone “{milestone.name}”",
+        submit="Save milestone",
+        milestone=milestone,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Move a milestone's target date with a reason; the move is kept in its ledger."""
+    program = _editable_program(request, slug)
+    milestone = _milestone(program, pk)
+    form = MilestoneMoveForm(request.POST or None, instance=milestone)
+    if request.method == "POST" and form.is_valid():
+        moved = _run_service(
+            form,
+            lambda: services.milestone_move(
+                milestone=milestone,
+                user=request.user,
+                version=form.cleaned_data["version"],
+                target_date=form.cleaned_data["target_date"],
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if moved:
+            messages.success(request, f"“{moved.name}” moved to {moved.target_date:%-d %b %Y}.")
+            return redirect(moved)
+    return _form_page(
+        request,
+        program=program,
+        form=form,
+        title=f"Move “{milestone.name}”",
+        submit="Move date",
+        template="programs/milestone_move.html",
+        milestone=milestone,
+        date_changes=milestone.date_changes.select_related("changed_by"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Mark a milestone done, after a confirmation step."""
+    program = _editable_program(request, slug)
+    milestone = _milestone(program, pk)
+    form = MilestoneCompleteForm(request.POST or None, instance=milestone)
+    if request.method == "POST" and form.is_valid():
+        done = _run_service(
+            form,
+            lambda: services.milestone_complete(
+                milestone=milestone,
+                user=request.user,
+                version=form.cleaned_data["version"],
+                completed_date=form.cleaned_data["completed_date"],
+            ),
+        )
+        if done:
+            messages.success(request, f"“{done.name}” is done.")
+            return redirect(done)
+    return _form_page(
+        request,
+        program=program,
+        form=form,
+        title=f"Complete “{milestone.name}”?",
+        submit="Mark as done",
+        intro="A done milestone no longer moves and leaves the schedule. This cannot be undone here.",
+        template="programs/confirm.html",
+        object=milestone,
+    )
+
+
+# --- Risks ----------------------------------------------------------------------------------
+
+
+def _risk(program: Program, pk: int) -> Risk:
+    return get_object_or_404(Risk, program=program, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a risk to the program's RAID log."""
+    program = _editable_program(request, slug)
+    form = RiskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        risk = _run_service(
+            form,
+            lambda: services.risk_create(program=program, user=request.user, **form.cleaned_data),
+        )
+        if risk:
+            messages.success(request, f"Risk “{risk.title}” added.")
+            return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
+    return _form_page(request, program=program, form=form, title="Add risk", submit="Add risk")
+
+
+@require_http_methods(["GET", "POST"])
+def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Edit a risk: its scoring, owner, mitigation or state."""
+    program = _editable_program(request, slug)
+    risk = _risk(program, pk)
+    form = RiskEditForm(request.POST or None, instance=copy.copy(risk))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        updated = _run_service(
+            form,
+            lambda: services.risk_update(risk=risk, user=request.user, version=version, **data),
+        )
+        if updated:
+            messages.success(request, f"Risk “{updated.title}” saved.")
+            return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
+    return _form_page(
+        request, program=program, form=form, title=f"Edit risk “{risk.title}”", submit="Save risk"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def risk_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Close a risk, after a confirmation step."""
+    program = _editable_program(request, slug)
+    risk = _risk(program, pk)
+    if risk.state == RiskState.CLOSED:
+        messages.info(request, f"Risk “{risk.title}” is already closed.")
+        return redirect(program)
+    form = VersionConfirmForm(request.POST or None, instance=risk)
+    if request.method == "POST" and form.is_valid():
+        closed = _run_service(
+            form,
+            lambda: services.risk_close(
+                risk=risk, user=request.user, version=form.cleaned_data["version"]
+            ),
+        )
+        if closed:
+            messages.success(request, f"Risk “{closed.title}” closed.")
+            return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
+    return _form_page(
+        request,
+        program=program,
+        form=form,
+        title=f"Close risk “{risk.title}”?",
+        submit="Close risk",
+        intro="A closed risk leaves the open log and stops counting against the program's health.",
+        template="programs/confirm.html",
+        object=risk,
+    )
+
+
+# --- Decisions ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a decision in the program's log."""
+    program = _editable_program(request, slug)
+    form = DecisionForm(request.POST or None, initial={"decided_by": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        decision = _run_service(
+            form,
+            lambda: services.decision_record(
+                program=program, user=request.user, **form.cleaned_data
+            ),
+        )
+        if decision:
+            messages.success(request, f"Decision “{decision.title}” recorded.")
+            return redirect(f"{program.get_absolute_url()}#decision-{decision.pk}")
+    return _form_page(
+        request, program=program, form=form, title="Record a decision", submit="Record decision"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Correct a recorded decision."""
+    program = _editable_program(request, slug)
+    decision = get_object_or_404(Decision, program=program, pk=pk)
+    form = DecisionEditForm(request.POST or None, instance=copy.copy(decision))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        updated = _run_service(
+            form,
+            lambda: services.decision_update(
+                decision=decision, user=request.user, version=version, **data
+            ),
+        )
+        if updated:
+            messages.success(request, f"Decision “{updated.title}” saved.")
+            return redirect(f"{program.get_absolute_url()}#decision-{decision.pk}")
+    return _form_page(
+        request,
+        program=program,
+        form=form,
+        title=f"Edit decision “{decision.title}”",
+        submit="Save decision",
+    )
