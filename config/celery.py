@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -10,5 +11,17 @@ app = Celery("pulse")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Schedules are added here by the health engine and the reviews as they land.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Scores move with the calendar (milestones become overdue, updates go stale) even when
+    # nobody edits anything: recompute everything every 30 minutes, which also keeps the
+    # day's snapshot current. Edits recompute their own program within seconds anyway.
+    "recompute-all-health": {
+        "task": "metrics.tasks.recompute_all_health",
+        "schedule": crontab(minute="*/30"),
+    },
+    # Weekday mornings, before stand-ups: remind TPMs whose status update is overdue.
+    "update-reminders": {
+        "task": "metrics.tasks.send_update_reminders",
+        "schedule": crontab(hour=9, minute=0, day_of_week="mon-fri"),
+    },
+}

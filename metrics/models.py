@@ -119,7 +119,9 @@ class HealthPolicy(TimeStampedModel):
     def clean(self) -> None:
         defaults = HealthPolicy.objects.filter(portfolio__isnull=True).exclude(pk=self.pk)
         if self.portfolio_id is None and defaults.exists():
-            raise ValidationError({"portfolio": "There is already a default policy; pick a portfolio."})
+            raise ValidationError(
+                {"portfolio": "There is already a default policy; pick a portfolio."}
+            )
         if not any(self.weights().values()):
             raise ValidationError("At least one weight must be above zero.")
 

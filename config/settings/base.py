@@ -160,6 +160,7 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_TIMEZONE = TIME_ZONE
 
+
 # --- E-mail -------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587 (development: the console).
 def mailer_from_url(url: str) -> dict:
@@ -181,6 +182,8 @@ def mailer_from_url(url: str) -> dict:
 
 MAILERS = {"default": mailer_from_url(env("EMAIL_URL", default="consolemail://"))}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Pulse <pulse@localhost>")
+# Absolute links in e-mails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- REST framework and the OpenAPI schema ------------------------------------------------
 REST_FRAMEWORK = {

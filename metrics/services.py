@@ -1,0 +1,135 @@
+"""Writes of the metrics domain: storing health results in bulk, and success metrics."""
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from metrics import health
+from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
+from metrics.selectors import PolicyBook, health_inputs, program_id_chunks
+from programs.models import Program
+from programs.signals import notify_program_changed
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_FIELDS = [
+    "score", "grade", "components", "reasons", "watermelon", "reported_health", "forecast",
+    "ceiling", "computed_at",
+]  # fmt: skip
+
+
+def _forecast_json(forecast: health.Forecast | None) -> dict | None:
+    if forecast is None:
+        return None
+    return {
+        "milestone_id": forecast.milestone_id,
+        "milestone": forecast.milestone_name,
+        "target_date": forecast.target_date.isoformat(),
+        "forecast_date": forecast.forecast_date.isoformat(),
+        "days_late": forecast.days_late,
+    }
+
+
+@transaction.atomic
+def health_results_store(
+    *,
+    results: list[health.HealthResult],
+    inputs: dict[int, health.ProgramInput],
+    today: datetime.date,
+) -> None:
+    """Write scores to programs and upsert the day's snapshots, in bulk, in one transaction.
+
+    Idempotent: the same results give the same rows (one snapshot per program per day).
+    """
+    now = timezone.now()
+    programs = []
+    snapshots = []
+    for result in results:
+        programs.append(
+            Program(
+                pk=result.program_id,
+                health_score=result.score,
+                health_grade=result.grade.value if result.grade else "",
+                health_computed_at=now,
+                health_watermelon=result.watermelon,
+            )
+        )
+        if not result.scored:
+            continue
+        snapshots.append(
+            HealthSnapshot(
+                program_id=result.program_id,
+                day=today,
+                score=result.score,
+                grade=result.grade.value,
+                components=dict(result.components),
+                reasons=[reason.as_dict() for reason in result.reasons],
+                watermelon=result.watermelon,
+                reported_health=inputs[result.program_id].reported_health or "",
+                forecast=_forecast_json(result.forecast),
+                ceiling=result.ceiling or "",
+                computed_at=now,
+            )
+        )
+    Program.objects.bulk_update(
+        programs,
+        ["health_score", "health_grade", "health_computed_at", "health_watermelon"],
+        batch_size=500,
+    )
+    HealthSnapshot.objects.bulk_create(
+        snapshots,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["program", "day"],
+        update_fields=SNAPSHOT_FIELDS,
+    )
+
+
+def health_recompute(
+    *,
+    program_ids: Iterable[int] | None = None,
+    today: datetime.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Recompute health for these programs (all when None), chunk by chunk. Returns the count."""
+    today = today or timezone.localdate()
+    policies = PolicyBook()
+    done = 0
+    for chunk in program_id_chunks(program_ids):
+        inputs = health_inputs(chunk)
+        policies.load_portfolios(chunk)
+        results = [health.compute(p, today=today, policy=policies.for_program(p)) for p in inputs]
+        health_results_store(results=results, inputs={p.id: p for p in inputs}, today=today)
+        done += len(inputs)
+        if progress:
+            progress(done)
+    return done
+
+
+# --- Success metrics -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def success_metric_create(*, program: Program, user, **fields) -> SuccessMetric:
+    metric = SuccessMetric(program=program, **fields)
+    metric.full_clean()
+    metric._history_user = user
+    metric.save()
+    notify_program_changed(program.pk)
+    return metric
+
+
+@transaction.atomic
+def metric_reading_record(
+    *, metric: SuccessMetric, user, value: float, measured_on: datetime.date, source: str = ""
+) -> MetricReading:
+    reading = MetricReading(
+        metric=metric, value=value, measured_on=measured_on, source=source, recorded_by=user
+    )
+    reading.full_clean()
+    reading.save()
+    notify_program_changed(metric.program_id)
+    return reading

@@ -1,0 +1,90 @@
+"""Celery tasks of the health engine. Thin: ids in, the service does the work.
+
+Every task is idempotent (a snapshot is an upsert keyed by program and day), acknowledged
+late and re-queued if its worker dies (settings: acks_late, reject_on_worker_lost).
+"""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics.models import UpdateReminder
+from metrics.services import health_recompute
+from programs.models import Phase, Program
+
+logger = logging.getLogger(__name__)
+
+# Edits within this window after the first one share one recompute: a burst costs one run.
+COALESCE_SECONDS = 2
+PENDING_KEY = "health:pending:{}"
+RETRY = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "max_retries": 5,
+}
+
+
+def schedule_program_recompute(program_ids) -> None:
+    """Enqueue one recompute per program unless one is already waiting to run (coalescing)."""
+    for program_id in program_ids:
+        if cache.add(PENDING_KEY.format(program_id), 1, timeout=60):
+            recompute_program_health.apply_async(args=[program_id], countdown=COALESCE_SECONDS)
+
+
+@shared_task(bind=True, **RETRY)
+def recompute_program_health(self, program_id: int) -> int:
+    """Recompute one program after a change (and re-open the coalescing window first)."""
+    cache.delete(PENDING_KEY.format(program_id))
+    return health_recompute(program_ids=[program_id])
+
+
+@shared_task(bind=True, **RETRY)
+def recompute_all_health(self) -> int:
+    """Recompute every program and write the day's snapshots (Celery beat)."""
+    count = health_recompute()
+    logger.info("recomputed health of %d programs", count)
+    return count
+
+
+@shared_task(bind=True, **RETRY)
+def send_update_reminders(self) -> int:
+    """E-mail each TPM whose program's status update is overdue; at most once a day each."""
+    today = timezone.localdate()
+    sent = 0
+    candidates = (
+        Program.objects.exclude(phase__in=[Phase.DONE, Phase.CANCELLED, Phase.PROPOSED])
+        .select_related("tpm")
+        .only("id", "name", "slug", "update_cadence_days", "last_update_at", "created_at", "tpm__email",
+              "tpm__first_name", "tpm__username")
+    )  # fmt: skip
+    for program in candidates.iterator(chunk_size=1000):
+        since = program.last_update_at or program.created_at
+        due = timezone.localdate(since) + datetime.timedelta(days=program.update_cadence_days)
+        if due >= today or not program.tpm.email:
+            continue
+        try:
+            with transaction.atomic():
+                UpdateReminder.objects.create(program=program, day=today, sent_to=program.tpm.email)
+                send_mail(
+                    subject=f"[Pulse] Status update due for {program.name}",
+                    message=(
+                        f"Hi {program.tpm.first_name or program.tpm.username},\n\n"
+                        f"The status update for {program.name} was due on {due:%A %d %B}. "
+                        f"Post it at {settings.SITE_URL}{reverse('programs:update-create', args=[program.slug])}\n\n"
+                        "— Pulse"
+                    ),
+                    from_email=None,
+                    recipient_list=[program.tpm.email],
+                )
+        except IntegrityError:
+            continue  # already reminded today (a re-run of this task)
+        sent += 1
+    return sent

@@ -1,0 +1,193 @@
+"""Loading the engine's inputs, storing results in bulk, the command and the on-change hook."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from metrics import selectors
+from metrics.models import HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
+from metrics.services import health_recompute
+from programs import services
+from programs.models import Milestone, MilestoneDateChange, Program, Risk, StatusUpdate
+from tests.factories import MilestoneFactory, PortfolioFactory, ProgramFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 25)
+
+
+def bulk_programs(n: int, *, prefix: str) -> list[int]:
+    """n programs with milestones (one slipped, one depending on the previous program's), a
+    risk, an update and a metric with a reading: every table the selector reads, in bulk."""
+    tpm = UserFactory()
+    portfolio = PortfolioFactory()
+    programs = Program.objects.bulk_create(
+        Program(
+            name=f"{prefix} {i}",
+            slug=f"{prefix}-{i}",
+            portfolio=portfolio,
+            tpm=tpm,
+            phase="executing",
+            start_date=TODAY - datetime.timedelta(days=100),
+            target_date=TODAY + datetime.timedelta(days=100),
+        )  # fmt: skip
+        for i in range(n)
+    )
+    milestones = Milestone.objects.bulk_create(
+        Milestone(
+            program=p,
+            name=f"M{i}-{k}",
+            baseline_date=TODAY - datetime.timedelta(days=10),
+            target_date=TODAY + datetime.timedelta(days=k * 5 - 5),
+            state="in_progress",
+            critical=k == 0,
+        )  # fmt: skip
+        for i, p in enumerate(programs)
+        for k in range(2)
+    )
+    MilestoneDateChange.objects.bulk_create(
+        MilestoneDateChange(
+            milestone=m, from_date=m.baseline_date, to_date=m.target_date, reason="late"
+        )
+        for m in milestones[1::2]
+    )
+    through = Milestone.depends_on.through
+    through.objects.bulk_create(
+        through(from_milestone_id=milestones[i].pk, to_milestone_id=milestones[i - 2].pk)
+        for i in range(2, len(milestones), 2)
+    )
+    Risk.objects.bulk_create(Risk(program=p, title="R", likelihood=4, impact=4) for p in programs)
+    StatusUpdate.objects.bulk_create(
+        StatusUpdate(program=p, author=tpm, reported_health="on_track", summary="fine")
+        for p in programs
+    )
+    metrics = SuccessMetric.objects.bulk_create(
+        SuccessMetric(
+            program=p,
+            name="Hosts",
+            baseline_value=0,
+            target_value=100,
+            baseline_date=TODAY - datetime.timedelta(days=50),
+            target_date=TODAY + datetime.timedelta(days=50),
+        )  # fmt: skip
+        for p in programs
+    )
+    MetricReading.objects.bulk_create(
+        MetricReading(metric=m, value=10, measured_on=TODAY) for m in metrics
+    )
+    return [p.pk for p in programs]
+
+
+def test_selector_reads_a_fixed_number_of_queries_at_10_and_1000_programs():
+    small = bulk_programs(10, prefix="small")
+    large = bulk_programs(1000, prefix="large")
+    with CaptureQueriesContext(connection) as at_10:
+        inputs_small = selectors.health_inputs(small)
+    with CaptureQueriesContext(connection) as at_1000:
+        inputs_large = selectors.health_inputs(large)
+    assert len(at_10) == len(at_1000) == 6
+    assert len(inputs_small) == 10 and len(inputs_large) == 1000
+    sample = inputs_large[5]
+    assert len(sample.milestones) == 2 and len(sample.risks) == 1
+    assert sample.metrics[0].latest_value == 10
+    assert sample.reported_health == "on_track"
+    moved = next(m for m in sample.milestones if not m.critical)
+    assert moved.times_moved == 1
+    depending = next(m for m in sample.milestones if m.critical)
+    assert depending.upstream[0].program_name == "large 4"
+
+
+def test_full_recompute_queries_grow_with_chunks_not_programs():
+    ids = bulk_programs(30, prefix="p")
+    with CaptureQueriesContext(connection) as one_chunk:
+        health_recompute(program_ids=ids, today=TODAY)
+    assert Program.objects.filter(health_score__isnull=False).count() == 30
+    # Load (6) + the policies (1) + bulk update (1) + snapshot upsert (1), plus savepoints.
+    assert len(one_chunk) <= 12
+
+
+def test_recompute_is_idempotent_and_keeps_one_snapshot_per_day():
+    ids = bulk_programs(3, prefix="p")
+    health_recompute(program_ids=ids, today=TODAY)
+    first = list(
+        HealthSnapshot.objects.order_by("program_id").values(
+            "program_id", "day", "score", "reasons"
+        )
+    )
+    health_recompute(program_ids=ids, today=TODAY)
+    again = list(
+        HealthSnapshot.objects.order_by("program_id").values(
+            "program_id", "day", "score", "reasons"
+        )
+    )
+    assert first == again and len(again) == 3
+    health_recompute(program_ids=ids, today=TODAY + datetime.timedelta(days=1))
+    assert HealthSnapshot.objects.count() == 6
+
+
+def test_scores_reasons_and_watermelon_are_stored(tpm):
+    program = ProgramFactory(tpm=tpm, start_date=TODAY - datetime.timedelta(days=200))
+    MilestoneFactory(
+        program=program, name="GA in eu-west", critical=True, state="in_progress",
+        baseline_date=TODAY - datetime.timedelta(days=40), target_date=TODAY - datetime.timedelta(days=40),
+    )  # fmt: skip
+    services.status_update_post(
+        program=program, user=tpm, reported_health="on_track", summary="All green!"
+    )
+    health_recompute(program_ids=[program.pk], today=TODAY)
+    program.refresh_from_db()
+    snapshot = HealthSnapshot.objects.get(program=program)
+    assert program.health_score == snapshot.score and program.health_grade == snapshot.grade
+    assert program.health_grade != "green"
+    assert program.health_watermelon and snapshot.watermelon
+    assert snapshot.reasons[0]["text"] == "Critical milestone 'GA in eu-west' is 40 days overdue"
+    assert snapshot.forecast["milestone"] == "GA in eu-west"
+
+
+def test_done_programs_are_not_scored():
+    program = ProgramFactory(phase="done", health_score=10, health_grade="red")
+    health_recompute(program_ids=[program.pk], today=TODAY)
+    program.refresh_from_db()
+    assert (program.health_score, program.health_grade) == (None, "")
+    assert not HealthSnapshot.objects.filter(program=program).exists()
+
+
+def test_a_portfolio_policy_overrides_the_default():
+    strict = PortfolioFactory()
+    lenient = ProgramFactory(start_date=TODAY - datetime.timedelta(days=10))
+    graded = ProgramFactory(portfolio=strict, start_date=TODAY - datetime.timedelta(days=10))
+    for program in (lenient, graded):
+        Risk.objects.create(program=program, title="Paperwork", likelihood=2, impact=2)
+    # The strict portfolio wants a perfect score for green and 99 for yellow.
+    HealthPolicy.objects.create(portfolio=strict, green_at=100, yellow_at=99)
+    health_recompute(program_ids=[lenient.pk, graded.pk], today=TODAY)
+    lenient.refresh_from_db()
+    graded.refresh_from_db()
+    assert lenient.health_score == graded.health_score < 99
+    assert lenient.health_grade == "green"
+    assert graded.health_grade == "red"
+
+
+def test_edits_recompute_health_on_commit(tpm, django_capture_on_commit_callbacks):
+    """In the embedded default (eager Celery) an edit recomputes its program right away."""
+    program = ProgramFactory(tpm=tpm)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.risk_create(program=program, user=tpm, title="Vendor", likelihood=5, impact=5)
+    program.refresh_from_db()
+    assert program.health_score is not None and program.health_score < 100
+    assert HealthSnapshot.objects.get(program=program).day == timezone.localdate()
+
+
+def test_recompute_health_command(capsys):
+    ids = bulk_programs(3, prefix="cmd")
+    call_command("recompute_health")
+    out = capsys.readouterr().out
+    assert "Recomputed 3 programs" in out
+    assert Program.objects.filter(pk__in=ids, health_score__isnull=False).count() == 3
+    call_command("recompute_health", "--program", "cmd-1")
+    with pytest.raises(Exception, match="No program with slug"):
+        call_command("recompute_health", "--program", "nope")
