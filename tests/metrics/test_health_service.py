@@ -161,7 +161,7 @@ def test_a_portfolio_policy_overrides_the_default():
     lenient = ProgramFactory(start_date=TODAY - datetime.timedelta(days=10))
     graded = ProgramFactory(portfolio=strict, start_date=TODAY - datetime.timedelta(days=10))
     for program in (lenient, graded):
-        Risk.objects.create(program=program, title="Paperwork", likelihood=2, impact=2)
+        Risk.objects.create(program=program, title="Vendor", likelihood=3, impact=4)
     # The strict portfolio wants a perfect score for green and 99 for yellow.
     HealthPolicy.objects.create(portfolio=strict, green_at=100, yellow_at=99)
     health_recompute(program_ids=[lenient.pk, graded.pk], today=TODAY)
