@@ -83,6 +83,11 @@ class PulseAutoSchema(AutoSchema):
     def _has_object(self) -> bool:
         return "{" in self.path
 
+    def get_tags(self) -> list[str]:
+        """One tag per resource (``/api/v1/<resource>/...``), so the docs group by resource."""
+        parts = [part for part in self.path.split("/") if part]
+        return [parts[2]] if len(parts) > 2 and parts[:2] == ["api", "v1"] else super().get_tags()
+
     def get_request_serializer(self):
         getter = getattr(self.view, "get_input_serializer_class", None)
         if getter is not None and self.method in WRITE_METHODS:

@@ -87,7 +87,8 @@ class PulseViewSet(viewsets.GenericViewSet):
         """The object as the output serializer shows it, re-read with its annotations, and its ETag."""
         fresh = self.base_queryset().get(pk=instance.pk)
         response = Response(self.get_serializer(fresh).data, status=status_code)
-        response["ETag"] = etag_for(fresh)
+        if hasattr(fresh, "version"):
+            response["ETag"] = etag_for(fresh)
         return response
 
     def check_can_edit(self, program: Program) -> None:
@@ -112,6 +113,8 @@ class PulseViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
+        if not hasattr(instance, "version"):
+            return Response(self.get_serializer(instance).data)
         etag = etag_for(instance)
         if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -444,7 +447,7 @@ class RiskViewSet(ProgramChildViewSet):
     versioned_actions = ("update", "partial_update", "close")
     search_fields = ["title"]
     ordering_fields = ["exposure_score", "likelihood", "impact", "due_date", "created_at", "state"]
-    ordering = ["state", "-exposure_score", "id"]
+    ordering = ["-exposure_score", "id"]
 
     def base_queryset(self):
         return Risk.objects.select_related("program", "owner").annotate(
