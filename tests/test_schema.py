@@ -1,0 +1,92 @@
+"""The OpenAPI schema is valid and warning-free; the schema and docs need sign-in; no CDN."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.test import Client
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+VERSIONED_WRITES = [
+    ("/api/v1/programs/{slug}/", "patch"),
+    ("/api/v1/programs/{slug}/", "put"),
+    ("/api/v1/milestones/{id}/move/", "post"),
+    ("/api/v1/milestones/{id}/complete/", "post"),
+    ("/api/v1/risks/{id}/close/", "post"),
+    ("/api/v1/status-updates/{id}/", "patch"),
+    ("/api/v1/decisions/{id}/", "patch"),
+    ("/api/v1/teams/{slug}/", "patch"),
+]
+
+
+def test_schema_generates_validates_and_has_no_warnings(tmp_path):
+    """``spectacular --validate --fail-on-warn`` exits cleanly (it raises on any warning)."""
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert target.read_text().startswith("openapi: 3")
+
+
+@pytest.fixture
+def schema(tpm):
+    client = APIClient()
+    client.force_authenticate(tpm)
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.parametrize("path, method", VERSIONED_WRITES)
+def test_updates_document_if_match_and_every_refusal(schema, path, method):
+    operation = schema["paths"][path][method]
+    headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+    assert headers == ["If-Match"]
+    assert {"400", "401", "403", "404", "409", "412", "428"} <= set(operation["responses"])
+
+
+def test_lists_document_filters_ordering_and_pagination(schema):
+    operation = schema["paths"]["/api/v1/milestones/"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {
+        "program",
+        "state",
+        "critical",
+        "overdue",
+        "target_date_after",
+        "ordering",
+        "page",
+    } <= names
+    page = schema["components"]["schemas"]["PaginatedMilestoneList"]
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+
+
+def test_move_documents_its_input(schema):
+    body = schema["components"]["schemas"]["MilestoneMoveRequest"]
+    assert set(body["required"]) == {"target_date", "reason"}
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/docs/?script="])
+def test_schema_and_docs_need_sign_in(path):
+    response = Client().get(path)
+    assert response.status_code in (401, 403)
+
+
+def test_docs_page_uses_only_local_assets(client, tpm):
+    client.force_login(tpm)
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    references = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert references, html
+    assert "<script>" not in html  # no inline script: the page runs under our strict CSP
+    for reference in references:
+        assert not re.match(r"^(https?:)?//", reference), reference
+        if reference.startswith("/static/"):
+            assert finders.find(reference.removeprefix("/static/")), reference
+        else:
+            assert reference.startswith("/api/docs/?"), reference
+    script = client.get("/api/docs/", {"script": ""})
+    assert script.status_code == 200
+    assert "/api/schema/" in script.content.decode()
