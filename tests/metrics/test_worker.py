@@ -1,0 +1,201 @@
+"""Health recomputed by a real Celery worker over Redis (no eager mode, no mocks).
+
+The worker is a separate process on the test database; tests are transactional so it sees
+committed rows. Marked ``worker``: CI runs them (Redis is started by .ci/run).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+import redis
+from django.db import connection
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from config.celery import app
+from metrics.models import HealthSnapshot
+from metrics.tasks import recompute_program_health
+from programs.models import Program
+from tests.factories import ProgramFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ROOT = Path(__file__).resolve().parents[2]
+WORKER_LOG = Path(tempfile.gettempdir()) / "pulse-test-celery-worker.log"
+REDIS_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def children_of(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+@pytest.fixture
+def worker(live_server):
+    """A Celery worker (prefork, one child) on the test database and a dedicated Redis db.
+
+    live_server is requested only so the test database is fully set up and committed first.
+    """
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.ConnectionError:
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_URL}: start it (see README, Running the tests)"
+        )
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": REDIS_URL,
+    }
+    log = open(WORKER_LOG, "a")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}@localhost",
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    previous = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = REDIS_URL
+    app._pool = None
+    try:
+        with override_settings(CACHES=REDIS_CACHE, CELERY_TASK_ALWAYS_EAGER=False):
+            ping = lambda: app.control.ping(timeout=0.5)  # noqa: E731
+            wait_for(ping, 30, "the worker to answer a ping", interval=0.5)
+            yield process
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = previous
+        app._pool = None
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_an_api_edit_is_rescored_by_the_worker(worker, tpm):
+    program = ProgramFactory(tpm=tpm)
+    client = APIClient()
+    client.force_authenticate(tpm)
+    started = time.monotonic()
+    response = client.post(
+        "/api/v1/risks/",
+        {
+            "program": program.slug,
+            "title": "Vendor cannot ship racks",
+            "likelihood": 5,
+            "impact": 5,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    wait_for(lambda: Program.objects.get(pk=program.pk).health_score is not None, 20, "a new score")
+    elapsed = time.monotonic() - started
+    snapshot = HealthSnapshot.objects.get(program=program)
+    assert any("Vendor cannot ship racks" in reason["text"] for reason in snapshot.reasons)
+    assert snapshot.score < 100
+    # Coalescing waits 2 s for more edits; the worker then needs well under a second.
+    assert elapsed < 15
+
+
+def test_a_burst_of_edits_costs_one_recompute(worker, tpm):
+    program = ProgramFactory(tpm=tpm)
+    client = APIClient()
+    client.force_authenticate(tpm)
+    for i in range(5):
+        client.post(
+            "/api/v1/risks/",
+            {"program": program.slug, "title": f"Risk {i}", "likelihood": 3, "impact": 3},
+            format="json",
+        )
+    wait_for(lambda: Program.objects.get(pk=program.pk).health_score is not None, 20, "a new score")
+    time.sleep(3)  # room for any stray second run to show up
+    snapshot = HealthSnapshot.objects.get(program=program)
+    assert sum("Open risk" in r["text"] for r in snapshot.reasons) == 5
+    stats = app.control.inspect(timeout=2).stats() or {}
+    totals = [
+        s.get("total", {}).get("metrics.tasks.recompute_program_health", 0) for s in stats.values()
+    ]
+    assert totals == [1]
+
+
+def test_killing_the_worker_child_mid_task_reruns_the_task(worker, tpm):
+    """Late acknowledgement plus reject-on-worker-lost: the task is redelivered and completes."""
+    program = ProgramFactory(tpm=tpm)
+    db = connection.settings_dict
+    blocker = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
+    )
+    try:
+        with blocker.cursor() as cursor:
+            # Hold the programs table so the task blocks mid-run, at a moment we can see.
+            cursor.execute("LOCK TABLE programs_program IN ACCESS EXCLUSIVE MODE")
+            recompute_program_health.delay(program.pk)
+
+            def task_is_waiting():
+                # Asked on the test's own connection: a transaction sees a frozen pg_stat_activity.
+                with connection.cursor() as probe:
+                    probe.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                        [db["NAME"]],
+                    )
+                    return probe.fetchone()[0] > 0
+
+            wait_for(task_is_waiting, 20, "the task to start and block on the lock")
+            children = children_of(worker.pid)
+            assert children, "the prefork worker has a child process"
+            for child in children:
+                os.kill(child, signal.SIGKILL)
+        blocker.rollback()  # release the lock: the re-delivered task can now finish
+    finally:
+        blocker.close()
+    wait_for(
+        lambda: Program.objects.get(pk=program.pk).health_score is not None,
+        30,
+        "the re-run's score",
+    )
+    assert HealthSnapshot.objects.filter(program=program).count() == 1
+    assert worker.poll() is None, "the worker itself survived and replaced its child"
+    assert children_of(worker.pid) and children_of(worker.pid) != children
