@@ -25,6 +25,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, models, transaction
 from django.utils.text import slugify
 
+from core.apps import grant_admin_role_permissions
 from core.roles import Role
 from programs.management import vocabulary as words
 from programs.models import (
@@ -270,7 +271,9 @@ class DemoSeeder:
                 user.is_superuser = user.is_superuser or username == "admin"
                 user.save(update_fields=["password", "is_active", "is_staff", "is_superuser"])
 
-        groups = {g.name: g.pk for g in Group.objects.filter(name__in=list(Role))}
+        # The roles come from a migration; a flushed database lacks them, so make sure.
+        groups = {role: Group.objects.get_or_create(name=role)[0].pk for role in Role}
+        grant_admin_role_permissions()
         through = User.groups.through
         already = set(
             through.objects.filter(user_id__in=[u.pk for u in by_name.values()]).values_list(
@@ -355,7 +358,7 @@ class DemoSeeder:
 
         watermelons = pick(running, WATERMELON_SHARE)
         stale = pick([i for i in running if i not in watermelons], STALE_SHARE)
-        confidential = pick(list(range(n)), CONFIDENTIAL_SHARE)
+        confidential = pick(list(range(1, n)), CONFIDENTIAL_SHARE)
         cross = pick(list(range(1, n)), CROSS_DEPENDENCY_SHARE)
         return {
             "phases": phases,
@@ -852,7 +855,11 @@ def reset_demo_data() -> None:
         if connection.vendor == "postgresql":
             quoted = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in app_models)
             with connection.cursor() as cursor:
+                # Rows written earlier in this transaction leave deferred foreign-key checks
+                # pending, which TRUNCATE refuses: run them now, defer again afterwards.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")  # noqa: S608
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for model in (Decision, Risk, StatusUpdate, Milestone, Program, Team, Portfolio):
                 model.objects.all().delete()

@@ -1,0 +1,221 @@
+"""``manage.py seed_demo``: deterministic, realistic demo data and demo accounts in every role."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db.models import F, Max
+
+from programs.management.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD
+from programs.models import (
+    OPEN_MILESTONE_STATES,
+    Milestone,
+    MilestoneDateChange,
+    Phase,
+    Program,
+    ReportedHealth,
+    Risk,
+    StatusUpdate,
+)
+from programs.selectors import visible_programs
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 2)
+ACTIVE = (Phase.PROPOSED, Phase.PLANNING, Phase.EXECUTING, Phase.LAUNCHING)
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--today", TODAY.isoformat(), *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list]:
+    """Everything that must repeat for the same seed, without the database's primary keys."""
+    return {
+        "programs": list(
+            Program.objects.order_by("slug").values_list(
+                "name",
+                "slug",
+                "phase",
+                "start_date",
+                "target_date",
+                "confidential",
+                "tpm__username",
+                "last_update_at",
+            )  # fmt: skip
+        ),
+        "milestones": list(
+            Milestone.objects.order_by("program__slug", "baseline_date", "name").values_list(
+                "program__slug", "name", "baseline_date", "target_date", "state", "critical"
+            )
+        ),
+        "slips": list(
+            MilestoneDateChange.objects.order_by("changed_at", "milestone__name").values_list(
+                "milestone__name", "from_date", "to_date", "reason", "changed_at"
+            )
+        ),
+        "updates": list(
+            StatusUpdate.objects.order_by("created_at", "program__slug").values_list(
+                "program__slug", "reported_health", "created_at"
+            )
+        ),
+        "risks": list(
+            Risk.objects.order_by("program__slug", "title").values_list(
+                "title", "likelihood", "impact"
+            )
+        ),
+        "people": sorted(User.objects.values_list("username", flat=True)),
+    }
+
+
+@pytest.fixture
+def seeded():
+    seed("--programs", "12", "--seed", "7")
+
+
+def test_same_seed_and_today_give_identical_data():
+    """Names, dates, states and counts repeat exactly; only primary keys differ."""
+    seed("--programs", "12", "--seed", "7")
+    first = snapshot()
+    seed("--programs", "12", "--seed", "7", "--reset")
+    assert snapshot() == first
+    assert len(first["programs"]) == 12
+
+
+def test_a_different_seed_gives_different_data():
+    seed("--programs", "12", "--seed", "7")
+    first = snapshot()
+    seed("--programs", "12", "--seed", "8", "--reset")
+    second = snapshot()
+    assert second["milestones"] != first["milestones"]
+    assert second["updates"] != first["updates"]
+
+
+def test_every_role_has_a_demo_account_that_signs_in(seeded, client):
+    """tpm, engineer, reviewer, leader and admin sign in with the one printed password."""
+    for username, role, _name in DEMO_ACCOUNTS:
+        user = User.objects.get(username=username)
+        assert user.groups.filter(name=role).exists(), username
+        assert client.login(username=username, password=DEMO_PASSWORD), username
+        client.logout()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert Program.objects.filter(tpm__username="tpm").count() >= 3
+
+
+def test_output_lists_the_demo_accounts_and_password():
+    output = seed("--programs", "5", "--seed", "1")
+    for username, _role, _name in DEMO_ACCOUNTS:
+        assert username in output
+    assert DEMO_PASSWORD in output
+
+
+def test_slips_are_recorded_with_reasons_and_end_at_the_target(seeded):
+    """Every moved milestone's ledger chains from its baseline to its current target."""
+    assert MilestoneDateChange.objects.exists()
+    assert not MilestoneDateChange.objects.filter(reason="").exists()
+    moved = Milestone.objects.filter(date_changes__isnull=False).distinct()
+    assert moved.exclude(target_date=F("baseline_date")).exists()
+    for milestone in moved.prefetch_related("date_changes"):
+        changes = sorted(milestone.date_changes.all(), key=lambda c: (c.changed_at, c.id))
+        assert changes[0].from_date == milestone.baseline_date
+        assert changes[-1].to_date == milestone.target_date
+        for before, after in zip(changes, changes[1:], strict=False):
+            assert before.to_date == after.from_date
+    unmoved = Milestone.objects.filter(date_changes__isnull=True)
+    assert not unmoved.exclude(target_date=F("baseline_date")).exists()
+
+
+def test_completed_milestones_lie_in_the_past_and_nothing_is_in_the_future(seeded):
+    assert Milestone.objects.filter(state="done").exists()
+    assert not Milestone.objects.filter(state="done", completed_date__gte=TODAY).exists()
+    assert not StatusUpdate.objects.filter(created_at__date__gte=TODAY).exists()
+    assert not MilestoneDateChange.objects.filter(changed_at__date__gte=TODAY).exists()
+
+
+def test_last_update_at_is_the_latest_status_update(seeded):
+    for program in Program.objects.annotate(latest=Max("status_updates__created_at")):
+        assert program.last_update_at == program.latest
+
+
+def test_some_running_programs_are_stale(seeded):
+    """At least one running program has missed two or more weekly updates."""
+    stale = [
+        p
+        for p in Program.objects.filter(phase__in=ACTIVE, last_update_at__isnull=False)
+        if (TODAY - p.last_update_at.date()).days > 2 * p.update_cadence_days
+    ]
+    assert stale
+
+
+def test_some_programs_are_watermelons(seeded):
+    """Reported on track in the latest update while a critical milestone is overdue."""
+    watermelons = []
+    for program in Program.objects.filter(phase__in=ACTIVE):
+        latest = program.status_updates.order_by("-created_at").first()
+        overdue = program.milestones.filter(
+            state__in=OPEN_MILESTONE_STATES, critical=True, target_date__lt=TODAY
+        )
+        if latest and latest.reported_health == ReportedHealth.ON_TRACK and overdue.exists():
+            watermelons.append(program)
+    assert watermelons
+
+
+def test_confidential_programs_exist_and_stay_hidden(seeded):
+    confidential = Program.objects.filter(confidential=True)
+    assert confidential.exists()
+    outsider = UserFactory(username="otto.outsider", roles=["Engineer"])
+    assert not visible_programs(outsider).filter(confidential=True).exists()
+    leader = User.objects.get(username="leader")
+    assert visible_programs(leader).filter(confidential=True).count() == confidential.count()
+
+
+def test_milestones_depend_on_other_programs(seeded):
+    through = Milestone.depends_on.through
+    cross = through.objects.exclude(from_milestone__program=F("to_milestone__program"))
+    assert cross.exists()
+
+
+def test_programs_carry_the_whole_picture(seeded):
+    """Members, teams, risks, decisions and history exist for seeded programs."""
+    program = Program.objects.get(slug="fleet-kernel-upgrade-to-612")
+    assert program.memberships.filter(role="tpm", user=program.tpm).exists()
+    assert program.teams.exists()
+    assert 5 <= program.milestones.count() <= 20
+    assert program.status_updates.exists()
+    assert Risk.objects.exclude(mitigation="").exists()
+    assert Program.history.filter(id=program.pk, history_type="+").exists()
+    assert Milestone.history.filter(program_id=program.pk).count() >= program.milestones.count()
+
+
+def test_large_seeds_have_unique_varied_names():
+    seed("--programs", "150", "--seed", "3")
+    names = list(Program.objects.values_list("name", flat=True))
+    assert len(set(names)) == 150
+    assert Program.objects.filter(name__contains=" — ").exists()  # composed with a scope
+
+
+def test_if_empty_adds_nothing_when_programs_exist(seeded):
+    """``make run`` calls it on every start: the second call changes no row."""
+    before = snapshot()
+    output = seed("--programs", "12", "--seed", "9", "--if-empty")
+    assert snapshot() == before
+    assert "nothing seeded" in output
+    assert "tpm" in output and DEMO_PASSWORD in output
+
+
+def test_seeding_over_existing_programs_is_refused(seeded):
+    with pytest.raises(CommandError, match="--reset"):
+        seed("--programs", "3")
+
+
+def test_reset_keeps_people_outside_the_demo(seeded):
+    someone = UserFactory(username="real.person")
+    seed("--programs", "4", "--reset")
+    assert User.objects.filter(pk=someone.pk).exists()
+    assert Program.objects.count() == 4
