@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods
 
 from core.errors import StaleWriteError
@@ -96,6 +97,11 @@ def program_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(program_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    for program in page.object_list:
+        # "3 days", not "3 days, 4 hours": the table is scanned, not read.
+        program.last_update_age = (
+            timesince(program.last_update_at, depth=1) if program.last_update_at else ""
+        )
     context = {
         "filter_form": filter_form,
         "page": page,
@@ -114,10 +120,17 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The program page: brief, facts, milestones and slips, risks, decisions, activity."""
     program = program_get_for_user(user=request.user, slug=slug)
     page = program_page(program=program)
-    upstream = [(m, other) for m in page.milestones for other in m.depends_on.all()]
-    downstream = [(m, other) for m in page.milestones for other in m.dependents.all()]
+    # Dependencies across programs; those inside the program show in the milestones table.
+    upstream = [
+        (m, other) for m in page.milestones for other in m.depends_on.all()
+        if other.program_id != program.pk
+    ]  # fmt: skip
+    downstream = [
+        (m, other) for m in page.milestones for other in m.dependents.all()
+        if other.program_id != program.pk
+    ]  # fmt: skip
     # A dependency in a confidential program the user cannot see is shown without its name.
-    other_ids = {other.program_id for _, other in upstream + downstream} - {program.pk}
+    other_ids = {other.program_id for _, other in upstream + downstream}
     visible_ids = (
         set(visible_programs(request.user).filter(pk__in=other_ids).values_list("pk", flat=True))
         if other_ids
