@@ -65,7 +65,12 @@ def leader(db):
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="ada.admin", roles=["Admin"], is_staff=True)
+    """Staff in the Admin role (not a superuser): Django admin rights come from the role."""
+    from core.apps import grant_admin_role_permissions
+
+    user = UserFactory(username="ada.admin", roles=["Admin"], is_staff=True)
+    grant_admin_role_permissions()  # a transactional test's flush removed the role's grants
+    return user
 
 
 @pytest.fixture

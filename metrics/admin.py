@@ -1,0 +1,100 @@
+"""Django admin for metrics: the health policy (weights, thresholds, the grade ceiling) above all."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from metrics.models import (
+    HealthPolicy,
+    HealthSnapshot,
+    MetricReading,
+    SuccessMetric,
+    UpdateReminder,
+)
+from programs.signals import notify_program_changed
+
+
+@admin.register(HealthPolicy)
+class HealthPolicyAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "green_at",
+        "yellow_at",
+        "critical_overdue_ceiling_days",
+        "updated_at",
+    ]
+    list_select_related = ["portfolio"]
+    autocomplete_fields = ["portfolio"]
+    fieldsets = [
+        (None, {"fields": ["portfolio"]}),
+        (
+            "Weights (relative; a component with weight 0 is ignored)",
+            {
+                "fields": [
+                    ("weight_schedule", "weight_freshness", "weight_risk"),
+                    ("weight_outcomes", "weight_launch_readiness", "weight_dependencies"),
+                ]
+            },
+        ),
+        ("Grades", {"fields": [("green_at", "yellow_at"), "critical_overdue_ceiling_days"]}),
+        ("Windows", {"fields": ["launch_lookahead_days", "high_risk_exposure"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A policy change re-grades its programs at the next scheduled run; the command
+        # `manage.py recompute_health` applies it at once.
+        self.message_user(
+            request, "Saved. Scores follow at the next scheduled recompute (within 30 minutes)."
+        )
+
+
+class ReadingInline(admin.TabularInline):
+    model = MetricReading
+    extra = 0
+    fields = ["measured_on", "value", "source", "recorded_by"]
+    autocomplete_fields = ["recorded_by"]
+    ordering = ["-measured_on"]
+
+
+@admin.register(SuccessMetric)
+class SuccessMetricAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "program", "baseline_value", "target_value", "unit", "target_date"]
+    list_select_related = ["program"]
+    search_fields = ["name", "program__name"]
+    autocomplete_fields = ["program"]
+    inlines = [ReadingInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+        notify_program_changed(obj.program_id)
+
+
+@admin.register(HealthSnapshot)
+class HealthSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["program", "day", "score", "grade", "watermelon", "computed_at"]
+    list_filter = ["grade", "watermelon", "day"]
+    list_select_related = ["program"]
+    search_fields = ["program__name"]
+    date_hierarchy = "day"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UpdateReminder)
+class UpdateReminderAdmin(admin.ModelAdmin):
+    list_display = ["program", "day", "sent_to", "sent_at"]
+    list_select_related = ["program"]
+    search_fields = ["program__name", "sent_to"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
