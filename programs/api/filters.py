@@ -34,10 +34,16 @@ class ProgramFilter(filters.FilterSet):
     team = filters.CharFilter(field_name="teams__slug", help_text="A team's slug.")
     health_grade = filters.MultipleChoiceFilter(choices=Grade.choices)
     confidential = filters.BooleanFilter()
+    watermelon = filters.BooleanFilter(
+        field_name="health_watermelon", help_text="Reported healthier than computed."
+    )
 
     class Meta:
         model = Program
-        fields = ["portfolio", "phase", "tpm", "team", "health_grade", "confidential", "priority"]
+        fields = [
+            "portfolio", "phase", "tpm", "team", "health_grade", "confidential", "watermelon",
+            "priority",
+        ]  # fmt: skip
 
 
 class MembershipFilter(filters.FilterSet):

@@ -177,8 +177,8 @@ class ProgramSerializer(serializers.ModelSerializer):
             "slug", "name", "portfolio", "tpm", "sponsor", "teams", "phase", "priority",
             "start_date", "target_date", "problem_statement", "success_criteria",
             "confidential", "update_cadence_days", "health_score", "health_grade",
-            "health_computed_at", "latest_reported_health", "next_milestone", "last_update_at",
-            "version", "created_at", "updated_at",
+            "health_computed_at", "health_watermelon", "latest_reported_health",
+            "next_milestone", "last_update_at", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -196,7 +196,13 @@ class ProgramInputSerializer(InputSerializer):
 
     refused_fields = {
         name: "Computed by Pulse; it cannot be set."
-        for name in ("slug", "health_score", "health_grade", "health_computed_at")
+        for name in (
+            "slug",
+            "health_score",
+            "health_grade",
+            "health_computed_at",
+            "health_watermelon",
+        )
     }
 
     name = serializers.CharField(max_length=200)

@@ -738,7 +738,14 @@ def catalogue(tpm, leader):
         name="Alpha", slug="alpha", portfolio=core, tpm=tpm, phase="planning", health_grade="green"
     )
     alpha.teams.add(storage)
-    ProgramFactory(name="Bravo", slug="bravo", portfolio=core, tpm=other_tpm, health_grade="red")
+    ProgramFactory(
+        name="Bravo",
+        slug="bravo",
+        portfolio=core,
+        tpm=other_tpm,
+        health_grade="red",
+        health_watermelon=True,
+    )
     ProgramFactory(
         name="Charlie", slug="charlie", portfolio=edge, tpm=tpm, phase="done", health_grade="red"
     )
@@ -756,6 +763,7 @@ def catalogue(tpm, leader):
         ("team=storage", ["alpha"]),
         ("health_grade=red", ["bravo", "charlie"]),
         ("confidential=true", ["delta"]),
+        ("watermelon=true", ["bravo"]),
         ("search=rav", ["bravo"]),
         ("ordering=-name", ["delta", "charlie", "bravo", "alpha"]),
     ],
