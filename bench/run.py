@@ -311,6 +311,9 @@ def main() -> int:
         "ALLOWED_HOSTS": HOST,
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
+        # The API serves no static files; WhiteNoise's warning about the missing
+        # collectstatic directory is noise here.
+        "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
     }
     env.pop("REDIS_URL", None)  # reads enqueue nothing; eager Celery keeps the bench self-contained
 
