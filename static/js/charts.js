@@ -1,0 +1,36 @@
+// Draws every chart on the page: an element with data-chart="<id of a JSON script>" gets the
+// Plotly figure stored in that script (built server-side by metrics/charts.py). No inline
+// scripts, so it works under the strict Content-Security-Policy.
+(function () {
+  "use strict";
+
+  var config = { displayModeBar: false, responsive: true };
+
+  function draw(root) {
+    if (typeof Plotly === "undefined") {
+      return;
+    }
+    root.querySelectorAll("[data-chart]").forEach(function (element) {
+      if (element.dataset.drawn === "yes") {
+        return;
+      }
+      var source = document.getElementById(element.dataset.chart);
+      if (!source) {
+        return;
+      }
+      var figure = JSON.parse(source.textContent);
+      Plotly.newPlot(element, figure.data, figure.layout || {}, config).then(function () {
+        element.dataset.drawn = "yes";
+        element.setAttribute("aria-busy", "false");
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    draw(document);
+  });
+  // Charts inside fragments that htmx swaps in are drawn too.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    draw(event.target);
+  });
+})();
