@@ -44,6 +44,12 @@ def test_updates_document_if_match_and_every_refusal(schema, path, method):
     headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
     assert headers == ["If-Match"]
     assert {"400", "401", "403", "404", "409", "412", "428"} <= set(operation["responses"])
+    assert "ETag" in operation["responses"]["200"]["headers"]
+
+
+def test_detail_reads_document_the_etag_header(schema):
+    operation = schema["paths"]["/api/v1/programs/{slug}/"]["get"]
+    assert "ETag" in operation["responses"]["200"]["headers"]
 
 
 def test_lists_document_filters_ordering_and_pagination(schema):

@@ -102,6 +102,26 @@ class PulseAutoSchema(AutoSchema):
             parameters.append(IF_MATCH)
         return parameters
 
+    def _returns_etag(self) -> bool:
+        """Reads of one versioned object and writes to one answer with its ``ETag``."""
+        queryset = getattr(self.view, "queryset", None)
+        if queryset is None or not hasattr(queryset.model, "version"):
+            return False
+        action = getattr(self.view, "action", None)
+        return action in ("retrieve", "create") or self._is_versioned_write()
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        if status_code in ("200", "201") and self._returns_etag():
+            response.setdefault("headers", {})["ETag"] = {
+                "schema": {"type": "string"},
+                "description": 'The object\'s version as an entity tag, e.g. `"3"`: '
+                "send it back in If-Match when you change the object.",
+            }
+        return response
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = ["401", "403"]

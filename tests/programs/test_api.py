@@ -325,6 +325,16 @@ def test_the_tpm_membership_cannot_be_removed(tpm, program):
     assert ProgramMembership.objects.filter(pk=membership.pk).exists()
 
 
+@pytest.mark.parametrize(
+    "who, status_code", [("contributor", 403), ("outsider", 403), ("eng_lead", 204)]
+)
+def test_only_editors_remove_members(who, status_code, people, program):
+    membership = MembershipFactory(program=program, role="pm")
+    response = as_user(people[who]).delete(f"{API}/memberships/{membership.pk}/")
+    assert response.status_code == status_code
+    assert ProgramMembership.objects.filter(pk=membership.pk).exists() == (status_code != 204)
+
+
 def test_admins_write_portfolios_and_teams_everyone_reads_them(admin_user, tpm):
     admin = as_user(admin_user)
     created = admin.post(f"{API}/portfolios/", {"name": "Core Infrastructure"}, format="json")
