@@ -99,7 +99,7 @@ class PulseViewSet(viewsets.GenericViewSet):
         """Object-level write permission; subclasses say who may change what."""
         self.check_can_edit(instance.program)
 
-    def versioned_write(self, *, partial: bool = False, **service_kwargs) -> Response:
+    def versioned_write(self, *, partial: bool = False) -> Response:
         """Change an existing object: 404 unseen, 403 not allowed, 412/428 precondition, 400, 409."""
         instance = self.get_object()
         self.check_can_write(instance)
@@ -138,9 +138,13 @@ class ReadWriteViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def create(self, request, *args, **kwargs):
+        self.check_can_create()
         data = self.parse()
         created = self.perform_create_service(data)
         return self.respond(created, status_code=status.HTTP_201_CREATED)
+
+    def check_can_create(self) -> None:
+        """Permission to create before the body is read; children check their program later."""
 
     def perform_create_service(self, data: dict):
         raise NotImplementedError
@@ -267,9 +271,11 @@ class ProgramViewSet(ReadWriteViewSet):
     def check_can_write(self, instance) -> None:
         self.check_can_edit(instance)
 
-    def perform_create_service(self, data):
+    def check_can_create(self) -> None:
         if not self.request.user.has_perm("programs.add_program"):
             raise PermissionDenied("Only TPMs and admins create programs.")
+
+    def perform_create_service(self, data):
         return services.program_create(user=self.request.user, **data)
 
     def perform_service(self, action_name, *, instance, data, version):

@@ -367,6 +367,11 @@ def test_admins_write_portfolios_and_teams_everyone_reads_them(admin_user, tpm):
     )
 
 
+def test_create_permission_is_checked_before_the_body(engineer):
+    response = as_user(engineer).post(f"{API}/programs/", {"name": ""}, format="json")
+    assert response.status_code == 403
+
+
 def test_date_changes_are_read_only(tpm, milestone):
     response = as_user(tpm).put(f"{API}/milestone-date-changes/1/", {}, format="json")
     assert response.status_code == 405
