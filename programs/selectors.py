@@ -177,6 +177,12 @@ class ActivityEntry:
 
 
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+# Historised many-to-many fields → the accessor of their history rows (prefetched once).
+HISTORY_M2M_ROWS = {"depends_on": "historicalmilestone_depends_on_set"}
+
+
+def _m2m_ids(record: Any, rows: str) -> set[int]:
+    return {row.to_milestone_id for row in getattr(record, rows).all()}
 
 
 def program_activity(*, program: Program, limit: int = 30) -> list[ActivityEntry]:
@@ -187,7 +193,13 @@ def program_activity(*, program: Program, limit: int = 30) -> list[ActivityEntry
     """
     sources = [
         ("program", Program.history.filter(id=program.pk), "name"),
-        ("milestone", Milestone.history.filter(program_id=program.pk), "name"),
+        (
+            "milestone",
+            Milestone.history.filter(program_id=program.pk).prefetch_related(
+                *HISTORY_M2M_ROWS.values()
+            ),
+            "name",
+        ),
         ("status update", StatusUpdate.history.filter(program_id=program.pk), "reported_health"),
         ("risk", Risk.history.filter(program_id=program.pk), "title"),
         ("decision", Decision.history.filter(program_id=program.pk), "title"),
@@ -209,8 +221,16 @@ def program_activity(*, program: Program, limit: int = 30) -> list[ActivityEntry
         previous = versions[position + 1] if position + 1 < len(versions) else None
         changes = []
         if record.history_type == "~" and previous is not None:
-            delta = record.diff_against(previous, excluded_fields=["version"])
-            changes = [change.field.replace("_", " ") for change in delta.changes]
+            # Many-to-many fields are compared from the prefetched rows: diff_against would
+            # query them for every record.
+            delta = record.diff_against(previous, excluded_fields=["version", *HISTORY_M2M_ROWS])
+            changed = [change.field for change in delta.changes]
+            changed += [
+                field
+                for field, rows in HISTORY_M2M_ROWS.items()
+                if hasattr(record, rows) and _m2m_ids(record, rows) != _m2m_ids(previous, rows)
+            ]
+            changes = [field.replace("_", " ") for field in sorted(changed)]
         subject = getattr(record, label, "")
         if kind == "status update":
             subject = record.get_reported_health_display()

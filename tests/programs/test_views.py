@@ -483,6 +483,29 @@ def test_edit_milestone_happy_path(client, tpm, public_program):
     assert milestone.version == 2
 
 
+def test_edit_milestone_dependencies_show_in_activity(client, tpm, public_program):
+    """Adding a dependency is recorded in the history and named in the activity."""
+    first = public_program.milestones.get()
+    second = MilestoneFactory(program=public_program, name="Rollout")
+    client.force_login(tpm)
+    response = client.post(
+        url("milestone-edit", public_program, second),
+        {
+            "name": "Rollout",
+            "state": "planned",
+            "depends_on": [first.pk],
+            "version": second.version,
+        },
+    )
+    assert response.status_code == 302
+    assert list(second.depends_on.all()) == [first]
+    page = text(client.get(public_program.get_absolute_url()))
+    assert re.search(
+        r"changed milestone\s*<em>Rollout</em><span class=\"muted\"> — depends on", page
+    )
+    assert f'after <a href="#milestone-{first.pk}">Design approved</a>' in page
+
+
 def test_edit_milestone_dependency_cycle_is_a_field_error(client, tpm, public_program):
     """The service's DomainError shows next to the field it is about."""
     first = public_program.milestones.get()
