@@ -3,6 +3,7 @@
 import datetime
 import time
 
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
@@ -47,8 +48,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=2000, help="Rows per INSERT (default 2000)."
         )
+        parser.add_argument(
+            "--no-health",
+            action="store_true",
+            help="Skip computing health scores after seeding (recompute_health, when installed).",
+        )
 
-    def handle(self, *args, programs, seed, today, if_empty, reset, batch_size, **options):
+    def handle(
+        self, *args, programs, seed, today, if_empty, reset, batch_size, no_health, **options
+    ):
         if programs < 1:
             raise CommandError("--programs must be at least 1.")
         if reset:
@@ -88,6 +96,10 @@ class Command(BaseCommand):
                 f"({total / max(report.seconds, 1e-9):,.0f} rows/s)."
             )
         )
+        # Scores come from the metrics app's engine, found by command name: programs does
+        # not import the apps above it.
+        if not no_health and "recompute_health" in get_commands():
+            call_command("recompute_health", stdout=self.stdout)
         self._print_accounts()
 
     def _print_accounts(self) -> None:
