@@ -972,6 +972,7 @@ def test_list_htmx_request_gets_only_the_results(client, engineer, catalogue):
     )
     page = text(response)
     assert "<html" not in page and "<form" not in page
+    assert re.search(r'id="filter-sort" hx-swap-oob="true"', page)
     assert listed_names(response) == ["Bravo network"]
     full = text(client.get(f"{reverse('programs:list')}?grade=red"))
     assert "<html" in full and 'hx-target="#program-results"' in full
