@@ -234,7 +234,7 @@ class DemoSeeder:
             for _ in range(size - 1):
                 first = self.rng.choice(words.FIRST_NAMES)
                 last = self.rng.choice(words.LAST_NAMES)
-                base = f"{first}.{last.replace(chr(39), '')}".lower()
+                base = f"{first}.{last}".lower().replace("'", "")
                 username, suffix = base, 2
                 while username in taken:
                     username, suffix = f"{base}{suffix}", suffix + 1
@@ -374,7 +374,7 @@ class DemoSeeder:
 
     def _write_chunk(self, indexes, people, portfolios, teams, flags) -> None:
         rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
-        after_programs: list[tuple[str, Callable[[], models.Model]]] = []
+        after_programs: list[tuple[type[models.Model], Callable[[], models.Model]]] = []
         history = _HistoryRows()
         events: list[Callable[[], None]] = []
         for index in indexes:
