@@ -1,4 +1,6 @@
-"""The API: v1 of the programs domain, its OpenAPI schema and Swagger UI (signed-in only).
+"""The API: v1 of the programs and metrics domains, its OpenAPI schema and Swagger UI.
+
+The schema and docs need sign-in.
 
 The docs page is the split Swagger view: its start-up script is served from our own URL
 instead of inline, so the page runs under the site's strict Content-Security-Policy, and
@@ -11,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 
 urlpatterns = [
     path("v1/", include("programs.api.urls")),
+    path("v1/", include("metrics.api.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError, StaleWriteError
+from core.services import apply_versioned_update
 from metrics import health
 from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
 from metrics.selectors import PolicyBook, health_inputs, program_id_chunks
@@ -111,10 +113,35 @@ def health_recompute(
 
 # --- Success metrics -------------------------------------------------------------------------
 
+# What a metric's straight target path is drawn from; changing any of them re-checks its shape.
+PATH_FIELDS = ("baseline_value", "target_value", "baseline_date", "target_date")
+
+
+def _check_target_path(
+    *,
+    baseline_value: float,
+    target_value: float,
+    baseline_date: datetime.date,
+    target_date: datetime.date,
+) -> None:
+    """A path needs a start before its end and somewhere to go: field messages otherwise.
+
+    The database constraints hold the same rules; checking here names the field at fault.
+    """
+    errors = {}
+    if target_date <= baseline_date:
+        errors["target_date"] = ["The target date must be after the baseline date."]
+    if target_value == baseline_value:
+        errors["target_value"] = ["The target value must differ from the baseline value."]
+    if errors:
+        raise DomainError(errors)
+
 
 @transaction.atomic
 def success_metric_create(*, program: Program, user, **fields) -> SuccessMetric:
+    """Add a success metric to a program (history recorded) and recompute its health on commit."""
     metric = SuccessMetric(program=program, **fields)
+    _check_target_path(**{name: getattr(metric, name) for name in PATH_FIELDS})
     metric.full_clean()
     metric._history_user = user
     metric.save()
@@ -123,9 +150,35 @@ def success_metric_create(*, program: Program, user, **fields) -> SuccessMetric:
 
 
 @transaction.atomic
+def success_metric_update(
+    *, metric: SuccessMetric, user, version: int | None, **fields
+) -> SuccessMetric:
+    """Change a metric's fields if nobody changed it since ``version`` (409 otherwise).
+
+    The row is locked first, so the target path is checked against what the write will
+    really change; the program's health is recomputed on commit.
+    """
+    locked = SuccessMetric.objects.select_for_update().get(pk=metric.pk)
+    if version is not None and locked.version != version:
+        raise StaleWriteError(current_version=locked.version, submitted_version=version)
+    _check_target_path(**{name: fields.get(name, getattr(locked, name)) for name in PATH_FIELDS})
+    updated = apply_versioned_update(
+        instance=locked, expected_version=version, data=fields, user=user
+    )
+    notify_program_changed(updated.program_id)
+    return updated
+
+
+@transaction.atomic
 def metric_reading_record(
     *, metric: SuccessMetric, user, value: float, measured_on: datetime.date, source: str = ""
 ) -> MetricReading:
+    """Record a measurement (a fact: never edited) and recompute the program's health on commit.
+
+    A reading cannot be dated in the future: it says what was measured, not what is hoped.
+    """
+    if measured_on > timezone.localdate():
+        raise DomainError({"measured_on": ["A reading cannot be dated in the future."]})
     reading = MetricReading(
         metric=metric, value=value, measured_on=measured_on, source=source, recorded_by=user
     )

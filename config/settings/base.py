@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStateEnum": "programs.models.MilestoneState",
         "RiskStateEnum": "programs.models.RiskState",
         "ReportedHealthEnum": "programs.models.ReportedHealth",
+        "GradeEnum": "programs.models.Grade",
     },
 }
 

@@ -1,0 +1,1 @@
+"""The metrics REST API: success metrics, their readings, and programs' computed health."""

@@ -1,0 +1,254 @@
+"""Serializers of the metrics API: output shapes, and input shapes that feed the services.
+
+Input serializers only parse and check shapes; they never save. Views pass their
+``validated_data`` to a ``metrics.services`` function. Programs are named by slug, metrics
+and readings by id, people by username.
+"""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from metrics.health import MetricInput, expected_on_path
+from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
+from programs.api.serializers import (
+    InputSerializer,
+    VersionedInputSerializer,
+    VisibleProgramField,
+)
+from programs.models import Grade, Program, ReportedHealth
+from programs.selectors import visible_programs
+
+
+class VisibleMetricField(serializers.PrimaryKeyRelatedField):
+    """A success metric by id, in any program the caller may see (others 'do not exist')."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=SuccessMetric.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        programs = visible_programs(self.context["request"].user)
+        return SuccessMetric.objects.select_related("program").filter(
+            program__in=programs.values("pk")
+        )
+
+
+# --- Success metrics ----------------------------------------------------------------------
+
+
+class SuccessMetricSerializer(serializers.ModelSerializer):
+    """A metric with its latest reading and where the straight target path expects it today."""
+
+    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    latest_value = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="The most recent reading; null before any."
+    )
+    latest_measured_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="When the most recent reading was measured."
+    )
+    expected_today = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SuccessMetric
+        fields = [
+            "id", "program", "name", "unit", "baseline_value", "target_value", "direction",
+            "baseline_date", "target_date", "latest_value", "latest_measured_on",
+            "expected_today", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.FloatField(
+            help_text="The value on the straight path from baseline to target today "
+            "(the baseline before the baseline date, the target after the target date)."
+        )
+    )
+    def get_expected_today(self, metric: SuccessMetric) -> float:
+        path = MetricInput(
+            name=metric.name,
+            baseline_value=metric.baseline_value,
+            target_value=metric.target_value,
+            baseline_date=metric.baseline_date,
+            target_date=metric.target_date,
+        )
+        return expected_on_path(path, timezone.localdate())
+
+
+class SuccessMetricUpdateSerializer(VersionedInputSerializer):
+    """A metric's fields; its program never changes. The path is checked by the service."""
+
+    refused_fields = {"program": "A metric stays in its program."}
+
+    name = serializers.CharField(max_length=200)
+    unit = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text="e.g. hosts, ms, %, $/month"
+    )
+    baseline_value = serializers.FloatField()
+    target_value = serializers.FloatField(help_text="Must differ from the baseline value.")
+    direction = serializers.ChoiceField(choices=Direction.choices, required=False)
+    baseline_date = serializers.DateField()
+    target_date = serializers.DateField(help_text="After the baseline date.")
+
+
+class SuccessMetricInputSerializer(SuccessMetricUpdateSerializer):
+    """A new metric of a program the caller may see (and edit)."""
+
+    program = VisibleProgramField()
+    version = None
+
+
+# --- Readings -----------------------------------------------------------------------------
+
+
+class MetricReadingSerializer(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(
+        source="metric.program", slug_field="slug", read_only=True
+    )
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = MetricReading
+        fields = [
+            "id", "metric", "program", "value", "measured_on", "source", "recorded_by",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MetricReadingInputSerializer(InputSerializer):
+    """A measurement of a metric; the caller is recorded as who recorded it."""
+
+    refused_fields = {"recorded_by": "The person who records a reading is the caller."}
+
+    metric = VisibleMetricField()
+    value = serializers.FloatField()
+    measured_on = serializers.DateField(help_text="Not in the future.")
+    source = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Dashboard, query or person."
+    )
+
+
+# --- Health -------------------------------------------------------------------------------
+
+
+class ReasonSerializer(serializers.Serializer):
+    component = serializers.CharField(help_text="schedule, freshness, risk, outcomes, ...")
+    text = serializers.CharField()
+    points = serializers.FloatField(help_text="Score points it cost.")
+
+
+class ForecastSerializer(serializers.Serializer):
+    milestone_id = serializers.IntegerField()
+    milestone = serializers.CharField(help_text="The next open critical milestone's name.")
+    target_date = serializers.DateField()
+    forecast_date = serializers.DateField(help_text="Projected from its slip history.")
+    days_late = serializers.IntegerField()
+
+
+COMPONENTS_HELP = "Each component's score, 0 to 100, by name."
+REASONS_HELP = "What cost points, most costly first."
+FORECAST_HELP = "Forecast of the next open critical milestone; null when there is none."
+CEILING_HELP = "Why the grade was capped below green; empty when it was not."
+REPORTED_HELP = "Reported health of the latest status update when computed; empty if none."
+
+
+class HealthSnapshotSerializer(serializers.ModelSerializer):
+    """A program's health on one day, with what cost it points."""
+
+    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    components = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text=COMPONENTS_HELP
+    )
+    reasons = ReasonSerializer(many=True, read_only=True, help_text=REASONS_HELP)
+    forecast = ForecastSerializer(read_only=True, allow_null=True, help_text=FORECAST_HELP)
+    reported_health = serializers.ChoiceField(
+        choices=ReportedHealth.choices, allow_blank=True, read_only=True, help_text=REPORTED_HELP
+    )
+
+    class Meta:
+        model = HealthSnapshot
+        fields = [
+            "id", "program", "day", "score", "grade", "watermelon", "components", "reasons",
+            "forecast", "ceiling", "reported_health", "computed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = {"ceiling": {"help_text": CEILING_HELP}}
+
+
+class ProgramHealthSerializer(serializers.ModelSerializer):
+    """A program's current health, and the explanation from its latest snapshot.
+
+    Score, grade and watermelon are the program's current values (null/empty until first
+    computed, and for done or cancelled programs, which are not scored); the explanation
+    comes from the most recent daily snapshot, whose ``day`` is given.
+    """
+
+    portfolio = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    score = serializers.IntegerField(source="health_score", read_only=True, allow_null=True)
+    grade = serializers.ChoiceField(
+        source="health_grade",
+        choices=Grade.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty until health was first computed.",
+    )
+    watermelon = serializers.BooleanField(
+        source="health_watermelon",
+        read_only=True,
+        help_text="Reported healthier in the last update than computed.",
+    )
+    computed_at = serializers.DateTimeField(
+        source="health_computed_at", read_only=True, allow_null=True
+    )
+    snapshot_day = serializers.DateField(
+        source="latest_snapshot.day",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The day of the snapshot the explanation comes from; null before any.",
+    )
+    components = serializers.DictField(
+        source="latest_snapshot.components",
+        child=serializers.IntegerField(),
+        read_only=True,
+        default=dict,
+        help_text=COMPONENTS_HELP,
+    )
+    reasons = ReasonSerializer(
+        source="latest_snapshot.reasons", many=True, read_only=True, default=list,
+        help_text=REASONS_HELP,
+    )  # fmt: skip
+    forecast = ForecastSerializer(
+        source="latest_snapshot.forecast",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=FORECAST_HELP,
+    )
+    ceiling = serializers.CharField(
+        source="latest_snapshot.ceiling", read_only=True, default="", help_text=CEILING_HELP
+    )
+    reported_health = serializers.ChoiceField(
+        source="latest_snapshot.reported_health",
+        choices=ReportedHealth.choices,
+        allow_blank=True,
+        read_only=True,
+        default="",
+        help_text=REPORTED_HELP,
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "slug", "name", "portfolio", "phase", "score", "grade", "watermelon", "computed_at",
+            "snapshot_day", "components", "reasons", "forecast", "ceiling", "reported_health",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def to_representation(self, program: Program) -> dict:
+        """Reads the latest snapshot from the view's prefetch (``latest_snapshots``, 0 or 1)."""
+        prefetched = getattr(program, "latest_snapshots", None)
+        if prefetched is None:
+            prefetched = list(program.health_snapshots.order_by("-day")[:1])
+        program.latest_snapshot = prefetched[0] if prefetched else None
+        return super().to_representation(program)

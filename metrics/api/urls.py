@@ -1,0 +1,13 @@
+"""Routes of the metrics API, included at /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from metrics.api import views
+
+router = DefaultRouter()
+router.register("success-metrics", views.SuccessMetricViewSet, basename="success-metric")
+router.register("metric-readings", views.MetricReadingViewSet, basename="metric-reading")
+router.register("health", views.ProgramHealthViewSet, basename="program-health")
+router.register("health-snapshots", views.HealthSnapshotViewSet, basename="health-snapshot")
+
+urlpatterns = router.urls
