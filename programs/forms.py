@@ -200,6 +200,10 @@ class ProgramForm(forms.ModelForm):
             )
         self.fields["tpm"].queryset = tpms.distinct()
         self.fields["sponsor"].queryset = people
+        self.fields["sponsor"].empty_label = "No sponsor yet"
+        self.fields["portfolio"].empty_label = "Choose a portfolio"
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("start_date", timezone.localdate())
 
     def service_fields(self) -> dict:
         """The program fields for ``program_create``/``program_update`` (teams go separately)."""
@@ -304,6 +308,9 @@ class MilestoneMoveForm(VersionedFormMixin):
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the date moves. It is kept in the milestone's ledger and in reports.",
+        error_messages={
+            "required": "Say why the date moves: slips are reported with their reasons."
+        },
     )
 
     def __init__(self, *args, instance: Milestone, **kwargs):
@@ -420,6 +427,7 @@ class RiskForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = active_people()
+        self.fields["owner"].empty_label = "Nobody yet"
 
 
 class RiskEditForm(VersionedFormMixin, RiskForm):
@@ -452,6 +460,7 @@ class DecisionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decided_by"].queryset = active_people()
+        self.fields["decided_by"].empty_label = "Not recorded"
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("decided_on", timezone.localdate())
 
