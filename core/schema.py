@@ -11,7 +11,8 @@ errors it can answer with, in the shapes that ``core.api.exception_handler`` pro
 
 Views opt in to the richer parts by what they declare: ``get_input_serializer_class()`` names
 the request body of a write, ``versioned_actions`` the actions that take If-Match, and a
-queryset whose model has a ``version`` makes reads and writes of one object return an ETag.
+queryset whose model has a ``version`` makes reads and writes of one object return an ETag
+(unless the view sets ``etag_header = False``).
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -108,9 +109,15 @@ class PulseAutoSchema(AutoSchema):
         return parameters
 
     def _returns_etag(self) -> bool:
-        """Reads of one versioned object and writes to one answer with its ``ETag``."""
+        """Reads of one versioned object and writes to one answer with its ``ETag``.
+
+        A view over another aspect of a versioned model (e.g. a program's computed health,
+        which changes without its version) says ``etag_header = False``.
+        """
         queryset = getattr(self.view, "queryset", None)
         if queryset is None or not hasattr(queryset.model, "version"):
+            return False
+        if not getattr(self.view, "etag_header", True):
             return False
         action = getattr(self.view, "action", None)
         return action in ("retrieve", "create") or self._is_versioned_write()

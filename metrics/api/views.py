@@ -111,8 +111,9 @@ class ProgramHealthViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ProgramHealthSerializer
     filterset_class = filters.ProgramHealthFilter
     filter_backends = FILTER_BACKENDS
+    # The program's version tracks its own fields, not its health: no ETag here.
+    etag_header = False
     lookup_field = "slug"
-    lookup_url_kwarg = "slug"
     search_fields = ["name", "slug"]
     ordering_fields = ["score", "name"]
     ordering_sources = {"score": "health_score"}

@@ -1,0 +1,576 @@
+"""The metrics REST API: metrics and readings through services, computed health read-only.
+
+Every test talks HTTP to /api/v1/ with DRF's APIClient against the real PostgreSQL schema;
+health is recomputed by the eager Celery task that an edit enqueues on commit.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
+from programs.models import Program
+from tests.factories import MembershipFactory, PortfolioFactory, ProgramFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+
+
+def as_user(user) -> APIClient:
+    """An API client signed in as ``user`` (anonymous for None)."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def days(n: int) -> datetime.date:
+    """``n`` days from today (negative: ago)."""
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+def make_metric(program, **fields) -> SuccessMetric:
+    """A metric whose straight path goes from 0 to 100 between 30 days ago and 30 days ahead."""
+    values = {
+        "name": "Hosts on kernel 6.8",
+        "unit": "%",
+        "baseline_value": 0.0,
+        "target_value": 100.0,
+        "baseline_date": days(-30),
+        "target_date": days(30),
+        **fields,
+    }
+    return SuccessMetric.objects.create(program=program, **values)
+
+
+def make_snapshot(program, *, day, score, grade, watermelon=False, **fields) -> HealthSnapshot:
+    return HealthSnapshot.objects.create(
+        program=program,
+        day=day,
+        score=score,
+        grade=grade,
+        watermelon=watermelon,
+        computed_at=timezone.now(),
+        **fields,
+    )
+
+
+def metric_payload(program, /, **overrides) -> dict:
+    payload = {
+        "program": program.slug,
+        "name": "p99 boot time",
+        "unit": "s",
+        "baseline_value": 90,
+        "target_value": 30,
+        "direction": "decrease",
+        "baseline_date": days(-10).isoformat(),
+        "target_date": days(50).isoformat(),
+    }
+    return {**payload, **overrides}
+
+
+@pytest.fixture
+def contributor(program):
+    user = UserFactory(username="cora.contributor", roles=["Engineer"])
+    MembershipFactory(program=program, user=user, role="contributor")
+    return user
+
+
+@pytest.fixture
+def people(tpm, contributor, outsider, leader):
+    return {
+        "tpm": tpm,
+        "contributor": contributor,
+        "outsider": outsider,
+        "leader": leader,
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def metric(program):
+    return make_metric(program)
+
+
+# --- Success metrics and readings through services ------------------------------------------
+
+
+def test_tpm_creates_a_metric_and_sees_its_expected_value_on_the_path(tpm, program):
+    response = as_user(tpm).post(f"{API}/success-metrics/", metric_payload(program))
+    assert response.status_code == 201, response.json()
+    assert response["ETag"] == '"1"'
+    body = response.json()
+    assert (body["program"], body["direction"], body["version"]) == (program.slug, "decrease", 1)
+    assert body["latest_value"] is None and body["latest_measured_on"] is None
+    # 10 of 60 days along the path from 90 to 30: expected 80 today.
+    assert body["expected_today"] == pytest.approx(80.0)
+    metric = SuccessMetric.objects.get(pk=body["id"])
+    assert metric.history.get().history_user == tpm
+
+
+def test_metric_is_changed_with_if_match_or_body_version_and_history_records_it(tpm, metric):
+    client = as_user(tpm)
+    url = f"{API}/success-metrics/{metric.pk}/"
+    patched = client.patch(url, {"target_value": 95}, HTTP_IF_MATCH='"1"')
+    assert patched.status_code == 200, patched.json()
+    assert patched["ETag"] == '"2"'
+    assert patched.json()["target_value"] == 95
+    replaced = client.put(
+        url,
+        {
+            "name": "Hosts upgraded",
+            "baseline_value": 0,
+            "target_value": 100,
+            "baseline_date": days(-30).isoformat(),
+            "target_date": days(60).isoformat(),
+            "version": 2,
+        },
+    )
+    assert replaced.status_code == 200, replaced.json()
+    metric.refresh_from_db()
+    assert (metric.name, metric.target_value, metric.version) == ("Hosts upgraded", 100, 3)
+    assert metric.unit == "%"  # PUT leaves optional fields it was not sent
+    assert metric.history.count() == 3
+
+
+def test_readings_are_recorded_by_the_caller_and_the_metric_shows_the_latest(tpm, metric):
+    client = as_user(tpm)
+    for value, measured_on in ((40, days(-5)), (20, days(-20)), (55, days(0))):
+        response = client.post(
+            f"{API}/metric-readings/",
+            {"metric": metric.pk, "value": value, "measured_on": measured_on.isoformat()},
+        )
+        assert response.status_code == 201, response.json()
+    assert response.json()["recorded_by"] == "tina.tpm"
+    assert response.json()["program"] == metric.program.slug
+    body = client.get(f"{API}/success-metrics/{metric.pk}/").json()
+    assert (body["latest_value"], body["latest_measured_on"]) == (55, days(0).isoformat())
+    assert body["expected_today"] == pytest.approx(50.0)
+
+    listed = client.get(f"{API}/metric-readings/", {"metric": metric.pk}).json()
+    assert [row["value"] for row in listed["results"]] == [55, 40, 20]  # newest first
+    window = client.get(
+        f"{API}/metric-readings/",
+        {"measured_on_after": days(-10).isoformat(), "measured_on_before": days(-1).isoformat()},
+    ).json()
+    assert [row["value"] for row in window["results"]] == [40]
+    by_program = client.get(f"{API}/metric-readings/", {"program": "elsewhere"}).json()
+    assert by_program["count"] == 0
+
+
+def test_readings_are_facts_they_cannot_be_changed_or_deleted(tpm, metric):
+    reading = MetricReading.objects.create(metric=metric, value=10, measured_on=days(-1))
+    client = as_user(tpm)
+    url = f"{API}/metric-readings/{reading.pk}/"
+    assert client.get(url).status_code == 200
+    assert client.put(url, {"value": 99, "measured_on": days(-1).isoformat()}).status_code == 405
+    assert client.patch(url, {"value": 99}).status_code == 405
+    assert client.delete(url).status_code == 405
+    reading.refresh_from_db()
+    assert reading.value == 10
+
+
+def test_metric_list_filters_by_program_and_direction(tpm, program):
+    other = ProgramFactory(slug="other-program", tpm=tpm)
+    make_metric(program, name="Up")
+    make_metric(program, name="Down", direction="decrease")
+    make_metric(other, name="Elsewhere")
+    client = as_user(tpm)
+
+    def names(**params):
+        return [
+            row["name"] for row in client.get(f"{API}/success-metrics/", params).json()["results"]
+        ]
+
+    assert names(program=program.slug) == ["Down", "Up"]
+    assert names(direction="decrease") == ["Down"]
+    assert names(program=other.slug, direction="increase") == ["Elsewhere"]
+    assert names(ordering="-name") == ["Up", "Elsewhere", "Down"]
+
+
+# --- Health follows edits -------------------------------------------------------------------
+
+
+def test_health_shows_the_overdue_critical_milestone_posted_through_the_api(
+    tpm, program, django_capture_on_commit_callbacks
+):
+    client = as_user(tpm)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            f"{API}/milestones/",
+            {
+                "program": program.slug,
+                "name": "GA in eu-west",
+                "target_date": days(-20).isoformat(),
+                "critical": True,
+            },
+        )
+    assert created.status_code == 201, created.json()
+
+    response = client.get(f"{API}/health/{program.slug}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["score"] is not None and body["score"] < 75
+    assert body["grade"] in ("yellow", "red")
+    assert body["snapshot_day"] == timezone.localdate().isoformat()
+    assert body["computed_at"] is not None
+    top = body["reasons"][0]
+    assert top["component"] == "schedule"
+    assert "'GA in eu-west' is 20 days overdue" in top["text"]
+    assert top["points"] > 0
+    assert body["components"]["schedule"] < 100
+    assert body["forecast"]["milestone"] == "GA in eu-west"
+    history = client.get(f"{API}/health-snapshots/", {"program": program.slug}).json()
+    assert [row["score"] for row in history["results"]] == [body["score"]]
+
+
+def test_a_reading_behind_the_path_shows_up_as_an_outcome_reason(
+    tpm, metric, django_capture_on_commit_callbacks
+):
+    client = as_user(tpm)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{API}/metric-readings/",
+            {"metric": metric.pk, "value": 10, "measured_on": days(0).isoformat()},
+        )
+    assert response.status_code == 201, response.json()
+    reasons = client.get(f"{API}/health/{metric.program.slug}/").json()["reasons"]
+    texts = [reason["text"] for reason in reasons if reason["component"] == "outcomes"]
+    assert texts == [
+        "Metric 'Hosts on kernel 6.8' is at 10 %, behind the path to 100 % (expected 50 %)"
+    ]
+
+
+def test_health_of_a_program_never_computed_is_empty_not_an_error(tpm, program):
+    body = as_user(tpm).get(f"{API}/health/{program.slug}/").json()
+    assert (body["score"], body["grade"], body["snapshot_day"]) == (None, "", None)
+    assert (body["reasons"], body["components"], body["forecast"]) == ([], {}, None)
+
+
+def test_health_and_snapshots_are_read_only(tpm, program):
+    snapshot = make_snapshot(program, day=days(0), score=80, grade="green")
+    client = as_user(tpm)
+    assert client.patch(f"{API}/health/{program.slug}/", {"score": 100}).status_code == 405
+    assert client.post(f"{API}/health/", {}).status_code == 405
+    assert client.delete(f"{API}/health-snapshots/{snapshot.pk}/").status_code == 405
+    assert client.post(f"{API}/health-snapshots/", {}).status_code == 405
+
+
+# --- Permissions ----------------------------------------------------------------------------
+
+# who → status of: read a metric, change it, add a metric, record a reading, read health
+MATRIX = {
+    "tpm": (200, 200, 201, 201, 200),
+    "contributor": (200, 403, 403, 403, 200),
+    "outsider": (200, 403, 403, 403, 200),
+    "leader": (200, 403, 403, 403, 200),
+    "anonymous": (401, 401, 401, 401, 401),
+}
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_permission_matrix_on_a_public_program(who, people, program, metric):
+    read, change, add_metric, add_reading, health = MATRIX[who]
+    client = as_user(people[who])
+    url = f"{API}/success-metrics/{metric.pk}/"
+    assert client.get(url).status_code == read
+    assert client.patch(url, {"name": f"By {who}"}, HTTP_IF_MATCH='"1"').status_code == change
+    created = client.post(f"{API}/success-metrics/", metric_payload(program, name=f"By {who}"))
+    assert created.status_code == add_metric
+    reading = client.post(
+        f"{API}/metric-readings/",
+        {"metric": metric.pk, "value": 5, "measured_on": days(-1).isoformat()},
+    )
+    assert reading.status_code == add_reading
+    assert client.get(f"{API}/health/{program.slug}/").status_code == health
+    metric.refresh_from_db()
+    assert (metric.name == f"By {who}") == (change == 200)
+    assert SuccessMetric.objects.filter(name=f"By {who}").count() == (2 if change == 200 else 0)
+    assert MetricReading.objects.exists() == (add_reading == 201)
+
+
+# who → sees the confidential program's metrics and health (lists and by URL), may write them
+CONFIDENTIAL = {
+    "tpm": (True, True),
+    "engineer": (True, False),  # a contributor member of it
+    "outsider": (False, False),
+    "leader": (True, False),
+}
+
+
+@pytest.mark.parametrize("who", CONFIDENTIAL)
+def test_confidential_metrics_and_health_are_invisible_to_outsiders(
+    who, request, confidential_program, program
+):
+    user = request.getfixturevalue(who)
+    sees, writes = CONFIDENTIAL[who]
+    secret = make_metric(confidential_program, name="Secret metric")
+    public = make_metric(program, name="Public metric")
+    MetricReading.objects.create(metric=public, value=7, measured_on=days(-2))
+    reading = MetricReading.objects.create(metric=secret, value=3, measured_on=days(-2))
+    snapshot = make_snapshot(confidential_program, day=days(0), score=40, grade="red")
+    make_snapshot(program, day=days(0), score=90, grade="green")
+    client = as_user(user)
+    found = 200 if sees else 404
+
+    assert client.get(f"{API}/success-metrics/{secret.pk}/").status_code == found
+    assert client.get(f"{API}/metric-readings/{reading.pk}/").status_code == found
+    assert client.get(f"{API}/health/{confidential_program.slug}/").status_code == found
+    assert client.get(f"{API}/health-snapshots/{snapshot.pk}/").status_code == found
+    lists = {
+        "success-metrics": "name",
+        "metric-readings": "program",
+        "health": "slug",
+        "health-snapshots": "program",
+    }
+    for resource, key in lists.items():
+        rows = client.get(f"{API}/{resource}/").json()["results"]
+        shown = {row[key] for row in rows}
+        assert ({"Secret metric", confidential_program.slug} & shown != set()) == sees, resource
+        assert {"Public metric", program.slug} & shown, resource
+
+    patch = client.patch(
+        f"{API}/success-metrics/{secret.pk}/", {"name": "Leaked"}, HTTP_IF_MATCH='"1"'
+    )
+    assert patch.status_code == (200 if writes else 403 if sees else 404)
+    reading = client.post(
+        f"{API}/metric-readings/",
+        {"metric": secret.pk, "value": 9, "measured_on": days(-1).isoformat()},
+    )
+    if sees:
+        assert reading.status_code == (201 if writes else 403)
+    else:
+        # Not visible: the metric "does not exist" for this caller, as a field error.
+        assert reading.status_code == 400 and "metric" in reading.json()
+    secret.refresh_from_db()
+    assert (secret.name == "Leaked") == writes
+
+
+# --- Optimistic concurrency -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers, body, status_code",
+    [
+        ({"HTTP_IF_MATCH": '"1"'}, {}, 412),
+        ({}, {"version": 1}, 409),
+        ({}, {}, 428),
+    ],
+    ids=["stale-if-match", "stale-body-version", "no-precondition"],
+)
+def test_stale_or_unconditional_metric_writes_are_refused_and_change_nothing(
+    tpm, metric, headers, body, status_code
+):
+    SuccessMetric.objects.filter(pk=metric.pk).update(version=2, name="Changed elsewhere")
+    response = as_user(tpm).patch(
+        f"{API}/success-metrics/{metric.pk}/", {"name": "Mine", **body}, **headers
+    )
+    assert response.status_code == status_code, response.json()
+    assert "detail" in response.json()
+    if status_code == 409:
+        assert response.json()["current_version"] == 2
+    metric.refresh_from_db()
+    assert (metric.name, metric.version) == ("Changed elsewhere", 2)
+    assert metric.history.count() == 1
+
+
+def test_stale_write_is_refused_before_its_fields_are_judged(tpm, metric):
+    """A stale version answers 409 even when the change would also be invalid."""
+    SuccessMetric.objects.filter(pk=metric.pk).update(version=2)
+    response = as_user(tpm).patch(
+        f"{API}/success-metrics/{metric.pk}/", {"target_value": 0, "version": 1}
+    )
+    assert response.status_code == 409
+
+
+# --- Errors are JSON with field messages, never a 500 ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"target_date": days(-20).isoformat()}, "target_date"),  # before the baseline
+        ({"target_date": days(-10).isoformat()}, "target_date"),  # on the baseline
+        ({"target_value": 90}, "target_value"),  # equal to the baseline
+        ({"baseline_value": "lots"}, "baseline_value"),
+        ({"target_value": "NaN"}, "target_value"),
+        ({"baseline_date": "2026-13-45"}, "baseline_date"),
+        ({"direction": "sideways"}, "direction"),
+        ({"program": "no-such-program"}, "program"),
+        ({"name": ""}, "name"),
+        ({"version": 3}, "version"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_metric_input_answers_400_with_the_field(tpm, program, overrides, field):
+    response = as_user(tpm).post(f"{API}/success-metrics/", metric_payload(program, **overrides))
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert not SuccessMetric.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"target_date": days(-40).isoformat()}, "target_date"),
+        ({"baseline_date": days(30).isoformat()}, "target_date"),
+        ({"target_value": 0}, "target_value"),
+        ({"program": "other"}, "program"),
+    ],
+)
+def test_bad_metric_change_answers_400_and_keeps_the_row(tpm, metric, change, field):
+    response = as_user(tpm).patch(
+        f"{API}/success-metrics/{metric.pk}/", change, HTTP_IF_MATCH='"1"'
+    )
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    metric.refresh_from_db()
+    assert (metric.version, metric.target_value, metric.target_date) == (1, 100, days(30))
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"measured_on": days(1).isoformat()}, "measured_on"),  # in the future
+        ({"measured_on": "yesterday"}, "measured_on"),
+        ({"value": "forty"}, "value"),
+        ({"value": None}, "value"),
+        ({"value": "Infinity"}, "value"),
+        ({"metric": 999999}, "metric"),
+        ({"metric": "abc"}, "metric"),
+        ({"source": "x" * 201}, "source"),
+        ({"recorded_by": "tina.tpm"}, "recorded_by"),
+    ],
+)
+def test_bad_reading_input_answers_400_with_the_field(tpm, metric, overrides, field):
+    body = {"metric": metric.pk, "value": 42, "measured_on": days(0).isoformat(), **overrides}
+    response = as_user(tpm).post(f"{API}/metric-readings/", body)
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert not MetricReading.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/health/?grade=purple", "grade"),
+        ("/health/?min_score=lots", "min_score"),
+        ("/health-snapshots/?day_after=not-a-date", "day"),
+        ("/health-snapshots/?grade=blue", "grade"),
+        ("/metric-readings/?measured_on_before=someday", "measured_on"),
+        ("/metric-readings/?metric=abc", "metric"),
+        ("/success-metrics/?direction=sideways", "direction"),
+    ],
+)
+def test_bad_filters_are_field_errors(tpm, url, field):
+    response = as_user(tpm).get(f"{API}{url}")
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+
+
+def test_malformed_json_is_a_400_with_detail(tpm, metric):
+    response = as_user(tpm).post(
+        f"{API}/metric-readings/", data='{"value": ', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+# --- Health filters and ordering ------------------------------------------------------------
+
+
+@pytest.fixture
+def graded_programs(tpm):
+    """Three programs with current health and two days of snapshots each."""
+    infra = PortfolioFactory(slug="core-infra", name="Core Infrastructure")
+    rows = [
+        ("alpha", 88, "green", False, infra),
+        ("bravo", 61, "yellow", True, infra),
+        ("charlie", 32, "red", False, PortfolioFactory(slug="data", name="Data")),
+    ]
+    programs = {}
+    for slug, score, grade, watermelon, portfolio in rows:
+        program = ProgramFactory(slug=slug, name=slug.title(), tpm=tpm, portfolio=portfolio)
+        Program.objects.filter(pk=program.pk).update(
+            health_score=score,
+            health_grade=grade,
+            health_watermelon=watermelon,
+            health_computed_at=timezone.now(),
+        )
+        make_snapshot(program, day=days(-1), score=score + 5, grade="green")
+        make_snapshot(
+            program,
+            day=days(0),
+            score=score,
+            grade=grade,
+            watermelon=watermelon,
+            reasons=[{"component": "risk", "text": f"{slug} risk", "points": 4.0}],
+            components={"risk": 70},
+            reported_health="on_track" if watermelon else "",
+        )
+        programs[slug] = program
+    ProgramFactory(slug="unscored", name="Unscored", tpm=tpm, portfolio=infra)
+    return programs
+
+
+def slugs(client, url, **params) -> list[str]:
+    response = client.get(url, params)
+    assert response.status_code == 200, response.json()
+    return [row["slug"] if "slug" in row else row["program"] for row in response.json()["results"]]
+
+
+def test_health_list_filters_and_orders(tpm, graded_programs):
+    client = as_user(tpm)
+    url = f"{API}/health/"
+    assert slugs(client, url) == ["alpha", "bravo", "charlie", "unscored"]
+    assert slugs(client, url, grade="red") == ["charlie"]
+    assert slugs(client, f"{url}?grade=red&grade=yellow") == ["bravo", "charlie"]
+    assert slugs(client, url, watermelon="true") == ["bravo"]
+    assert slugs(client, url, watermelon="false") == ["alpha", "charlie", "unscored"]
+    assert slugs(client, url, portfolio="core-infra") == ["alpha", "bravo", "unscored"]
+    assert slugs(client, url, min_score=50, max_score=70) == ["bravo"]
+    # Worst first, and programs never scored come last in either direction.
+    assert slugs(client, url, ordering="score") == ["charlie", "bravo", "alpha", "unscored"]
+    assert slugs(client, url, ordering="-score") == ["alpha", "bravo", "charlie", "unscored"]
+
+
+def test_health_list_explains_each_program_from_its_latest_snapshot(tpm, graded_programs):
+    rows = as_user(tpm).get(f"{API}/health/", {"watermelon": "true"}).json()["results"]
+    assert rows == [
+        {
+            "slug": "bravo",
+            "name": "Bravo",
+            "portfolio": "core-infra",
+            "phase": "executing",
+            "score": 61,
+            "grade": "yellow",
+            "watermelon": True,
+            "computed_at": rows[0]["computed_at"],
+            "snapshot_day": days(0).isoformat(),
+            "components": {"risk": 70},
+            "reasons": [{"component": "risk", "text": "bravo risk", "points": 4.0}],
+            "forecast": None,
+            "ceiling": "",
+            "reported_health": "on_track",
+        }
+    ]
+
+
+def test_snapshot_history_filters_and_orders_by_day(tpm, graded_programs):
+    client = as_user(tpm)
+    url = f"{API}/health-snapshots/"
+    history = client.get(url, {"program": "bravo"}).json()["results"]
+    assert [(row["day"], row["score"]) for row in history] == [
+        (days(0).isoformat(), 61),
+        (days(-1).isoformat(), 66),
+    ]
+    oldest_first = client.get(url, {"program": "bravo", "ordering": "day"}).json()["results"]
+    assert [row["day"] for row in oldest_first] == [days(-1).isoformat(), days(0).isoformat()]
+    yesterday = {"day_after": days(-1).isoformat(), "day_before": days(-1).isoformat()}
+    assert sorted(slugs(client, url, **yesterday)) == ["alpha", "bravo", "charlie"]
+    assert slugs(client, url, grade="red") == ["charlie"]
+    assert slugs(client, url, watermelon="true") == ["bravo"]
+    assert client.get(url, {"day_after": days(1).isoformat()}).json()["count"] == 0
