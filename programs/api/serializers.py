@@ -191,6 +191,18 @@ class ProgramSerializer(serializers.ModelSerializer):
         return {"name": name, "target_date": program.next_milestone_date}
 
 
+class ProgramListSerializer(ProgramSerializer):
+    """A program in a list: everything but the Markdown brief (read it on the detail)."""
+
+    class Meta(ProgramSerializer.Meta):
+        fields = [
+            f
+            for f in ProgramSerializer.Meta.fields
+            if f not in ("problem_statement", "success_criteria")
+        ]
+        read_only_fields = fields
+
+
 class ProgramInputSerializer(InputSerializer):
     """A new program. Its slug comes from its name; its TPM becomes a member."""
 

@@ -266,7 +266,16 @@ class ProgramViewSet(ReadWriteViewSet):
         return with_list_annotations(programs).select_related("sponsor").prefetch_related("teams")
 
     def get_queryset(self):
-        return self.base_queryset(visible_programs(self.request.user))
+        programs = self.base_queryset(visible_programs(self.request.user))
+        if self.action == "list":
+            # Lists leave out the Markdown brief: less to read, less to serialise.
+            programs = programs.defer("problem_statement", "success_criteria")
+        return programs
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.ProgramListSerializer
+        return super().get_serializer_class()
 
     def check_can_write(self, instance) -> None:
         self.check_can_edit(instance)
