@@ -19,6 +19,8 @@ VERSIONED_WRITES = [
     ("/api/v1/status-updates/{id}/", "patch"),
     ("/api/v1/decisions/{id}/", "patch"),
     ("/api/v1/teams/{slug}/", "patch"),
+    ("/api/v1/success-metrics/{id}/", "patch"),
+    ("/api/v1/success-metrics/{id}/", "put"),
 ]
 
 
@@ -96,3 +98,35 @@ def test_docs_page_uses_only_local_assets(client, tpm):
     script = client.get("/api/docs/", {"script": ""})
     assert script.status_code == 200
     assert "/api/schema/" in script.content.decode()
+
+
+def test_every_operation_documents_its_refusals_with_the_shared_schema_class(schema):
+    """The default schema class covers every view, core's /me/ and the metrics API included."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert {"401", "403"} <= set(operation["responses"]), (path, method)
+            if "{" in path:
+                assert "404" in operation["responses"], (path, method)
+
+
+def test_metrics_lists_document_their_filters(schema):
+    expected = {
+        "/api/v1/success-metrics/": {"program", "direction", "ordering", "page"},
+        "/api/v1/metric-readings/": {"metric", "program", "measured_on_after", "page"},
+        "/api/v1/health/": {"grade", "watermelon", "portfolio", "min_score", "max_score"},
+        "/api/v1/health-snapshots/": {"program", "day_after", "day_before", "grade"},
+    }
+    for path, names in expected.items():
+        operation = schema["paths"][path]["get"]
+        assert names <= {p["name"] for p in operation["parameters"]}, path
+        assert "400" in operation["responses"], path
+
+
+def test_readings_and_health_are_not_writable_and_health_sends_no_etag(schema):
+    assert set(schema["paths"]["/api/v1/metric-readings/{id}/"]) == {"get"}
+    assert set(schema["paths"]["/api/v1/health/{slug}/"]) == {"get"}
+    assert set(schema["paths"]["/api/v1/health-snapshots/"]) == {"get"}
+    health = schema["paths"]["/api/v1/health/{slug}/"]["get"]["responses"]["200"]
+    assert "ETag" not in health.get("headers", {})
+    reasons = schema["components"]["schemas"]["ProgramHealth"]["properties"]["reasons"]
+    assert reasons["items"]["$ref"] == "#/components/schemas/Reason"
