@@ -50,6 +50,12 @@ def children_of(pid: int) -> list[int]:
     return [int(c) for c in path.read_text().split()] if path.exists() else []
 
 
+def reset_connections() -> None:
+    """Forget pooled broker connections so the next publish or ping uses the current broker_url."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker(live_server):
     """A Celery worker (prefork, one child) on the test database and a dedicated Redis db.
@@ -97,7 +103,7 @@ def worker(live_server):
     previous = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     app.conf.broker_url = REDIS_URL
-    app._pool = None
+    reset_connections()
     try:
         with override_settings(CACHES=REDIS_CACHE, CELERY_TASK_ALWAYS_EAGER=False):
             ping = lambda: app.control.ping(timeout=0.5)  # noqa: E731
@@ -105,7 +111,7 @@ def worker(live_server):
             yield process
     finally:
         app.conf.task_always_eager, app.conf.broker_url = previous
-        app._pool = None
+        reset_connections()
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=15)
