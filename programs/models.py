@@ -139,6 +139,8 @@ class MembershipRole(models.TextChoices):
     PM = "pm", "Product manager"
     SPONSOR = "sponsor", "Sponsor"
     CONTRIBUTOR = "contributor", "Contributor"
+    # Reads the program (confidential included) to review its launches; edits nothing.
+    REVIEWER = "reviewer", "Reviewer"
 
 
 # Members with these roles may edit the program and everything in it.

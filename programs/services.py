@@ -48,10 +48,14 @@ PORTFOLIO_FIELDS = ("name", "slug", "description", "leader")
 TEAM_FIELDS = ("name", "slug")
 
 
+# Slugs that are paths of their own under /programs/.
+RESERVED_SLUGS = {"new", "create", "edit"}
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:180] or "program"
     slug, n = base, 2
-    while Program.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Program.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

@@ -243,3 +243,11 @@ def test_two_concurrent_edits_of_the_same_version_never_both_apply(tpm):
     risk.refresh_from_db()
     assert risk.version == 2 and risk.title in ("A", "B")
     assert Milestone.objects.count() == 0
+
+
+def test_a_program_named_new_gets_a_slug_that_is_not_a_page(tpm):
+    program = services.program_create(
+        user=tpm, name="New", portfolio=PortfolioFactory(), tpm=tpm,
+        start_date=datetime.date(2026, 1, 1), target_date=datetime.date(2026, 6, 1),
+    )  # fmt: skip
+    assert program.slug == "new-2"
