@@ -35,6 +35,7 @@ from programs.forms import (
     add_service_error,
 )
 from programs.models import Decision, Milestone, Program, Risk, RiskState
+from programs.panels import panels_for
 from programs.selectors import (
     program_get_for_user,
     program_list,
@@ -136,13 +137,15 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if other_ids
         else set()
     )
+    can_edit = request.user.has_perm("programs.change_program", program)
     return render(
         request,
         "programs/program_detail.html",
         {
             "program": program,
             "page": page,
-            "can_edit": request.user.has_perm("programs.change_program", program),
+            "can_edit": can_edit,
+            "panels": panels_for(request, program, can_edit=can_edit),
             "upstream": upstream,
             "downstream": downstream,
             "visible_program_ids": visible_ids | {program.pk},
