@@ -27,7 +27,9 @@ def has_role(user, *roles: str) -> bool:
 
 
 def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or has_role(user, Role.ADMIN)))
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or has_role(user, Role.ADMIN))
+    )
 
 
 def sees_everything(user) -> bool:

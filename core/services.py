@@ -1,17 +1,15 @@
 """Write helpers every app's services share."""
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models
 
 from core.errors import StaleWriteError
 from core.models import VersionedModel
 
-M = TypeVar("M", bound=VersionedModel)
 
-
-def apply_versioned_update(
+def apply_versioned_update[M: VersionedModel](
     *,
     instance: M,
     expected_version: int | None,

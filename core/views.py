@@ -49,7 +49,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
             logger.exception("readiness: broker check failed")
             checks["broker"] = "unavailable"
     ready = all(value in ("ok", "eager") for value in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

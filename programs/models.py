@@ -96,8 +96,12 @@ class Program(VersionedModel):
 
     history = HistoricalRecords(
         excluded_fields=[
-            "health_score", "health_grade", "health_computed_at", "health_watermelon",
-            "last_update_at", "updated_at",
+            "health_score",
+            "health_grade",
+            "health_computed_at",
+            "health_watermelon",
+            "last_update_at",
+            "updated_at",
         ]  # fmt: skip
     )
 
@@ -150,7 +154,9 @@ EDITOR_ROLES = (MembershipRole.TPM, MembershipRole.ENG_LEAD, MembershipRole.PM)
 class ProgramMembership(TimeStampedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="program_memberships")
-    role = models.CharField(max_length=20, choices=MembershipRole, default=MembershipRole.CONTRIBUTOR)
+    role = models.CharField(
+        max_length=20, choices=MembershipRole, default=MembershipRole.CONTRIBUTOR
+    )
 
     history = HistoricalRecords()
 
@@ -212,7 +218,9 @@ class Milestone(VersionedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("programs:detail", kwargs={"slug": self.program.slug}) + f"#milestone-{self.pk}"
+        return (
+            reverse("programs:detail", kwargs={"slug": self.program.slug}) + f"#milestone-{self.pk}"
+        )
 
     @property
     def is_open(self) -> bool:

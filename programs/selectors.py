@@ -243,7 +243,8 @@ def program_activity(*, program: Program, limit: int = 30) -> list[ActivityEntry
                 kind=kind,
                 action=HISTORY_ACTIONS.get(record.history_type, "changed"),
                 subject=str(subject),
-                changes=changes or ([record.history_change_reason] if record.history_change_reason else []),
+                changes=changes
+                or ([record.history_change_reason] if record.history_change_reason else []),
             )
         )
     return result

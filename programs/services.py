@@ -81,10 +81,14 @@ def _check_dependencies(milestone: Milestone, depends_on: Iterable[Milestone]) -
         if milestone.pk in frontier:
             raise DomainError({"depends_on": "That dependency would create a cycle."})
         seen |= frontier
-        frontier = set(
-            Milestone.depends_on.through.objects.filter(from_milestone_id__in=frontier)
-            .values_list("to_milestone_id", flat=True)
-        ) - seen
+        frontier = (
+            set(
+                Milestone.depends_on.through.objects.filter(
+                    from_milestone_id__in=frontier
+                ).values_list("to_milestone_id", flat=True)
+            )
+            - seen
+        )
     return wanted
 
 
@@ -319,7 +323,9 @@ def milestone_move(
     if target_date == milestone.target_date:
         errors["target_date"] = "That is already the target date."
     if milestone.state in (MilestoneState.DONE, MilestoneState.CANCELLED):
-        errors["target_date"] = f"A {milestone.get_state_display().lower()} milestone does not move."
+        errors["target_date"] = (
+            f"A {milestone.get_state_display().lower()} milestone does not move."
+        )
     if errors:
         raise DomainError(errors)
     from_date = milestone.target_date
@@ -362,7 +368,9 @@ def status_update_edit(
     *, update: StatusUpdate, user: AbstractBaseUser, version: int | None, **fields: Any
 ) -> StatusUpdate:
     _pick(fields, UPDATE_FIELDS)
-    update = apply_versioned_update(instance=update, expected_version=version, data=fields, user=user)
+    update = apply_versioned_update(
+        instance=update, expected_version=version, data=fields, user=user
+    )
     notify_program_changed(update.program_id)
     return update
 
@@ -416,4 +424,6 @@ def decision_update(
     *, decision: Decision, user: AbstractBaseUser, version: int | None, **fields: Any
 ) -> Decision:
     _pick(fields, DECISION_FIELDS)
-    return apply_versioned_update(instance=decision, expected_version=version, data=fields, user=user)
+    return apply_versioned_update(
+        instance=decision, expected_version=version, data=fields, user=user
+    )

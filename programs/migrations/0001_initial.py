@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,425 +16,1210 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalMilestone',
+            name="HistoricalMilestone",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('baseline_date', models.DateField()),
-                ('target_date', models.DateField()),
-                ('completed_date', models.DateField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('done', 'Done'), ('blocked', 'Blocked'), ('cancelled', 'Cancelled')], default='planned', max_length=20)),
-                ('critical', models.BooleanField(default=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("baseline_date", models.DateField()),
+                ("target_date", models.DateField()),
+                ("completed_date", models.DateField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("blocked", "Blocked"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                ("critical", models.BooleanField(default=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical milestone',
-                'verbose_name_plural': 'historical milestones',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical milestone",
+                "verbose_name_plural": "historical milestones",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('baseline_date', models.DateField()),
-                ('target_date', models.DateField()),
-                ('completed_date', models.DateField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('done', 'Done'), ('blocked', 'Blocked'), ('cancelled', 'Cancelled')], default='planned', max_length=20)),
-                ('critical', models.BooleanField(default=False)),
-                ('depends_on', models.ManyToManyField(blank=True, related_name='dependents', to='programs.milestone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("baseline_date", models.DateField()),
+                ("target_date", models.DateField()),
+                ("completed_date", models.DateField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("blocked", "Blocked"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                ("critical", models.BooleanField(default=False)),
+                (
+                    "depends_on",
+                    models.ManyToManyField(
+                        blank=True, related_name="dependents", to="programs.milestone"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['target_date', 'id'],
+                "ordering": ["target_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalMilestone_depends_on',
+            name="HistoricalMilestone_depends_on",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalmilestone')),
-                ('from_milestone', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.milestone')),
-                ('to_milestone', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.milestone')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalmilestone",
+                    ),
+                ),
+                (
+                    "from_milestone",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.milestone",
+                    ),
+                ),
+                (
+                    "to_milestone",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.milestone",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalMilestone_depends_on',
+                "verbose_name": "HistoricalMilestone_depends_on",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Portfolio',
+            name="Portfolio",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_portfolios', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="led_portfolios",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalProgram',
+            name="HistoricalProgram",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200)),
-                ('phase', models.CharField(choices=[('proposed', 'Proposed'), ('planning', 'Planning'), ('executing', 'Executing'), ('launching', 'Launching'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='proposed', max_length=20)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(0, 'P0 — company critical'), (1, 'P1 — org critical'), (2, 'P2 — important'), (3, 'P3 — opportunistic')], default=2)),
-                ('start_date', models.DateField()),
-                ('target_date', models.DateField()),
-                ('problem_statement', models.TextField(blank=True, help_text='Markdown.')),
-                ('success_criteria', models.TextField(blank=True, help_text='Markdown.')),
-                ('confidential', models.BooleanField(default=False, help_text='Visible only to members, reviewers of its launches and leadership.')),
-                ('update_cadence_days', models.PositiveSmallIntegerField(default=7, help_text='How often a status update is expected, in days.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)])),
-                ('health_score', models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
-                ('health_grade', models.CharField(blank=True, choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], editable=False, max_length=10)),
-                ('last_update_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sponsor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tpm', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.portfolio')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200)),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("planning", "Planning"),
+                            ("executing", "Executing"),
+                            ("launching", "Launching"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "P0 — company critical"),
+                            (1, "P1 — org critical"),
+                            (2, "P2 — important"),
+                            (3, "P3 — opportunistic"),
+                        ],
+                        default=2,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("target_date", models.DateField()),
+                ("problem_statement", models.TextField(blank=True, help_text="Markdown.")),
+                ("success_criteria", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "confidential",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Visible only to members, reviewers of its launches and leadership.",
+                    ),
+                ),
+                (
+                    "update_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        help_text="How often a status update is expected, in days.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                    ),
+                ),
+                (
+                    "health_score",
+                    models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "health_grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        editable=False,
+                        max_length=10,
+                    ),
+                ),
+                ("last_update_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tpm",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.portfolio",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical program',
-                'verbose_name_plural': 'historical programs',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical program",
+                "verbose_name_plural": "historical programs",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('phase', models.CharField(choices=[('proposed', 'Proposed'), ('planning', 'Planning'), ('executing', 'Executing'), ('launching', 'Launching'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='proposed', max_length=20)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(0, 'P0 — company critical'), (1, 'P1 — org critical'), (2, 'P2 — important'), (3, 'P3 — opportunistic')], default=2)),
-                ('start_date', models.DateField()),
-                ('target_date', models.DateField()),
-                ('problem_statement', models.TextField(blank=True, help_text='Markdown.')),
-                ('success_criteria', models.TextField(blank=True, help_text='Markdown.')),
-                ('confidential', models.BooleanField(default=False, help_text='Visible only to members, reviewers of its launches and leadership.')),
-                ('update_cadence_days', models.PositiveSmallIntegerField(default=7, help_text='How often a status update is expected, in days.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)])),
-                ('health_score', models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
-                ('health_grade', models.CharField(blank=True, choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], editable=False, max_length=10)),
-                ('health_computed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_update_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programs', to='programs.portfolio')),
-                ('sponsor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sponsored_programs', to=settings.AUTH_USER_MODEL)),
-                ('tpm', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tpm_programs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("planning", "Planning"),
+                            ("executing", "Executing"),
+                            ("launching", "Launching"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "P0 — company critical"),
+                            (1, "P1 — org critical"),
+                            (2, "P2 — important"),
+                            (3, "P3 — opportunistic"),
+                        ],
+                        default=2,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("target_date", models.DateField()),
+                ("problem_statement", models.TextField(blank=True, help_text="Markdown.")),
+                ("success_criteria", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "confidential",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Visible only to members, reviewers of its launches and leadership.",
+                    ),
+                ),
+                (
+                    "update_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        help_text="How often a status update is expected, in days.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                    ),
+                ),
+                (
+                    "health_score",
+                    models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "health_grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        editable=False,
+                        max_length=10,
+                    ),
+                ),
+                ("health_computed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_update_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "portfolio",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programs",
+                        to="programs.portfolio",
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sponsored_programs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tpm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tpm_programs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='program',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='programs.program'),
+            model_name="milestone",
+            name="program",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="milestones",
+                to="programs.program",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalStatusUpdate',
+            name="HistoricalStatusUpdate",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('reported_health', models.CharField(choices=[('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track')], max_length=20)),
-                ('summary', models.TextField(help_text='Markdown. The one paragraph leadership reads.')),
-                ('highlights', models.TextField(blank=True, help_text='Markdown.')),
-                ('risks_and_blockers', models.TextField(blank=True, help_text='Markdown.')),
-                ('asks', models.TextField(blank=True, help_text='Markdown. What you need from leadership.')),
-                ('next_steps', models.TextField(blank=True, help_text='Markdown.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.program')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "reported_health",
+                    models.CharField(
+                        choices=[
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(help_text="Markdown. The one paragraph leadership reads."),
+                ),
+                ("highlights", models.TextField(blank=True, help_text="Markdown.")),
+                ("risks_and_blockers", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "asks",
+                    models.TextField(
+                        blank=True, help_text="Markdown. What you need from leadership."
+                    ),
+                ),
+                ("next_steps", models.TextField(blank=True, help_text="Markdown.")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical status update',
-                'verbose_name_plural': 'historical status updates',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical status update",
+                "verbose_name_plural": "historical status updates",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRisk',
+            name="HistoricalRisk",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, help_text='Markdown.')),
-                ('likelihood', models.PositiveSmallIntegerField(help_text='1 (rare) to 5 (almost certain).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('impact', models.PositiveSmallIntegerField(help_text='1 (minor) to 5 (severe).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('mitigation', models.TextField(blank=True, help_text='Markdown.')),
-                ('due_date', models.DateField(blank=True, help_text='When the mitigation is due.', null=True)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('mitigating', 'Mitigating'), ('accepted', 'Accepted'), ('closed', 'Closed')], default='open', max_length=20)),
-                ('closed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.program')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "likelihood",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (rare) to 5 (almost certain).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "impact",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (minor) to 5 (severe).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("mitigation", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "due_date",
+                    models.DateField(
+                        blank=True, help_text="When the mitigation is due.", null=True
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("mitigating", "Mitigating"),
+                            ("accepted", "Accepted"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical risk',
-                'verbose_name_plural': 'historical risks',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical risk",
+                "verbose_name_plural": "historical risks",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProgramMembership',
+            name="HistoricalProgramMembership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('role', models.CharField(choices=[('tpm', 'TPM'), ('eng_lead', 'Engineering lead'), ('pm', 'Product manager'), ('sponsor', 'Sponsor'), ('contributor', 'Contributor')], default='contributor', max_length=20)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.program')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("tpm", "TPM"),
+                            ("eng_lead", "Engineering lead"),
+                            ("pm", "Product manager"),
+                            ("sponsor", "Sponsor"),
+                            ("contributor", "Contributor"),
+                        ],
+                        default="contributor",
+                        max_length=20,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical program membership',
-                'verbose_name_plural': 'historical program memberships',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical program membership",
+                "verbose_name_plural": "historical program memberships",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='historicalmilestone',
-            name='program',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.program'),
+            model_name="historicalmilestone",
+            name="program",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="programs.program",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalDecision',
+            name="HistoricalDecision",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('title', models.CharField(max_length=200)),
-                ('context', models.TextField(blank=True, help_text='Markdown. The options and trade-offs.')),
-                ('outcome', models.TextField(help_text='Markdown. What was decided.')),
-                ('decided_on', models.DateField()),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.program')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "context",
+                    models.TextField(blank=True, help_text="Markdown. The options and trade-offs."),
+                ),
+                ("outcome", models.TextField(help_text="Markdown. What was decided.")),
+                ("decided_on", models.DateField()),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical decision',
-                'verbose_name_plural': 'historical decisions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical decision",
+                "verbose_name_plural": "historical decisions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('members', models.ManyToManyField(blank=True, related_name='teams', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="teams", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='program',
-            name='teams',
-            field=models.ManyToManyField(blank=True, related_name='programs', to='programs.team'),
+            model_name="program",
+            name="teams",
+            field=models.ManyToManyField(blank=True, related_name="programs", to="programs.team"),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='owner_team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='milestones', to='programs.team'),
+            model_name="milestone",
+            name="owner_team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="milestones",
+                to="programs.team",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalmilestone',
-            name='owner_team',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.team'),
+            model_name="historicalmilestone",
+            name="owner_team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="programs.team",
+            ),
         ),
         migrations.CreateModel(
-            name='MilestoneDateChange',
+            name="MilestoneDateChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('from_date', models.DateField()),
-                ('to_date', models.DateField()),
-                ('reason', models.TextField()),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='date_changes', to='programs.milestone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                ("from_date", models.DateField()),
+                ("to_date", models.DateField()),
+                ("reason", models.TextField()),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="date_changes",
+                        to="programs.milestone",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-id'],
-                'indexes': [models.Index(fields=['milestone', 'changed_at'], name='programs_mi_milesto_049b97_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('from_date', models.F('to_date')), _negated=True), name='date_change_moves_the_date'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='date_change_has_reason')],
+                "ordering": ["-changed_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["milestone", "changed_at"], name="programs_mi_milesto_049b97_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("from_date", models.F("to_date")), _negated=True),
+                        name="date_change_moves_the_date",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True),
+                        name="date_change_has_reason",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('title', models.CharField(max_length=200)),
-                ('context', models.TextField(blank=True, help_text='Markdown. The options and trade-offs.')),
-                ('outcome', models.TextField(help_text='Markdown. What was decided.')),
-                ('decided_on', models.DateField()),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decisions', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "context",
+                    models.TextField(blank=True, help_text="Markdown. The options and trade-offs."),
+                ),
+                ("outcome", models.TextField(help_text="Markdown. What was decided.")),
+                ("decided_on", models.DateField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="decisions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_on', '-id'],
-                'indexes': [models.Index(fields=['program', '-decided_on'], name='programs_de_program_23b38c_idx')],
+                "ordering": ["-decided_on", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["program", "-decided_on"], name="programs_de_program_23b38c_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProgramMembership',
+            name="ProgramMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(choices=[('tpm', 'TPM'), ('eng_lead', 'Engineering lead'), ('pm', 'Product manager'), ('sponsor', 'Sponsor'), ('contributor', 'Contributor')], default='contributor', max_length=20)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='programs.program')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='program_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("tpm", "TPM"),
+                            ("eng_lead", "Engineering lead"),
+                            ("pm", "Product manager"),
+                            ("sponsor", "Sponsor"),
+                            ("contributor", "Contributor"),
+                        ],
+                        default="contributor",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="program_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program', 'role', 'user'],
-                'constraints': [models.UniqueConstraint(fields=('program', 'user'), name='membership_unique_person')],
+                "ordering": ["program", "role", "user"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("program", "user"), name="membership_unique_person"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Risk',
+            name="Risk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, help_text='Markdown.')),
-                ('likelihood', models.PositiveSmallIntegerField(help_text='1 (rare) to 5 (almost certain).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('impact', models.PositiveSmallIntegerField(help_text='1 (minor) to 5 (severe).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('mitigation', models.TextField(blank=True, help_text='Markdown.')),
-                ('due_date', models.DateField(blank=True, help_text='When the mitigation is due.', null=True)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('mitigating', 'Mitigating'), ('accepted', 'Accepted'), ('closed', 'Closed')], default='open', max_length=20)),
-                ('closed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_risks', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "likelihood",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (rare) to 5 (almost certain).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "impact",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (minor) to 5 (severe).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("mitigation", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "due_date",
+                    models.DateField(
+                        blank=True, help_text="When the mitigation is due.", null=True
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("mitigating", "Mitigating"),
+                            ("accepted", "Accepted"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_risks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risks",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['state', '-likelihood', '-impact', 'id'],
-                'indexes': [models.Index(fields=['program', 'state'], name='programs_ri_program_a31da7_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('likelihood__gte', 1), ('likelihood__lte', 5)), name='risk_likelihood_1_to_5', violation_error_message='Likelihood must be between 1 and 5.'), models.CheckConstraint(condition=models.Q(('impact__gte', 1), ('impact__lte', 5)), name='risk_impact_1_to_5', violation_error_message='Impact must be between 1 and 5.')],
+                "ordering": ["state", "-likelihood", "-impact", "id"],
+                "indexes": [
+                    models.Index(fields=["program", "state"], name="programs_ri_program_a31da7_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("likelihood__gte", 1), ("likelihood__lte", 5)),
+                        name="risk_likelihood_1_to_5",
+                        violation_error_message="Likelihood must be between 1 and 5.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("impact__gte", 1), ("impact__lte", 5)),
+                        name="risk_impact_1_to_5",
+                        violation_error_message="Impact must be between 1 and 5.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StatusUpdate',
+            name="StatusUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('reported_health', models.CharField(choices=[('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track')], max_length=20)),
-                ('summary', models.TextField(help_text='Markdown. The one paragraph leadership reads.')),
-                ('highlights', models.TextField(blank=True, help_text='Markdown.')),
-                ('risks_and_blockers', models.TextField(blank=True, help_text='Markdown.')),
-                ('asks', models.TextField(blank=True, help_text='Markdown. What you need from leadership.')),
-                ('next_steps', models.TextField(blank=True, help_text='Markdown.')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_updates', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_updates', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "reported_health",
+                    models.CharField(
+                        choices=[
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(help_text="Markdown. The one paragraph leadership reads."),
+                ),
+                ("highlights", models.TextField(blank=True, help_text="Markdown.")),
+                ("risks_and_blockers", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "asks",
+                    models.TextField(
+                        blank=True, help_text="Markdown. What you need from leadership."
+                    ),
+                ),
+                ("next_steps", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_updates",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_updates",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'get_latest_by': 'created_at',
-                'indexes': [models.Index(fields=['program', '-created_at'], name='programs_st_program_a4d1f8_idx')],
+                "ordering": ["-created_at", "-id"],
+                "get_latest_by": "created_at",
+                "indexes": [
+                    models.Index(
+                        fields=["program", "-created_at"], name="programs_st_program_a4d1f8_idx"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['portfolio', 'phase'], name='programs_pr_portfol_21b770_idx'),
+            model_name="program",
+            index=models.Index(
+                fields=["portfolio", "phase"], name="programs_pr_portfol_21b770_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['tpm'], name='programs_pr_tpm_id_cddcd4_idx'),
+            model_name="program",
+            index=models.Index(fields=["tpm"], name="programs_pr_tpm_id_cddcd4_idx"),
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['health_grade'], name='programs_pr_health__943396_idx'),
+            model_name="program",
+            index=models.Index(fields=["health_grade"], name="programs_pr_health__943396_idx"),
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['target_date'], name='programs_pr_target__7bf0c9_idx'),
+            model_name="program",
+            index=models.Index(fields=["target_date"], name="programs_pr_target__7bf0c9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('target_date__gte', models.F('start_date'))), name='program_target_after_start', violation_error_message='The target date cannot be before the start date.'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("target_date__gte", models.F("start_date"))),
+                name="program_target_after_start",
+                violation_error_message="The target date cannot be before the start date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('update_cadence_days__gte', 1), ('update_cadence_days__lte', 90)), name='program_cadence_range', violation_error_message='The update cadence must be between 1 and 90 days.'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("update_cadence_days__gte", 1), ("update_cadence_days__lte", 90)
+                ),
+                name="program_cadence_range",
+                violation_error_message="The update cadence must be between 1 and 90 days.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(fields=['program', 'state', 'target_date'], name='programs_mi_program_0f16a7_idx'),
+            model_name="milestone",
+            index=models.Index(
+                fields=["program", "state", "target_date"], name="programs_mi_program_0f16a7_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(fields=['state', 'target_date'], name='programs_mi_state_bbb4ec_idx'),
+            model_name="milestone",
+            index=models.Index(
+                fields=["state", "target_date"], name="programs_mi_state_bbb4ec_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('completed_date__isnull', False), ('state', 'done')), models.Q(('state', 'done'), _negated=True), _connector='OR'), name='milestone_done_has_date', violation_error_message='A done milestone needs its completion date.'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("completed_date__isnull", False), ("state", "done")),
+                    models.Q(("state", "done"), _negated=True),
+                    _connector="OR",
+                ),
+                name="milestone_done_has_date",
+                violation_error_message="A done milestone needs its completion date.",
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0001_initial'),
+        ("programs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='portfolio',
-            name='version',
+            model_name="portfolio",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='team',
-            name='version',
+            model_name="team",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

@@ -4,27 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0002_portfolio_team_version'),
+        ("programs", "0002_portfolio_team_version"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='historicalprogram',
-            name='health_grade',
+            model_name="historicalprogram",
+            name="health_grade",
         ),
         migrations.RemoveField(
-            model_name='historicalprogram',
-            name='health_score',
+            model_name="historicalprogram",
+            name="health_score",
         ),
         migrations.RemoveField(
-            model_name='historicalprogram',
-            name='last_update_at',
+            model_name="historicalprogram",
+            name="last_update_at",
         ),
         migrations.AddField(
-            model_name='program',
-            name='health_watermelon',
-            field=models.BooleanField(default=False, editable=False, help_text='Reported healthier than computed.'),
+            model_name="program",
+            name="health_watermelon",
+            field=models.BooleanField(
+                default=False, editable=False, help_text="Reported healthier than computed."
+            ),
         ),
     ]

@@ -4,20 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0003_program_health_watermelon'),
+        ("programs", "0003_program_health_watermelon"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalprogrammembership',
-            name='role',
-            field=models.CharField(choices=[('tpm', 'TPM'), ('eng_lead', 'Engineering lead'), ('pm', 'Product manager'), ('sponsor', 'Sponsor'), ('contributor', 'Contributor'), ('reviewer', 'Reviewer')], default='contributor', max_length=20),
+            model_name="historicalprogrammembership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("tpm", "TPM"),
+                    ("eng_lead", "Engineering lead"),
+                    ("pm", "Product manager"),
+                    ("sponsor", "Sponsor"),
+                    ("contributor", "Contributor"),
+                    ("reviewer", "Reviewer"),
+                ],
+                default="contributor",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='programmembership',
-            name='role',
-            field=models.CharField(choices=[('tpm', 'TPM'), ('eng_lead', 'Engineering lead'), ('pm', 'Product manager'), ('sponsor', 'Sponsor'), ('contributor', 'Contributor'), ('reviewer', 'Reviewer')], default='contributor', max_length=20),
+            model_name="programmembership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("tpm", "TPM"),
+                    ("eng_lead", "Engineering lead"),
+                    ("pm", "Product manager"),
+                    ("sponsor", "Sponsor"),
+                    ("contributor", "Contributor"),
+                    ("reviewer", "Reviewer"),
+                ],
+                default="contributor",
+                max_length=20,
+            ),
         ),
     ]

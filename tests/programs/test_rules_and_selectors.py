@@ -53,7 +53,10 @@ def test_everyone_reads_a_public_program(people, program, who):
     assert selectors.visible_programs(people[who]).filter(pk=program.pk).exists()
 
 
-@pytest.mark.parametrize(("role", "may_edit"), [("eng_lead", True), ("pm", True), ("tpm", True), ("contributor", False), ("sponsor", False)])
+@pytest.mark.parametrize(
+    ("role", "may_edit"),
+    [("eng_lead", True), ("pm", True), ("tpm", True), ("contributor", False), ("sponsor", False)],
+)
 def test_lead_roles_edit_and_others_read(program, role, may_edit):
     member = UserFactory()
     MembershipFactory(program=program, user=member, role=role)
@@ -70,8 +73,12 @@ def test_only_tpms_and_admins_create_programs(people):
 def test_program_list_filters_search_and_sorts(tpm):
     a = ProgramFactory(name="Alpha region build", tpm=tpm, phase="planning", health_score=40)
     b = ProgramFactory(name="Beta TLS rollout", phase="executing", health_score=90)
-    MilestoneFactory(program=a, name="Racks landed", target_date=datetime.date(2026, 12, 1),
-                     baseline_date=datetime.date(2026, 12, 1))
+    MilestoneFactory(
+        program=a,
+        name="Racks landed",
+        target_date=datetime.date(2026, 12, 1),
+        baseline_date=datetime.date(2026, 12, 1),
+    )
     StatusUpdateFactory(program=a, reported_health="at_risk")
     listed = list(selectors.program_list(user=tpm, filters={"sort": "-score"}))
     assert [p.pk for p in listed] == [b.pk, a.pk]
@@ -84,7 +91,9 @@ def test_program_list_filters_search_and_sorts(tpm):
 
 def test_tpm_home_lists_overdue_updates_first(tpm):
     stale = ProgramFactory(name="Stale", tpm=tpm)
-    Program.objects.filter(pk=stale.pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
+    Program.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=30)
+    )
     fresh = ProgramFactory(name="Fresh", tpm=tpm)
     ProgramFactory(name="Done", tpm=tpm, phase="done")
     ProgramFactory(name="Someone else's")

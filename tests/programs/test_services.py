@@ -37,7 +37,9 @@ def changed():
     program_changed.disconnect(listener)
 
 
-def test_program_create_makes_the_tpm_a_member_and_records_history(tpm, django_capture_on_commit_callbacks, changed):
+def test_program_create_makes_the_tpm_a_member_and_records_history(
+    tpm, django_capture_on_commit_callbacks, changed
+):
     team = TeamFactory()
     with django_capture_on_commit_callbacks(execute=True):
         program = services.program_create(
@@ -93,7 +95,9 @@ def test_program_update_refuses_fields_it_does_not_own(program, tpm):
     assert "health_score" in error.value.message_dict
 
 
-def test_milestone_move_records_the_slip_and_keeps_the_baseline(program, tpm, django_capture_on_commit_callbacks, changed):
+def test_milestone_move_records_the_slip_and_keeps_the_baseline(
+    program, tpm, django_capture_on_commit_callbacks, changed
+):
     milestone = services.milestone_create(
         program=program, user=tpm, name="GA in eu-west", target_date=datetime.date(2026, 12, 1)
     )
@@ -120,10 +124,14 @@ def test_milestone_move_records_the_slip_and_keeps_the_baseline(program, tpm, dj
         (datetime.date(2026, 12, 1), "no change", "target_date"),
     ],
 )
-def test_milestone_move_refuses_a_move_without_reason_or_change(program, tpm, target, reason, field):
+def test_milestone_move_refuses_a_move_without_reason_or_change(
+    program, tpm, target, reason, field
+):
     milestone = MilestoneFactory(program=program, baseline_date=datetime.date(2026, 12, 1))
     with pytest.raises(DomainError) as error:
-        services.milestone_move(milestone=milestone, user=tpm, version=1, target_date=target, reason=reason)
+        services.milestone_move(
+            milestone=milestone, user=tpm, version=1, target_date=target, reason=reason
+        )
     assert field in error.value.message_dict
     assert not MilestoneDateChange.objects.exists()
 
@@ -209,7 +217,9 @@ def test_decision_records_who_recorded_it(program, tpm):
 
 
 def test_membership_remove_keeps_the_tpm(program, tpm, engineer):
-    membership = services.membership_set(program=program, member=engineer, role="eng_lead", user=tpm)
+    membership = services.membership_set(
+        program=program, member=engineer, role="eng_lead", user=tpm
+    )
     assert membership.role == "eng_lead"
     services.membership_remove(membership=membership, user=tpm)
     tpm_membership = ProgramMembership.objects.create(program=program, user=tpm, role="tpm")
@@ -227,7 +237,9 @@ def test_two_concurrent_edits_of_the_same_version_never_both_apply(tpm):
     def edit(title: str) -> None:
         try:
             barrier.wait()
-            services.risk_update(risk=Risk.objects.get(pk=risk.pk), user=tpm, version=1, title=title)
+            services.risk_update(
+                risk=Risk.objects.get(pk=risk.pk), user=tpm, version=1, title=title
+            )
             outcomes.append("applied")
         except StaleWriteError:
             outcomes.append("refused")
