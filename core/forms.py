@@ -1,4 +1,17 @@
+"""Form helpers every app's browser forms share."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
+
+from core.errors import StaleWriteError
+
+User = get_user_model()
 
 
 class SignInForm(AuthenticationForm):
@@ -6,3 +19,73 @@ class SignInForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "That username and password do not match. Check both and try again.",
     }
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value is always ISO so the browser can read it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def person_label(user) -> str:
+    return user.get_full_name() or user.username
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """Pick a person by name (falls back to the username)."""
+
+    def label_from_instance(self, obj) -> str:
+        return person_label(obj)
+
+
+def active_people() -> QuerySet:
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ``DomainError``/``ValidationError`` on the form.
+
+    Messages for fields the form has go next to those fields; the rest go on top of the form.
+    """
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                if target is None and field != NON_FIELD_ERRORS:
+                    message = f"{field.replace('_', ' ').capitalize()}: {message}"
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class VersionedFormMixin(forms.Form):
+    """The version the user loaded, sent back with the edit and checked by the service."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        version = getattr(instance, "version", None) if instance is not None else None
+        if version is not None and not self.is_bound:
+            self.initial["version"] = version
+
+
+def run_service(form: forms.BaseForm, call: Callable[[], Any]) -> Any | None:
+    """Call a service; turn its refusal into form errors and return None.
+
+    A stale version becomes a form-wide error that keeps what the user typed (and sets
+    ``form.stale`` so the page can offer a reload); a domain error becomes field errors.
+    """
+    try:
+        return call()
+    except StaleWriteError as error:
+        form.add_error(None, str(error))
+        form.stale = True
+    except ValidationError as error:
+        add_service_error(form, error)
+    return None

@@ -7,10 +7,18 @@ refused by the service instead of silently overwriting someone else's change.
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.forms import (  # noqa: F401 - re-exported for the programs views
+    DateInput,
+    PersonChoiceField,
+    VersionedFormMixin,
+    active_people,
+    add_service_error,
+    person_label,
+)
 from core.roles import Role
 from programs.models import (
     Decision,
@@ -28,60 +36,6 @@ from programs.models import (
 from programs.selectors import SORTS, visible_programs
 
 User = get_user_model()
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the value is always ISO so the browser can read it."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def person_label(user) -> str:
-    return user.get_full_name() or user.username
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    """Pick a person by name (falls back to the username)."""
-
-    def label_from_instance(self, obj) -> str:
-        return person_label(obj)
-
-
-def active_people() -> QuerySet:
-    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ``DomainError``/``ValidationError`` on the form.
-
-    Messages for fields the form has go next to those fields; the rest go on top of the form.
-    """
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                if target is None and field != NON_FIELD_ERRORS:
-                    message = f"{field.replace('_', ' ').capitalize()}: {message}"
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
-class VersionedFormMixin(forms.Form):
-    """The version the user loaded, sent back with the edit and checked by the service."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        instance = getattr(self, "instance", None)
-        version = getattr(instance, "version", None) if instance is not None else None
-        if version is not None and not self.is_bound:
-            self.initial["version"] = version
 
 
 # --- Program list ---------------------------------------------------------------------------

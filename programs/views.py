@@ -9,14 +9,14 @@ see it) and every child object is looked up scoped to its program. Editing needs
 import copy
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods
 
-from core.errors import StaleWriteError
+from core.forms import run_service
 from programs import services
 from programs.forms import (
     DecisionEditForm,
@@ -32,7 +32,6 @@ from programs.forms import (
     RiskForm,
     StatusUpdateForm,
     VersionConfirmForm,
-    add_service_error,
 )
 from programs.models import Decision, Milestone, Program, Risk, RiskState
 from programs.panels import panels_for
@@ -46,7 +45,7 @@ from programs.selectors import (
 PAGE_SIZE = 25
 
 
-def _editable_program(request: HttpRequest, slug: str) -> Program:
+def editable_program(request: HttpRequest, slug: str) -> Program:
     """The program if the user may edit it: 404 if they cannot see it, 403 if they cannot edit."""
     program = program_get_for_user(user=request.user, slug=slug)
     if not request.user.has_perm("programs.change_program", program):
@@ -54,23 +53,7 @@ def _editable_program(request: HttpRequest, slug: str) -> Program:
     return program
 
 
-def _run_service(form, call) -> object | None:
-    """Call a service; turn its refusal into form errors and return None.
-
-    A stale version becomes a form-wide error that keeps what the user typed; a domain
-    error becomes field errors.
-    """
-    try:
-        return call()
-    except StaleWriteError as error:
-        form.add_error(None, str(error))
-        form.stale = True
-    except ValidationError as error:
-        add_service_error(form, error)
-    return None
-
-
-def _form_page(request, *, program, form, title, submit, intro="", template=None, **extra):
+def form_page(request, *, program, form, title, submit, intro="", template=None, **extra):
     context = {
         "program": program,
         "form": form,
@@ -163,7 +146,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only TPMs and admins create programs.")
     form = ProgramForm(request.POST or None, initial={"tpm": request.user.pk})
     if request.method == "POST" and form.is_valid():
-        program = _run_service(
+        program = run_service(
             form,
             lambda: services.program_create(
                 user=request.user, teams=form.cleaned_data["teams"], **form.service_fields()
@@ -172,7 +155,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
         if program:
             messages.success(request, f"Program “{program.name}” created. Add its milestones next.")
             return redirect(program)
-    return _form_page(
+    return form_page(
         request,
         program=None,
         form=form,
@@ -185,10 +168,10 @@ def program_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Edit a program's brief and facts, refusing the save if someone else changed it first."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     form = ProgramEditForm(request.POST or None, instance=copy.copy(program))
     if request.method == "POST" and form.is_valid():
-        updated = _run_service(
+        updated = run_service(
             form,
             lambda: services.program_update(
                 program=program,
@@ -201,7 +184,7 @@ def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
         if updated:
             messages.success(request, "Program saved.")
             return redirect(updated)
-    return _form_page(
+    return form_page(
         request, program=program, form=form, title=f"Edit {program.name}", submit="Save program"
     )
 
@@ -212,11 +195,11 @@ def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def status_update_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Post the weekly status update, with the previous one beside the form."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     previous = program.status_updates.select_related("author").first()
     form = StatusUpdateForm(request.POST or None, previous=previous)
     if request.method == "POST" and form.is_valid():
-        update = _run_service(
+        update = run_service(
             form,
             lambda: services.status_update_post(
                 program=program, user=request.user, **form.cleaned_data
@@ -225,7 +208,7 @@ def status_update_create(request: HttpRequest, slug: str) -> HttpResponse:
         if update:
             messages.success(request, "Status update posted.")
             return redirect(program)
-    return _form_page(
+    return form_page(
         request,
         program=program,
         form=form,
@@ -246,18 +229,18 @@ def _milestone(program: Program, pk: int) -> Milestone:
 @require_http_methods(["GET", "POST"])
 def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a milestone; its baseline is fixed from here on."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     form = MilestoneForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        milestone = _run_service(
+        milestone = run_service(
             form,
             lambda: services.milestone_create(program=program, user=request.user, **data),
         )
         if milestone:
             messages.success(request, f"Milestone “{milestone.name}” added.")
             return redirect(milestone)
-    return _form_page(
+    return form_page(
         request,
         program=program,
         form=form,
@@ -270,13 +253,13 @@ def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Edit a milestone's details (not its dates: moving needs a reason)."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     milestone = _milestone(program, pk)
     form = MilestoneEditForm(request.POST or None, instance=copy.copy(milestone), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        updated = _run_service(
+        updated = run_service(
             form,
             lambda: services.milestone_update(
                 milestone=milestone, user=request.user, version=version, **data
@@ -285,7 +268,7 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if updated:
             messages.success(request, f"Milestone “{updated.name}” saved.")
             return redirect(updated)
-    return _form_page(
+    return form_page(
         request,
         program=program,
         form=form,
@@ -298,11 +281,11 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def milestone_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Move a milestone's target date with a reason; the move is kept in its ledger."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     milestone = _milestone(program, pk)
     form = MilestoneMoveForm(request.POST or None, instance=milestone)
     if request.method == "POST" and form.is_valid():
-        moved = _run_service(
+        moved = run_service(
             form,
             lambda: services.milestone_move(
                 milestone=milestone,
@@ -315,7 +298,7 @@ def milestone_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if moved:
             messages.success(request, f"“{moved.name}” moved to {moved.target_date:%-d %b %Y}.")
             return redirect(moved)
-    return _form_page(
+    return form_page(
         request,
         program=program,
         form=form,
@@ -330,11 +313,11 @@ def milestone_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def milestone_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Mark a milestone done, after a confirmation step."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     milestone = _milestone(program, pk)
     form = MilestoneCompleteForm(request.POST or None, instance=milestone)
     if request.method == "POST" and form.is_valid():
-        done = _run_service(
+        done = run_service(
             form,
             lambda: services.milestone_complete(
                 milestone=milestone,
@@ -346,7 +329,7 @@ def milestone_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         if done:
             messages.success(request, f"“{done.name}” is done.")
             return redirect(done)
-    return _form_page(
+    return form_page(
         request,
         program=program,
         form=form,
@@ -368,36 +351,36 @@ def _risk(program: Program, pk: int) -> Risk:
 @require_http_methods(["GET", "POST"])
 def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a risk to the program's RAID log."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     form = RiskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        risk = _run_service(
+        risk = run_service(
             form,
             lambda: services.risk_create(program=program, user=request.user, **form.cleaned_data),
         )
         if risk:
             messages.success(request, f"Risk “{risk.title}” added.")
             return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
-    return _form_page(request, program=program, form=form, title="Add risk", submit="Add risk")
+    return form_page(request, program=program, form=form, title="Add risk", submit="Add risk")
 
 
 @require_http_methods(["GET", "POST"])
 def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Edit a risk: its scoring, owner, mitigation or state."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     risk = _risk(program, pk)
     form = RiskEditForm(request.POST or None, instance=copy.copy(risk))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        updated = _run_service(
+        updated = run_service(
             form,
             lambda: services.risk_update(risk=risk, user=request.user, version=version, **data),
         )
         if updated:
             messages.success(request, f"Risk “{updated.title}” saved.")
             return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
-    return _form_page(
+    return form_page(
         request, program=program, form=form, title=f"Edit risk “{risk.title}”", submit="Save risk"
     )
 
@@ -405,14 +388,14 @@ def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def risk_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Close a risk, after a confirmation step."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     risk = _risk(program, pk)
     if risk.state == RiskState.CLOSED:
         messages.info(request, f"Risk “{risk.title}” is already closed.")
         return redirect(program)
     form = VersionConfirmForm(request.POST or None, instance=risk)
     if request.method == "POST" and form.is_valid():
-        closed = _run_service(
+        closed = run_service(
             form,
             lambda: services.risk_close(
                 risk=risk, user=request.user, version=form.cleaned_data["version"]
@@ -421,7 +404,7 @@ def risk_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if closed:
             messages.success(request, f"Risk “{closed.title}” closed.")
             return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
-    return _form_page(
+    return form_page(
         request,
         program=program,
         form=form,
@@ -439,10 +422,10 @@ def risk_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Record a decision in the program's log."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     form = DecisionForm(request.POST or None, initial={"decided_by": request.user.pk})
     if request.method == "POST" and form.is_valid():
-        decision = _run_service(
+        decision = run_service(
             form,
             lambda: services.decision_record(
                 program=program, user=request.user, **form.cleaned_data
@@ -451,7 +434,7 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
         if decision:
             messages.success(request, f"Decision “{decision.title}” recorded.")
             return redirect(f"{program.get_absolute_url()}#decision-{decision.pk}")
-    return _form_page(
+    return form_page(
         request, program=program, form=form, title="Record a decision", submit="Record decision"
     )
 
@@ -459,13 +442,13 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Correct a recorded decision."""
-    program = _editable_program(request, slug)
+    program = editable_program(request, slug)
     decision = get_object_or_404(Decision, program=program, pk=pk)
     form = DecisionEditForm(request.POST or None, instance=copy.copy(decision))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        updated = _run_service(
+        updated = run_service(
             form,
             lambda: services.decision_update(
                 decision=decision, user=request.user, version=version, **data
@@ -474,7 +457,7 @@ def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if updated:
             messages.success(request, f"Decision “{updated.title}” saved.")
             return redirect(f"{program.get_absolute_url()}#decision-{decision.pk}")
-    return _form_page(
+    return form_page(
         request,
         program=program,
         form=form,
