@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("core.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
+    path("programs/", include("metrics.urls")),
     path("programs/", include("programs.urls")),
     path("", core_views.home, name="home"),
 ]

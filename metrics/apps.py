@@ -6,9 +6,15 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics and health"
 
     def ready(self) -> None:
-        from programs.signals import program_changed
+        from metrics.panels import health_panel, metrics_panel
+        from metrics.seeding import on_demo_seeded
+        from programs import panels
+        from programs.signals import demo_seeded, program_changed
 
         program_changed.connect(_recompute_on_change, dispatch_uid="metrics.recompute_on_change")
+        demo_seeded.connect(on_demo_seeded, dispatch_uid="metrics.seed")
+        panels.register("metrics.health", health_panel)
+        panels.register("metrics.success_metrics", metrics_panel)
 
 
 def _recompute_on_change(sender, program_ids, **kwargs) -> None:

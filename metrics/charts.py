@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 # Design tokens shared with static/css (grade colours must match the badges).
-GRADE_COLOURS = {"green": "#1f8a4c", "yellow": "#c98a00", "red": "#c43c3c"}
-INK = "#1f2933"
-MUTED = "#7b8794"
-GRID = "#e4e7eb"
-ACCENT = "#2f5fd0"
-FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+GRADE_COLOURS = {"green": "#22a15f", "yellow": "#e0a100", "red": "#dc3b30"}
+INK = "#18202b"
+MUTED = "#586373"
+GRID = "#e2e5ea"
+ACCENT = "#3b50e0"
+FONT = "Inter, Segoe UI, system-ui, -apple-system, Helvetica Neue, Arial, sans-serif"
 
 
 def _theme(fig: go.Figure, *, height: int = 260, y_title: str = "") -> go.Figure:

@@ -192,6 +192,13 @@ class Forecast:
         return (self.forecast_date - self.target_date).days
 
 
+def _number(value: float) -> str:
+    """A reading as people write it: 12,000 / 48.5 / 0.25 — no float noise."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
@@ -334,8 +341,9 @@ def outcome_reasons(program: ProgramInput, today: datetime.date, policy: Policy)
             reasons.append(
                 Reason(
                     "outcomes",
-                    f"Metric '{metric.name}' is at {metric.latest_value:g}{unit}, "
-                    f"behind the path to {metric.target_value:g}{unit} (expected {expected:g}{unit})",
+                    f"Metric '{metric.name}' is at {_number(metric.latest_value)}{unit}, behind "
+                    f"the path to {_number(metric.target_value)}{unit} "
+                    f"(expected {_number(expected)}{unit})",
                     min(50.0, behind * 100),
                 )
             )

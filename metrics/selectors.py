@@ -230,3 +230,18 @@ def score_history(*, program: Program, days: int = 84) -> list[HealthSnapshot]:
 
 def latest_snapshot(*, program: Program) -> HealthSnapshot | None:
     return program.health_snapshots.order_by("-day").first()
+
+
+def metric_input(metric: SuccessMetric, latest: MetricReading | None = None) -> MetricInput:
+    """One success metric (and its latest reading, if known) as the engine sees it."""
+    return MetricInput(
+        name=metric.name,
+        baseline_value=metric.baseline_value,
+        target_value=metric.target_value,
+        baseline_date=metric.baseline_date,
+        target_date=metric.target_date,
+        higher_is_better=metric.direction == Direction.INCREASE,
+        latest_value=latest.value if latest else None,
+        latest_at=latest.measured_on if latest else None,
+        unit=metric.unit,
+    )

@@ -14,3 +14,9 @@ program_changed = Signal()
 def notify_program_changed(*program_ids: int) -> None:
     ids = frozenset(program_ids)
     transaction.on_commit(lambda: program_changed.send(sender=None, program_ids=ids))
+
+
+# Sent by ``manage.py seed_demo`` after it wrote the programs' demo data, so the apps above
+# add theirs (metrics, readings, launch reviews, health history). Arguments: ``seed``, ``today``,
+# ``batch_size``, ``with_health`` (False for --no-health) and ``write`` (progress output).
+demo_seeded = Signal()

@@ -153,7 +153,7 @@ def test_metric_behind_its_straight_path():
     assert expected_on_path(metric, TODAY) == 500
     result = compute(program(metrics=(metric,)), today=TODAY)
     reason = result.reasons[0]
-    assert "behind the path to 1000 hosts (expected 500 hosts)" in reason.text
+    assert "behind the path to 1,000 hosts (expected 500 hosts)" in reason.text
     assert reason.component_points == pytest.approx(20)
 
 

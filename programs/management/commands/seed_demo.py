@@ -3,7 +3,6 @@
 import datetime
 import time
 
-from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
@@ -15,6 +14,7 @@ from programs.management.seeding import (
     reset_demo_data,
 )
 from programs.models import Program
+from programs.signals import demo_seeded
 
 
 class Command(BaseCommand):
@@ -96,10 +96,16 @@ class Command(BaseCommand):
                 f"({total / max(report.seconds, 1e-9):,.0f} rows/s)."
             )
         )
-        # Scores come from the metrics app's engine, found by command name: programs does
-        # not import the apps above it.
-        if not no_health and "recompute_health" in get_commands():
-            call_command("recompute_health", stdout=self.stdout)
+        # The apps above programs seed their part (metrics, reviews, health and its history)
+        # when told: programs does not import them.
+        demo_seeded.send(
+            sender=self.__class__,
+            seed=seed,
+            today=today,
+            batch_size=batch_size,
+            with_health=not no_health,
+            write=self.stdout.write,
+        )
         self._print_accounts()
 
     def _print_accounts(self) -> None:
