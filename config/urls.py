@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("programs/", include("metrics.urls")),
     path("programs/", include("programs.urls")),
+    path("reviews/", include("reviews.urls")),
     path("", core_views.home, name="home"),
 ]

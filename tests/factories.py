@@ -110,3 +110,76 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     outcome = "We go with option A."
     decided_on = datetime.date(2026, 11, 1)
     recorded_by = factory.SelfAttribute("program.tpm")
+
+
+# --- Reviews --------------------------------------------------------------------------------
+
+from reviews import models as review_models  # noqa: E402 - the reviews factories follow
+
+
+class ChecklistTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.ChecklistTemplate
+
+    name = factory.Sequence(lambda n: f"Checklist {n}")
+    tier = review_models.LaunchTier.TIER_3
+    version = 1
+    active = False
+
+
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.ChecklistItem
+
+    template = factory.SubFactory(ChecklistTemplateFactory)
+    area = review_models.ReviewArea.RELIABILITY
+    question = factory.Sequence(lambda n: f"Question {n}?")
+    guidance = "Action: do it. Evidence: a link."
+    required = True
+    order = factory.Sequence(lambda n: n)
+
+
+class ReviewerFactory(factory.django.DjangoModelFactory):
+    """``ReviewerFactory(user=..., areas=["security"])``: a reviewer covering those areas."""
+
+    class Meta:
+        model = review_models.Reviewer
+        django_get_or_create = ("user",)
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, roles=["Reviewer"])
+    capacity_council = False
+
+    @factory.post_generation
+    def areas(self, create, extracted, **kwargs):
+        if create and extracted:
+            for area in extracted:
+                review_models.ReviewerArea.objects.get_or_create(reviewer=self, area=area)
+
+
+class CapacityBudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.CapacityBudget
+
+    team = factory.SubFactory(TeamFactory)
+    quarter = "2026-Q4"
+    resource_kind = review_models.ResourceKind.VCPU
+    amount = 100
+
+
+class CapacityRequestFactory(factory.django.DjangoModelFactory):
+    """A draft request; submit and decide it through ``reviews.capacity_services``."""
+
+    class Meta:
+        model = review_models.CapacityRequest
+
+    team = factory.SubFactory(TeamFactory)
+    program = factory.SubFactory(ProgramFactory)
+    requester = factory.SubFactory(UserFactory)
+    resource_kind = review_models.ResourceKind.VCPU
+    amount = 10
+    environment = "production"
+    region = "eu-west-1"
+    needed_by = datetime.date(2026, 11, 15)
+    quarter = "2026-Q4"
+    justification = "Launch traffic."

@@ -1,0 +1,289 @@
+"""Every read of launch reviews that a page, endpoint or the health engine makes.
+
+Selectors own ``select_related``/``prefetch_related``/annotations, so each page and endpoint
+runs a fixed number of queries whatever the data size. Visibility follows the program
+(``programs.selectors.visible_programs``).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from programs.models import Program
+from programs.selectors import visible_programs
+from reviews.models import (
+    OPEN_REVIEW_STATES,
+    REVIEWABLE_STATES,
+    AnswerStatus,
+    LaunchReview,
+    LaunchReviewItem,
+    LaunchReviewState,
+    ReviewArea,
+    ReviewComment,
+    SignOff,
+    SignOffDecision,
+)
+from reviews.rules import reviewer_areas
+
+OPEN_REQUIRED = Q(items__required=True, items__status=AnswerStatus.NOT_DONE)
+
+
+def with_progress(reviews: QuerySet[LaunchReview]) -> QuerySet[LaunchReview]:
+    """Each review with its program, author and answer counts, in the one list query."""
+    return reviews.select_related("program", "author", "milestone").annotate(
+        item_count=Count("items", distinct=True),
+        answered_count=Count(
+            "items", filter=~Q(items__status=AnswerStatus.NOT_DONE), distinct=True
+        ),
+        open_required_count=Count("items", filter=OPEN_REQUIRED, distinct=True),
+    )
+
+
+def visible_reviews(user) -> QuerySet[LaunchReview]:
+    """Launch reviews of the programs the user may read."""
+    return LaunchReview.objects.filter(program__in=visible_programs(user).values("pk"))
+
+
+def launch_review_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[LaunchReview]:
+    """The launches page: visible reviews by launch date, filtered by state, tier, program,
+    dates and search text. Without a state filter, withdrawn reviews are left out."""
+    filters = filters or {}
+    reviews = visible_reviews(user)
+    if state := filters.get("state"):
+        reviews = reviews.filter(state=state)
+    else:
+        reviews = reviews.exclude(state=LaunchReviewState.WITHDRAWN)
+    if tier := filters.get("tier"):
+        reviews = reviews.filter(tier=tier)
+    if program := filters.get("program"):
+        reviews = reviews.filter(program__slug=program)
+    if after := filters.get("launch_after"):
+        reviews = reviews.filter(launch_date__gte=after)
+    if before := filters.get("launch_before"):
+        reviews = reviews.filter(launch_date__lte=before)
+    if filters.get("upcoming"):
+        reviews = reviews.filter(launch_date__gte=timezone.localdate())
+    if q := (filters.get("q") or "").strip():
+        reviews = reviews.filter(Q(title__icontains=q) | Q(program__name__icontains=q))
+    return with_progress(reviews).order_by("launch_date", "id")
+
+
+def review_get_for_user(*, user, pk: int) -> LaunchReview:
+    """One review, or 404 when it does not exist or its program is hidden from the user."""
+    return get_object_or_404(
+        visible_reviews(user).select_related("program", "author", "milestone", "template"), pk=pk
+    )
+
+
+# --- The review page ------------------------------------------------------------------------
+
+
+@dataclass
+class AreaSection:
+    area: str
+    label: str
+    items: list[LaunchReviewItem] = field(default_factory=list)
+    sign_off: SignOff | None = None  # the live one
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for item in self.items if not item.is_open)
+
+    @property
+    def required_open(self) -> int:
+        return sum(1 for item in self.items if item.required and item.is_open)
+
+    @property
+    def needs_sign_off(self) -> bool:
+        return any(item.required for item in self.items)
+
+    @property
+    def approved(self) -> bool:
+        return bool(self.sign_off and self.sign_off.decision == SignOffDecision.APPROVED)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime.datetime
+    who: Any
+    kind: str  # "sign_off" or "comment"
+    area_label: str
+    decision: str
+    text: str
+    superseded: bool
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    review: LaunchReview
+    areas: list[AreaSection]
+    timeline: list[TimelineEntry]
+    total: int
+    answered: int
+    required_open: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+    @property
+    def missing(self) -> list[str]:
+        return [
+            f"{section.label}: {item.question}"
+            for section in self.areas
+            for item in section.items
+            if item.required and item.is_open
+        ]
+
+
+def launch_review_page(*, review: LaunchReview) -> ReviewPage:
+    """The checklist by area with progress, live sign-offs and the conversation: 3 queries."""
+    items = list(review.items.select_related("answered_by").order_by("order", "id"))
+    sign_offs = list(review.sign_offs.select_related("reviewer").order_by("created_at", "id"))
+    comments = list(review.comments.select_related("author").order_by("created_at", "id"))
+    order = {area: n for n, area in enumerate(ReviewArea.values)}
+    sections: dict[str, AreaSection] = {}
+    for item in items:
+        sections.setdefault(item.area, AreaSection(item.area, ReviewArea(item.area).label))
+        sections[item.area].items.append(item)
+    for sign_off in sign_offs:
+        if not sign_off.superseded and sign_off.area in sections:
+            sections[sign_off.area].sign_off = sign_off
+    timeline = [
+        TimelineEntry(
+            s.created_at, s.reviewer, "sign_off", s.get_area_display(), s.decision, s.comment,
+            s.superseded,
+        )
+        for s in sign_offs
+    ] + [
+        TimelineEntry(
+            c.created_at, c.author, "comment", c.get_area_display() if c.area else "", "",
+            c.body, False,
+        )
+        for c in comments
+    ]  # fmt: skip
+    timeline.sort(key=lambda entry: entry.when)
+    areas = sorted(sections.values(), key=lambda section: order[section.area])
+    return ReviewPage(
+        review=review,
+        areas=areas,
+        timeline=timeline,
+        total=len(items),
+        answered=sum(1 for item in items if not item.is_open),
+        required_open=sum(1 for item in items if item.required and item.is_open),
+    )
+
+
+# --- The review queue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    review: LaunchReview
+    waiting_areas: list[str]  # labels of the user's areas without a live approval
+
+
+def review_queue(*, user) -> list[QueueRow]:
+    """Submitted or in-review launches with an area the user covers that is not yet approved,
+    soonest launch first. Not the user's own reviews. Two queries (plus the user's areas)."""
+    mine = reviewer_areas(user)
+    if not mine:
+        return []
+    reviews = (
+        with_progress(
+            visible_reviews(user)
+            .filter(state__in=REVIEWABLE_STATES, items__area__in=mine)
+            .exclude(author=user)
+            .distinct()
+        )
+        .prefetch_related(
+            Prefetch(
+                "sign_offs",
+                queryset=SignOff.objects.filter(superseded=False).order_by("created_at", "id"),
+                to_attr="live_sign_offs",
+            ),
+            Prefetch(
+                "items",
+                queryset=LaunchReviewItem.objects.filter(area__in=mine).only(
+                    "id", "review_id", "area"
+                ),
+                to_attr="my_items",
+            ),
+        )
+        .order_by("launch_date", "id")
+    )
+    rows = []
+    for review in reviews:
+        live = {s.area: s.decision for s in review.live_sign_offs}
+        waiting = sorted(
+            {item.area for item in review.my_items}
+            - {area for area, decision in live.items() if decision == SignOffDecision.APPROVED},
+            key=ReviewArea.values.index,
+        )
+        if waiting:
+            rows.append(QueueRow(review, [ReviewArea(area).label for area in waiting]))
+    return rows
+
+
+def authored_open_reviews(*, user) -> QuerySet[LaunchReview]:
+    """The user's own reviews that are not launched or withdrawn, soonest first."""
+    return with_progress(
+        LaunchReview.objects.filter(author=user, state__in=OPEN_REVIEW_STATES)
+    ).order_by("launch_date", "id")
+
+
+# --- Program page panel ---------------------------------------------------------------------
+
+
+def program_launch_reviews(*, program: Program) -> list[LaunchReview]:
+    """The program's launch reviews with progress, open ones first by date: one query."""
+    return list(
+        with_progress(program.launch_reviews.all()).order_by("launched_at", "launch_date", "id")
+    )
+
+
+# --- For the health engine ------------------------------------------------------------------
+
+
+class LaunchReadiness(NamedTuple):
+    name: str
+    launch_date: datetime.date
+    approved: bool
+    open_required_items: int
+
+
+def launch_readiness_inputs(program_ids) -> dict[int, list[LaunchReadiness]]:
+    """Each program's launches still ahead (not launched, not withdrawn), in one query.
+
+    program id → [(name, launch_date, approved, open_required_items)] by launch date; programs
+    without such launches are absent. ``approved`` is true once every area with required items
+    is signed off.
+    """
+    reviews = (
+        LaunchReview.objects.filter(program_id__in=list(program_ids), state__in=OPEN_REVIEW_STATES)
+        .annotate(open_required=Count("items", filter=OPEN_REQUIRED))
+        .order_by("program_id", "launch_date", "id")
+        .values_list("program_id", "title", "launch_date", "state", "open_required")
+    )
+    result: dict[int, list[LaunchReadiness]] = {}
+    for program_id, title, launch_date, state, open_required in reviews:
+        result.setdefault(program_id, []).append(
+            LaunchReadiness(title, launch_date, state == LaunchReviewState.APPROVED, open_required)
+        )
+    return result
+
+
+def review_comments(*, review: LaunchReview) -> QuerySet[ReviewComment]:
+    return review.comments.select_related("author").order_by("created_at", "id")

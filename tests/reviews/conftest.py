@@ -1,0 +1,95 @@
+"""Fixtures of the reviews tests: a small tier-3 checklist, reviewers per area, a review.
+
+The small checklist has required items in reliability and security (the areas that need a
+sign-off) and one optional documentation item (an area that needs none).
+"""
+
+import datetime
+
+import pytest
+
+from programs.models import MembershipRole
+from reviews import services
+from reviews.models import ChecklistTemplate, LaunchReview, LaunchReviewState
+from tests.factories import (
+    ChecklistItemFactory,
+    ChecklistTemplateFactory,
+    MembershipFactory,
+    ReviewerFactory,
+    UserFactory,
+)
+
+LAUNCH_DATE = datetime.date(2026, 11, 2)
+
+
+@pytest.fixture
+def checklist(db):
+    ChecklistTemplate.objects.filter(tier=3, active=True).update(active=False)
+    template = ChecklistTemplateFactory(name="Small checklist", tier=3, active=True)
+    ChecklistItemFactory(template=template, area="reliability", question="SLOs defined?", order=1)
+    ChecklistItemFactory(
+        template=template, area="reliability", question="Autoscaling tested?", required=False,
+        order=2,
+    )  # fmt: skip
+    ChecklistItemFactory(template=template, area="security", question="Threat model?", order=3)
+    ChecklistItemFactory(
+        template=template, area="documentation", question="Runbook?", required=False, order=4
+    )
+    return template
+
+
+@pytest.fixture
+def author(program):
+    """An engineer on the program (contributor) who writes the review."""
+    user = UserFactory(username="eve.author", roles=["Engineer"])
+    MembershipFactory(program=program, user=user, role=MembershipRole.CONTRIBUTOR)
+    return user
+
+
+@pytest.fixture
+def sre(db):
+    return ReviewerFactory(
+        user=UserFactory(username="sam.sre", roles=["Reviewer"]), areas=["reliability"]
+    ).user
+
+
+@pytest.fixture
+def secops(db):
+    return ReviewerFactory(
+        user=UserFactory(username="sue.security", roles=["Reviewer"]), areas=["security"]
+    ).user
+
+
+@pytest.fixture
+def review(program, author, checklist) -> LaunchReview:
+    return services.launch_review_create(
+        program=program, user=author, title="GA in eu-west", launch_date=LAUNCH_DATE, tier=3
+    )
+
+
+def answer_all(review: LaunchReview, user) -> None:
+    """Mark every required item done."""
+    for item in review.items.filter(required=True):
+        services.launch_review_item_answer(
+            item=item, user=user, version=item.version, status="done",
+            evidence=["https://wiki.example.com/slo"],
+        )  # fmt: skip
+
+
+def put_in_state(review: LaunchReview, state: str) -> LaunchReview:
+    """Force a review into ``state`` (for transition tables), bumping its version."""
+    LaunchReview.objects.filter(pk=review.pk).update(state=state, version=review.version + 1)
+    review.refresh_from_db()
+    return review
+
+
+@pytest.fixture
+def submitted(review, author, sre, secops):
+    answer_all(review, author)
+    review.refresh_from_db()
+    return services.launch_review_transition(
+        review=review, user=author, action="submit", version=review.version
+    )
+
+
+ALL_STATES = list(LaunchReviewState.values)
