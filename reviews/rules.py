@@ -114,3 +114,20 @@ rules.add_perm(
 rules.add_perm(
     "reviews.change_capacityrequest", rules.is_authenticated & (is_requester | is_pulse_admin)
 )
+
+
+def can_comment_on(user, review) -> bool:
+    """The author, the program's leads, admins and the reviewers of the review's areas."""
+    if user.has_perm("reviews.change_launchreview", review):
+        return True
+    mine = reviewer_areas(user)
+    return bool(mine) and review.items.filter(area__in=mine).exists()
+
+
+def sign_off_refusal(user, review, area: str) -> str | None:
+    """Why the user may not sign this area of this review off, or None if they may."""
+    if review.author_id == user.pk:
+        return "You cannot sign off your own launch review."
+    if not covers_area(user, area):
+        return "Only reviewers of this area sign it off."
+    return None

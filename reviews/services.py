@@ -406,7 +406,7 @@ def launch_review_transition(
         if missing:
             raise DomainError(
                 {
-                    "__all__": f"Cannot submit yet: {len(missing)} required "
+                    "non_field_errors": f"Cannot submit yet: {len(missing)} required "
                     f"item{'s are' if len(missing) != 1 else ' is'} neither done nor marked "
                     "not applicable.",
                     "missing": missing,

@@ -128,7 +128,7 @@ def test_submission_is_refused_with_the_list_of_missing_items(review, author):
             review=review, user=author, action="submit", version=review.version
         )
     errors = refused.value.message_dict
-    assert "2 required items" in errors["__all__"][0]
+    assert "2 required items" in errors["non_field_errors"][0]
     assert errors["missing"] == ["Reliability: SLOs defined?", "Security: Threat model?"]
     review.refresh_from_db()
     assert review.state == LaunchReviewState.DRAFT
