@@ -84,9 +84,11 @@ def test_list_filters_by_program_state_and_date(review, author, program, checkli
     )  # fmt: skip
     put_in_state(other, "approved")
     client = as_user(author)
-    titles = lambda **q: [
-        r["title"] for r in client.get(f"{API}/launch-reviews/", q).json()["results"]
-    ]  # noqa: E731
+
+    def titles(**query):
+        response = client.get(f"{API}/launch-reviews/", query)
+        return [row["title"] for row in response.json()["results"]]
+
     assert titles() == ["GA in eu-west", "Elsewhere"]
     assert titles(program=program.slug) == ["GA in eu-west"]
     assert titles(state="approved") == ["Elsewhere"]
