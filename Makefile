@@ -65,6 +65,10 @@ format: deps
 bench: deps  ## The benchmarks (see bench/README.md); numbers print as ratios to a floor
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/run.py $(ARGS)
 
+.PHONY: bench-health
+bench-health: deps  ## The health engine benchmark: full recompute vs a SQL floor, memory, edit → score
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/health.py $(ARGS)
+
 .PHONY: check-deploy
 check-deploy: deps  ## Django's deployment checks with production settings
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \

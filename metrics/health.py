@@ -1,6 +1,7 @@
 """The health engine: a program's data in, an explainable score out.
 
-Pure Python — frozen dataclasses in, a ``HealthResult`` out; no ORM, no clock (``today`` is
+Pure Python — immutable records in (frozen dataclasses, and named tuples for the many small
+ones: a full recompute builds hundreds of thousands of them), a ``HealthResult`` out; no ORM, no clock (``today`` is
 an argument) — so every rule can be tested without a database and reasoned about on paper.
 
 Each component starts at 100 points and loses points for what a TPM would worry about; every
@@ -16,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 COMPONENTS = ("schedule", "freshness", "risk", "outcomes", "launch_readiness", "dependencies")
 
@@ -65,8 +67,7 @@ class Policy:
         return float(self.weights.get(component, 0))
 
 
-@dataclass(frozen=True)
-class MilestoneInput:
+class MilestoneInput(NamedTuple):
     id: int
     name: str
     baseline_date: datetime.date
@@ -87,8 +88,7 @@ class MilestoneInput:
         return max(0, (today - self.target_date).days) if self.is_open else 0
 
 
-@dataclass(frozen=True)
-class UpstreamInput:
+class UpstreamInput(NamedTuple):
     name: str
     program_name: str
     target_date: datetime.date
@@ -100,8 +100,7 @@ class UpstreamInput:
         return self.state in ("planned", "in_progress", "blocked")
 
 
-@dataclass(frozen=True)
-class RiskInput:
+class RiskInput(NamedTuple):
     title: str
     likelihood: int
     impact: int
@@ -113,8 +112,7 @@ class RiskInput:
         return self.likelihood * self.impact
 
 
-@dataclass(frozen=True)
-class MetricInput:
+class MetricInput(NamedTuple):
     name: str
     baseline_value: float
     target_value: float
@@ -126,8 +124,7 @@ class MetricInput:
     unit: str = ""
 
 
-@dataclass(frozen=True)
-class LaunchInput:
+class LaunchInput(NamedTuple):
     name: str
     launch_date: datetime.date
     approved: bool
@@ -152,8 +149,7 @@ class ProgramInput:
     launches: tuple[LaunchInput, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     component: str
     text: str
     component_points: float  # what it cost its component (0-100 scale)

@@ -22,7 +22,7 @@ from programs.models import Phase, Program
 logger = logging.getLogger(__name__)
 
 # Edits within this window after the first one share one recompute: a burst costs one run.
-COALESCE_SECONDS = 2
+COALESCE_SECONDS = 1
 PENDING_KEY = "health:pending:{}"
 RETRY = {
     "autoretry_for": (Exception,),

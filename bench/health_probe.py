@@ -1,0 +1,116 @@
+"""Measures the health engine inside one process (run by bench/health.py, not by hand).
+
+Prints one JSON object: the floor (a raw SQL aggregate over the same milestones and updates),
+the full recompute (load, compute, write) in interleaved rounds, the peak Python memory of one
+recompute (tracemalloc), and optionally edit → new score latency through a real worker.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from metrics.services import health_recompute  # noqa: E402
+
+FLOOR_SQL = [
+    # What any health computation must at least read: per program, its milestones' lateness
+    # and slip, and the time of its latest update.
+    """
+    SELECT program_id, count(*),
+           sum(target_date - baseline_date),
+           count(*) FILTER (WHERE state IN ('planned', 'in_progress', 'blocked')
+                              AND target_date < current_date),
+           max(target_date)
+    FROM programs_milestone GROUP BY program_id
+    """,
+    "SELECT program_id, max(created_at) FROM programs_statusupdate GROUP BY program_id",
+]
+
+
+def floor() -> float:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql in FLOOR_SQL:
+            cursor.execute(sql)
+            cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def recompute() -> float:
+    started = time.perf_counter()
+    health_recompute()
+    return time.perf_counter() - started
+
+
+def peak_memory() -> int:
+    tracemalloc.start()
+    health_recompute()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def edit_latency(edits: int) -> list[float]:
+    """Post a risk (through the service, as the API does) and wait for the worker's new score."""
+    from programs import services
+    from programs.models import Program
+
+    program = Program.objects.filter(phase="executing").order_by("pk").first()
+    latencies = []
+    for i in range(edits):
+        before = Program.objects.values_list("health_computed_at", flat=True).get(pk=program.pk)
+        started = time.perf_counter()
+        services.risk_create(
+            program=program, user=program.tpm, title=f"Bench risk {i}", likelihood=3, impact=4
+        )  # autocommit: the signal fires at once, the worker picks the task up from Redis
+        deadline = started + 30
+        while time.perf_counter() < deadline:
+            now = Program.objects.values_list("health_computed_at", flat=True).get(pk=program.pk)
+            if now != before:
+                latencies.append(time.perf_counter() - started)
+                break
+            time.sleep(0.02)
+        else:
+            latencies.append(float("inf"))
+        time.sleep(0.5)
+    return latencies
+
+
+def main() -> None:
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    result: dict = {}
+    if os.environ.get("BENCH_EDITS"):
+        result["edit_to_score_s"] = edit_latency(int(os.environ["BENCH_EDITS"]))
+    else:
+        floor()  # warm the caches for both
+        floors, recomputes = [], []
+        for _ in range(rounds):
+            floors.append(floor())
+            recomputes.append(recompute())
+        result["floor_s"] = statistics.median(floors)
+        result["recompute_s"] = statistics.median(recomputes)
+        result["floor_runs"] = floors
+        result["recompute_runs"] = recomputes
+        result["peak_bytes"] = peak_memory()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM programs_program")
+            result["programs"] = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM programs_milestone")
+            result["milestones"] = cursor.fetchone()[0]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
