@@ -23,6 +23,7 @@ from core.roles import Role
 from programs.models import (
     Decision,
     Grade,
+    MembershipRole,
     Milestone,
     MilestoneState,
     Phase,
@@ -421,3 +422,21 @@ class DecisionForm(forms.ModelForm):
 
 class DecisionEditForm(VersionedFormMixin, DecisionForm):
     """Edit a decision, based on the version the user loaded."""
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+
+class MembershipForm(forms.Form):
+    """Add a person to the program, or change their role."""
+
+    member = PersonChoiceField(queryset=User.objects.none(), label="Person")
+    role = forms.ChoiceField(choices=MembershipRole.choices, initial=MembershipRole.CONTRIBUTOR)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = active_people()
+        self.fields["role"].help_text = (
+            "TPMs, engineering leads and PMs edit the program; contributors, sponsors and "
+            "reviewers read it (also when it is confidential)."
+        )

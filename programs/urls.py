@@ -20,6 +20,8 @@ urlpatterns = [
     path("<slug:slug>/risks/new/", views.risk_create, name="risk-create"),
     path("<slug:slug>/risks/<int:pk>/edit/", views.risk_edit, name="risk-edit"),
     path("<slug:slug>/risks/<int:pk>/close/", views.risk_close, name="risk-close"),
+    path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
     path("<slug:slug>/decisions/new/", views.decision_create, name="decision-create"),
     path("<slug:slug>/decisions/<int:pk>/edit/", views.decision_edit, name="decision-edit"),
 ]

@@ -8,6 +8,7 @@ see it) and every child object is looked up scoped to its program. Editing needs
 
 import copy
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -21,6 +22,7 @@ from programs import services
 from programs.forms import (
     DecisionEditForm,
     DecisionForm,
+    MembershipForm,
     MilestoneCompleteForm,
     MilestoneEditForm,
     MilestoneForm,
@@ -32,8 +34,9 @@ from programs.forms import (
     RiskForm,
     StatusUpdateForm,
     VersionConfirmForm,
+    person_label,
 )
-from programs.models import Decision, Milestone, Program, Risk, RiskState
+from programs.models import Decision, Milestone, Program, ProgramMembership, Risk, RiskState
 from programs.panels import panels_for
 from programs.selectors import (
     program_get_for_user,
@@ -463,4 +466,64 @@ def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         form=form,
         title=f"Edit decision “{decision.title}”",
         submit="Save decision",
+    )
+
+
+# --- Members --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program's members: add a person or change a role (the same form does both)."""
+    program = editable_program(request, slug)
+    form = MembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        membership = run_service(
+            form,
+            lambda: services.membership_set(
+                program=program,
+                member=form.cleaned_data["member"],
+                role=form.cleaned_data["role"],
+                user=request.user,
+            ),
+        )
+        if membership:
+            messages.success(
+                request,
+                f"{person_label(membership.user)} is now {membership.get_role_display().lower()}"
+                " on this program.",
+            )
+            return redirect("programs:members", slug=program.slug)
+    memberships = program.memberships.select_related("user").order_by("role", "user__first_name")
+    return render(
+        request,
+        "programs/members.html",
+        {"program": program, "form": form, "memberships": memberships},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Remove a person from the program, after a confirmation step (never its TPM)."""
+    program = editable_program(request, slug)
+    membership = get_object_or_404(
+        ProgramMembership.objects.select_related("user", "program"), pk=pk, program=program
+    )
+    form = forms.Form(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            lambda: services.membership_remove(membership=membership, user=request.user) or True,
+        ):
+            messages.success(request, f"{person_label(membership.user)} removed from the program.")
+            return redirect("programs:members", slug=program.slug)
+    return form_page(
+        request,
+        program=program,
+        form=form,
+        title=f"Remove {person_label(membership.user)} from the program?",
+        submit="Remove",
+        intro="They keep their account; a confidential program disappears from their view.",
+        template="programs/confirm.html",
+        object=membership,
     )

@@ -1073,3 +1073,43 @@ def test_member_added_via_factory_sees_confidential_program(client, secret_progr
     assert client.get(secret_program.get_absolute_url()).status_code == 404
     MembershipFactory(program=secret_program, user=member)
     assert client.get(secret_program.get_absolute_url()).status_code == 200
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+
+def test_tpm_adds_a_member_changes_the_role_and_removes_them(client, tpm, program, engineer):
+    from programs.models import ProgramMembership
+
+    client.force_login(tpm)
+    url = f"/programs/{program.slug}/members/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"member": engineer.pk, "role": "contributor"}).status_code == 302
+    assert client.post(url, {"member": engineer.pk, "role": "eng_lead"}).status_code == 302
+    membership = ProgramMembership.objects.get(program=program, user=engineer)
+    assert membership.role == "eng_lead"
+    assert engineer.has_perm("programs.change_program", program)
+    remove = f"/programs/{program.slug}/members/{membership.pk}/remove/"
+    assert "Remove" in client.get(remove).content.decode()
+    assert client.post(remove).status_code == 302
+    assert not ProgramMembership.objects.filter(pk=membership.pk).exists()
+
+
+def test_members_page_refuses_bad_input_and_keeps_the_tpm(client, tpm, program):
+    from programs.models import ProgramMembership
+
+    client.force_login(tpm)
+    url = f"/programs/{program.slug}/members/"
+    response = client.post(url, {"member": "999999", "role": "boss"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select a valid choice" in html
+    tpm_membership = ProgramMembership.objects.create(program=program, user=tpm, role="tpm")
+    response = client.post(f"/programs/{program.slug}/members/{tpm_membership.pk}/remove/")
+    assert response.status_code == 200 and "stays a member" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["engineer", "leader"])
+def test_only_editors_manage_members(client, program, request, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(f"/programs/{program.slug}/members/").status_code == 403
