@@ -27,7 +27,13 @@ from reviews.forms import (
     SignOffForm,
     TransitionForm,
 )
-from reviews.models import REVIEWABLE_STATES, LaunchReview, LaunchReviewItem, ReviewArea
+from reviews.models import (
+    REVIEWABLE_STATES,
+    AnswerStatus,
+    LaunchReview,
+    LaunchReviewItem,
+    ReviewArea,
+)
 from reviews.rules import reviewer_areas
 from reviews.selectors import (
     authored_open_reviews,
@@ -39,6 +45,11 @@ from reviews.selectors import (
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS, available_actions
 
 PAGE_SIZE = 25
+# The answer choices in the order people pick them.
+ANSWER_CHOICES = [
+    (status, AnswerStatus(status).label)
+    for status in (AnswerStatus.DONE, AnswerStatus.NOT_APPLICABLE, AnswerStatus.NOT_DONE)
+]
 
 
 def _run_service(form, call):
@@ -143,6 +154,7 @@ def _detail_context(request: HttpRequest, review: LaunchReview, **extra) -> dict
         "actions": actions,
         "comment_form": CommentForm(),
         "can_comment": can_author or bool(mine & review_areas),
+        "statuses": ANSWER_CHOICES,
         **extra,
     }
 

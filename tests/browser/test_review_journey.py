@@ -1,0 +1,194 @@
+"""A launch review in a real browser: an engineer fills in and submits the checklist item by
+item (htmx saves each answer in place), each area's reviewer signs off, the review is approved.
+Then a capacity request is filed and decided against the team's budget.
+
+Runs Chromium against ``live_server`` with our static files and CSP, like the TPM journey.
+Screenshots land in ``test-results/`` for a human to look at.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import Page, expect
+
+from core.roles import Role
+from programs.models import MembershipRole
+from reviews.models import ChecklistTemplate, LaunchReview
+from tests.browser.test_tpm_journey import sign_in
+from tests.factories import (
+    ChecklistItemFactory,
+    ChecklistTemplateFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    ProgramFactory,
+    ReviewerFactory,
+    UserFactory,
+)
+
+RESULTS = __import__("pathlib").Path(__file__).resolve().parents[2] / "test-results"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.fixture
+def people(db):
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    tpm = UserFactory(username="tina.tpm", first_name="Tina", last_name="Tran", roles=[Role.TPM])
+    engineer = UserFactory(
+        username="eli.engineer", first_name="Eli", last_name="Eng", roles=[Role.ENGINEER]
+    )
+    sre = UserFactory(
+        username="sam.sre", first_name="Sam", last_name="Sørensen", roles=["Reviewer"]
+    )
+    secops = UserFactory(
+        username="sue.security", first_name="Sue", last_name="Sec", roles=["Reviewer"]
+    )
+    ReviewerFactory(user=sre, areas=["reliability", "rollback"])
+    ReviewerFactory(user=secops, areas=["security"])
+    return {"tpm": tpm, "engineer": engineer, "sre": sre, "secops": secops}
+
+
+@pytest.fixture
+def launch_setup(people):
+    """A confidential program the engineer works on, and a short tier-2 checklist."""
+    program = ProgramFactory(
+        name="Edge cache rollout", slug="edge-cache-rollout", tpm=people["tpm"], confidential=True
+    )
+    MembershipFactory(program=program, user=people["tpm"], role=MembershipRole.TPM)
+    MembershipFactory(program=program, user=people["engineer"], role=MembershipRole.ENG_LEAD)
+    MilestoneFactory(
+        program=program, name="GA in eu-west", baseline_date=datetime.date(2026, 11, 2)
+    )
+    ChecklistTemplate.objects.filter(tier=2).update(active=False)
+    template = ChecklistTemplateFactory(
+        name="Launch checklist — tier 2 (short)", tier=2, active=True
+    )
+    for order, (area, question, required) in enumerate(
+        [
+            ("reliability", "Are the service's SLOs defined?", True),
+            ("reliability", "Is autoscaling tested?", False),
+            ("security", "Has a threat model been reviewed?", True),
+            ("rollback", "Has the rollback been rehearsed?", True),
+        ]
+    ):
+        ChecklistItemFactory(
+            template=template, area=area, question=question, required=required, order=order,
+            guidance="Action: do it. Evidence: link the record.",
+        )  # fmt: skip
+    return program
+
+
+def item(page: Page, question: str):
+    return page.locator(".check-item", has_text=question)
+
+
+def test_engineer_submits_and_reviewers_approve(
+    page: Page, live_server, people, launch_setup, console_errors
+):
+    base = live_server.url
+    RESULTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+    # The engineer starts a review from the program page.
+    sign_in(page, base, "eli.engineer")
+    page.goto(f"{base}/programs/edge-cache-rollout/")
+    page.get_by_role("link", name="New launch review").click()
+    page.get_by_label("What is launching").fill("Edge cache GA in eu-west")
+    page.get_by_label("Launch date").fill("2026-11-02")
+    page.get_by_label("Tier 2 — internal, many teams depend on it").check()
+    page.get_by_label("Milestone").select_option(label="GA in eu-west")
+    page.get_by_role("button", name="Create launch review").click()
+    expect(page.get_by_role("heading", name="Edge cache GA in eu-west")).to_be_visible()
+    expect(page.locator("#readiness")).to_contain_text("3 required open")
+
+    # Submitting too early lists what is missing.
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messages")).to_contain_text("Cannot submit yet: 3 required items")
+    expect(page.locator(".messages")).to_contain_text("Security: Has a threat model been reviewed?")
+
+    # Answer item by item: each save swaps the item in place without a reload.
+    page.evaluate("window.__notReloaded = true")
+    slo = item(page, "Are the service's SLOs defined?")
+    slo.get_by_label("Done", exact=True).check()
+    slo.get_by_label("Evidence links").fill("https://wiki.example.com/edge/slo")
+    slo.get_by_role("button", name="Save answer").click()
+    expect(item(page, "Are the service's SLOs defined?").locator(".saved-note")).to_have_text(
+        "Saved"
+    )
+    expect(page.locator("#readiness")).to_contain_text("2 required open")
+
+    threat = item(page, "Has a threat model been reviewed?")
+    threat.get_by_label("Not applicable").check()
+    threat.get_by_role("button", name="Save answer").click()
+    expect(item(page, "Has a threat model been reviewed?")).to_contain_text(
+        "Say why this does not apply."
+    )
+    threat = item(page, "Has a threat model been reviewed?")
+    threat.get_by_label("Why it does not apply").fill("Reuses the reviewed CDN threat model")
+    threat.get_by_role("button", name="Save answer").click()
+    expect(item(page, "Has a threat model been reviewed?").locator(".saved-note")).to_be_visible()
+
+    rollback = item(page, "Has the rollback been rehearsed?")
+    rollback.get_by_label("Done", exact=True).check()
+    rollback.get_by_label("Evidence links").fill("https://ci.example.com/rehearsal/7")
+    rollback.get_by_label("Notes").fill("Flag off in 2 minutes")
+    rollback.get_by_role("button", name="Save answer").click()
+    expect(page.locator("#readiness")).to_contain_text("0 required open")
+    assert page.evaluate("window.__notReloaded") is True
+    page.screenshot(path=RESULTS / "launch-review-draft.png", full_page=True)
+
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messages")).to_contain_text("Launch review is now submitted")
+    page.get_by_role("button", name="Sign out").click()
+
+    # Each reviewer finds it in their queue (a confidential program they now read).
+    for username, areas in (
+        ("sam.sre", ["Reliability", "Rollback"]),
+        ("sue.security", ["Security"]),
+    ):
+        sign_in(page, base, username)
+        page.get_by_role("link", name="Review queue").click()
+        row = page.locator("tr", has_text="Edge cache GA in eu-west")
+        for area in areas:
+            expect(row).to_contain_text(area)
+        if username == "sam.sre":
+            page.screenshot(path=RESULTS / "review-queue.png", full_page=True)
+        row.get_by_role("link", name="Edge cache GA in eu-west").click()
+        for area in areas:
+            form = page.locator(f"#sign-off-{area.lower()}")
+            form.get_by_label("Approve").check()
+            form.get_by_label("Comment").fill(f"{area} looks good")
+            form.get_by_role("button", name=f"Record {area.lower()} decision").click()
+            expect(page.locator(".messages")).to_contain_text(f"{area}: approved")
+        page.get_by_role("button", name="Sign out").click()
+
+    review = LaunchReview.objects.get()
+    assert review.state == "approved"
+    sign_in(page, base, "eli.engineer")
+    page.goto(f"{base}{review.get_absolute_url()}")
+    expect(page.locator("h1 .badge-state")).to_have_text("Approved")
+    expect(page.locator("#conversation")).to_contain_text("signed off Security")
+    page.screenshot(path=RESULTS / "launch-review-approved.png", full_page=True)
+    page.goto(f"{base}/reviews/launches/")
+    expect(page.locator("table.table-launches")).to_contain_text("Edge cache GA in eu-west")
+    page.screenshot(path=RESULTS / "launches.png", full_page=True)
+    page.goto(f"{base}/programs/edge-cache-rollout/")
+    expect(page.locator("#launch-reviews")).to_contain_text("Approved")
+    page.locator("#launch-reviews").screenshot(path=RESULTS / "program-launch-panel.png")
+
+    assert console_errors == []

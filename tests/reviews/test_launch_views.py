@@ -1,0 +1,283 @@
+"""The launch-review pages through Django's test client: who sees what, every action end to end."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from reviews import services
+from reviews.models import LaunchReview, LaunchReviewItem, SignOff
+from reviews.states import LAUNCH_REVIEW_TRANSITIONS
+from tests.factories import ProgramFactory
+from tests.reviews.conftest import ALL_STATES, LAUNCH_DATE, answer_all, put_in_state
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def flashed(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def transition_url(review, action) -> str:
+    return reverse("reviews:launch-transition", args=[review.pk, action])
+
+
+def test_program_page_lists_its_reviews_and_offers_a_new_one(client, program, review, author):
+    client.force_login(author)
+    page = text(client.get(program.get_absolute_url()))
+    assert "Launch reviews" in page and "GA in eu-west" in page
+    assert reverse("reviews:launch-create", args=[program.slug]) in page
+
+
+def test_program_page_offers_no_new_review_to_outsiders(client, program, review, outsider):
+    client.force_login(outsider)
+    page = text(client.get(program.get_absolute_url()))
+    assert "GA in eu-west" in page
+    assert reverse("reviews:launch-create", args=[program.slug]) not in page
+
+
+def test_create_a_review_from_the_program(client, program, author, checklist):
+    client.force_login(author)
+    url = reverse("reviews:launch-create", args=[program.slug])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"title": "GA", "launch_date": "2026-11-02", "tier": 3, "milestone": ""}
+    )
+    review = LaunchReview.objects.get()
+    assert response.status_code == 302 and response["Location"] == review.get_absolute_url()
+    assert review.items.count() == 4
+
+
+def test_create_is_refused_to_outsiders_and_hidden_for_confidential(
+    client, program, outsider, confidential_program, checklist
+):
+    client.force_login(outsider)
+    assert client.get(reverse("reviews:launch-create", args=[program.slug])).status_code == 403
+    hidden = reverse("reviews:launch-create", args=[confidential_program.slug])
+    assert client.get(hidden).status_code == 404
+
+
+def test_the_review_page_shows_the_checklist_by_area(client, review, author):
+    client.force_login(author)
+    page = text(client.get(review.get_absolute_url()))
+    for heading in ("Reliability", "Security", "Documentation", "SLOs defined?", "Readiness"):
+        assert heading in page
+    assert "Still open before you can submit" in page
+    assert "Submit for review" in page
+
+
+def test_answering_an_item_with_htmx_swaps_it_in_place(client, review, author):
+    client.force_login(author)
+    item = review.items.get(question="Threat model?")
+    url = reverse("reviews:item-answer", args=[review.pk, item.pk])
+    response = client.post(
+        url,
+        {"version": 1, "status": "done", "evidence": "https://wiki.example.com/tm\n", "notes": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    fragment = text(response)
+    assert f'id="item-{item.pk}"' in fragment and "Saved" in fragment
+    assert 'id="readiness"' in fragment and 'hx-swap-oob="true"' in fragment
+    item.refresh_from_db()
+    assert item.status == "done" and item.evidence == ["https://wiki.example.com/tm"]
+
+
+def test_a_refused_answer_keeps_what_was_typed(client, review, author):
+    client.force_login(author)
+    item = review.items.get(question="Threat model?")
+    url = reverse("reviews:item-answer", args=[review.pk, item.pk])
+    response = client.post(
+        url,
+        {"version": 1, "status": "not_applicable", "evidence": "not a link", "notes": "mine"},
+        HTTP_HX_REQUEST="true",
+    )
+    fragment = text(response)
+    assert "Say why this does not apply." in fragment
+    assert "mine" in fragment
+    stale = client.post(url, {"version": 9, "status": "done"}, HTTP_HX_REQUEST="true")
+    assert "changed by someone else" in text(stale)
+    assert LaunchReviewItem.objects.get(pk=item.pk).version == 1
+
+
+def test_answering_without_javascript_returns_to_the_item(client, review, author):
+    client.force_login(author)
+    item = review.items.first()
+    response = client.post(
+        reverse("reviews:item-answer", args=[review.pk, item.pk]), {"version": 1, "status": "done"}
+    )
+    assert response["Location"].endswith(f"#item-{item.pk}")
+    assert flashed(response) == ["Answer saved."]
+
+
+def test_others_cannot_answer(client, review, outsider, sre):
+    item = review.items.first()
+    for user in (outsider, sre):
+        client.force_login(user)
+        response = client.post(
+            reverse("reviews:item-answer", args=[review.pk, item.pk]),
+            {"version": 1, "status": "done"},
+        )
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("action", ["submit", "resubmit", "launch", "withdraw"])
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_every_author_transition_from_the_browser(client, review, author, action, state):
+    answer_all(review, author)
+    review = put_in_state(review, state)
+    client.force_login(author)
+    response = client.post(transition_url(review, action), {"version": review.version})
+    assert response.status_code == 302
+    changed = LaunchReview.objects.get(pk=review.pk)
+    transition = LAUNCH_REVIEW_TRANSITIONS[action]
+    if state in transition.sources:
+        assert changed.state == transition.target
+        assert flashed(response)[0].startswith("Launch review is now")
+    else:
+        assert changed.state == state
+        assert flashed(response)[0].startswith("Cannot")
+
+
+@pytest.mark.parametrize("decision", ["approved", "changes_requested"])
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_every_sign_off_from_the_browser(client, review, author, sre, decision, state):
+    answer_all(review, author)
+    review = put_in_state(review, state)
+    client.force_login(sre)
+    response = client.post(
+        reverse("reviews:sign-off", args=[review.pk]),
+        {"area": "reliability", "decision": decision, "comment": "Looked at it"},
+    )
+    assert response.status_code == 302
+    action = "approve" if decision == "approved" else "request_changes"
+    if state in LAUNCH_REVIEW_TRANSITIONS[action].sources:
+        assert SignOff.objects.filter(review=review, reviewer=sre).exists()
+    else:
+        assert not SignOff.objects.exists()
+        assert flashed(response)[0].startswith("Cannot")
+
+
+def test_submission_refused_lists_the_missing_items(client, review, author):
+    client.force_login(author)
+    response = client.post(transition_url(review, "submit"), {"version": review.version})
+    message = flashed(response)[0]
+    assert "2 required items" in message
+    assert "Reliability: SLOs defined?" in message and "Security: Threat model?" in message
+
+
+def test_the_browser_refuses_signing_other_areas_and_your_own_review(
+    client, submitted, sre, program, checklist
+):
+    client.force_login(sre)
+    response = client.post(
+        reverse("reviews:sign-off", args=[submitted.pk]),
+        {"area": "security", "decision": "approved"},
+    )
+    assert flashed(response) == ["Only reviewers of this area sign it off."]
+    from programs.models import ProgramMembership
+
+    ProgramMembership.objects.filter(program=program, user=sre).update(role="eng_lead")
+    own = services.launch_review_create(
+        program=program, user=sre, title="Mine", launch_date=LAUNCH_DATE, tier=3
+    )
+    answer_all(own, sre)
+    own.refresh_from_db()
+    services.launch_review_transition(review=own, user=sre, action="submit", version=own.version)
+    page = text(client.get(own.get_absolute_url()))
+    assert "Record reliability decision" not in page
+    response = client.post(
+        reverse("reviews:sign-off", args=[own.pk]), {"area": "reliability", "decision": "approved"}
+    )
+    assert flashed(response) == ["You cannot sign off your own launch review."]
+    assert not SignOff.objects.exists()
+
+
+def test_reviewers_see_their_sign_off_forms_and_approve(client, submitted, sre, secops):
+    client.force_login(sre)
+    page = text(client.get(submitted.get_absolute_url()))
+    assert "Record reliability decision" in page and "Record security decision" not in page
+    for user, area in ((sre, "reliability"), (secops, "security")):
+        client.force_login(user)
+        client.post(
+            reverse("reviews:sign-off", args=[submitted.pk]), {"area": area, "decision": "approved"}
+        )
+    submitted.refresh_from_db()
+    assert submitted.state == "approved"
+
+
+def test_confidential_reviews_404_for_outsiders_and_open_for_their_reviewers(
+    client, confidential_program, engineer, checklist, sre, outsider
+):
+    review = services.launch_review_create(
+        program=confidential_program, user=engineer, title="Nightjar GA",
+        launch_date=LAUNCH_DATE, tier=3,
+    )  # fmt: skip
+    client.force_login(sre)
+    assert client.get(review.get_absolute_url()).status_code == 404
+    answer_all(review, engineer)
+    review.refresh_from_db()
+    services.launch_review_transition(
+        review=review, user=engineer, action="submit", version=review.version
+    )
+    assert client.get(review.get_absolute_url()).status_code == 200
+    assert "Nightjar GA" in text(client.get(reverse("reviews:queue")))
+    client.force_login(outsider)
+    assert client.get(review.get_absolute_url()).status_code == 404
+    assert "Nightjar GA" not in text(client.get(reverse("reviews:launch-list")))
+
+
+def test_the_queue_shows_what_waits_for_my_areas(client, submitted, sre, secops, author):
+    client.force_login(sre)
+    page = text(client.get(reverse("reviews:queue")))
+    assert "GA in eu-west" in page and "Waiting for you" in page
+    services.launch_review_sign_off(
+        review=submitted, user=sre, area="reliability", decision="approved"
+    )
+    assert "GA in eu-west" not in text(client.get(reverse("reviews:queue")))
+    client.force_login(secops)
+    assert "GA in eu-west" in text(client.get(reverse("reviews:queue")))
+    client.force_login(author)
+    page = text(client.get(reverse("reviews:queue")))
+    assert "Your launch reviews" in page and "GA in eu-west" in page
+
+
+def test_the_launches_page_filters_and_pages(client, review, author, checklist):
+    for n in range(26):
+        services.launch_review_create(
+            program=ProgramFactory(), user=author, title=f"Launch {n:02}",
+            launch_date=LAUNCH_DATE, tier=3,
+        )  # fmt: skip
+    client.force_login(author)
+    url = reverse("reviews:launch-list")
+    page = text(client.get(url))
+    assert "27 launches" in page and "Page 1 of 2" in page
+    assert "1 launch " in text(client.get(url, {"q": "eu-west"}))
+    assert "No launches match" in text(client.get(url, {"state": "approved"}))
+    fragment = client.get(
+        url, {"q": "Launch 2"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="launch-results"
+    )
+    assert "<html" not in text(fragment) and "Launch 20" in text(fragment)
+
+
+def test_the_author_comments_and_edits(client, submitted, author):
+    client.force_login(author)
+    client.post(reverse("reviews:comment-add", args=[submitted.pk]), {"body": "Linked prod."})
+    assert "Linked prod." in text(client.get(submitted.get_absolute_url()))
+    url = reverse("reviews:launch-edit", args=[submitted.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "title": "GA everywhere",
+            "launch_date": "2026-11-09",
+            "milestone": "",
+            "version": submitted.version,
+        },
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.title == "GA everywhere"
