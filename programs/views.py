@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods
 
@@ -95,6 +96,7 @@ def program_list_view(request: HttpRequest) -> HttpResponse:
         "sort": filters.get("sort") or "name",
         "filtered": any(value for key, value in filters.items() if key != "sort"),
         "can_create": request.user.has_perm("programs.add_program"),
+        "today": timezone.localdate(),
     }
     template = "programs/program_list.html"
     if request.htmx and request.htmx.target == "program-results":
