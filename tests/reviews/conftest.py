@@ -93,3 +93,53 @@ def submitted(review, author, sre, secops):
 
 
 ALL_STATES = list(LaunchReviewState.values)
+
+
+# --- Capacity -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def team(db):
+    from tests.factories import TeamFactory
+
+    return TeamFactory(name="Storage", slug="storage")
+
+
+@pytest.fixture
+def requester(team, program):
+    """An engineer in the storage team, working on the program."""
+    user = UserFactory(username="rob.requester", roles=["Engineer"])
+    team.members.add(user)
+    MembershipFactory(program=program, user=user, role=MembershipRole.CONTRIBUTOR)
+    return user
+
+
+@pytest.fixture
+def council(db):
+    """A reviewer on the capacity council."""
+    return ReviewerFactory(
+        user=UserFactory(username="cal.council", roles=["Reviewer"]), capacity_council=True
+    ).user
+
+
+@pytest.fixture
+def budget(team):
+    from tests.factories import CapacityBudgetFactory
+
+    return CapacityBudgetFactory(team=team, quarter="2026-Q4", resource_kind="vcpu", amount=100)
+
+
+def file_request(requester, team, program, amount=60, kind="vcpu", submit=True):
+    """A request of ``amount`` needed in 2026-Q4, submitted unless told otherwise."""
+    from reviews import capacity_services
+
+    request = capacity_services.capacity_request_create(
+        user=requester, team=team, program=program, resource_kind=kind, amount=amount,
+        environment="production", region="eu-west-1", needed_by=datetime.date(2026, 11, 15),
+        justification="Launch traffic doubles reads.",
+    )  # fmt: skip
+    if submit:
+        request = capacity_services.capacity_request_submit(
+            request=request, user=requester, version=request.version
+        )
+    return request
