@@ -96,6 +96,10 @@ class Command(BaseCommand):
                 f"({total / max(report.seconds, 1e-9):,.0f} rows/s)."
             )
         )
+        if connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load, so the planner does not hash-join whole tables.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         # The apps above programs seed their part (metrics, reviews, health and its history)
         # when told: programs does not import them.
         demo_seeded.send(
