@@ -7,6 +7,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from programs import panels
-        from reviews.panels import launch_reviews_panel
+        from reviews.panels import capacity_panel, launch_reviews_panel
 
         panels.register("reviews.launch_reviews", launch_reviews_panel)
+        panels.register("reviews.capacity", capacity_panel)

@@ -23,3 +23,19 @@ def launch_reviews_panel(request: HttpRequest, program: Program, can_edit: bool)
         column="main",
         order=10,
     )
+
+
+def capacity_panel(request: HttpRequest, program: Program, can_edit: bool) -> Panel:
+    """The program's latest capacity requests with their state."""
+    from reviews.capacity_selectors import program_capacity_requests
+
+    return Panel(
+        template="reviews/_capacity_panel.html",
+        context={
+            "program": program,
+            "requests": program_capacity_requests(program=program),
+            "can_create": can_edit,
+        },
+        column="side",
+        order=20,
+    )

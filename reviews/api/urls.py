@@ -10,4 +10,7 @@ router.register("launch-review-items", views.LaunchReviewItemViewSet, basename="
 router.register("sign-offs", views.SignOffViewSet, basename="sign-off")
 router.register("review-comments", views.ReviewCommentViewSet, basename="review-comment")
 
+router.register("capacity-budgets", views.CapacityBudgetViewSet, basename="capacity-budget")
+router.register("capacity-requests", views.CapacityRequestViewSet, basename="capacity-request")
+
 urlpatterns = router.urls

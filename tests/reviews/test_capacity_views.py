@@ -1,0 +1,125 @@
+"""The capacity pages: filing, deciding (with and without an override), the team's quarter
+with its chart, budgets, the program panel and who may do what."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import CapacityRequest
+from tests.factories import TeamFactory
+from tests.reviews.conftest import file_request
+from tests.reviews.test_launch_views import flashed, text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_file_and_submit_a_request(client, requester, team, program):
+    client.force_login(requester)
+    url = reverse("reviews:capacity-create")
+    page = text(client.get(url, {"program": program.slug}))
+    assert "New capacity request" in page
+    response = client.post(
+        url,
+        {
+            "team": team.pk, "program": program.pk, "resource_kind": "vcpu", "amount": "12",
+            "environment": "production", "region": "eu-west-1", "needed_by": "2026-11-15",
+            "justification": "Launch.",
+        },
+    )  # fmt: skip
+    request = CapacityRequest.objects.get()
+    assert response["Location"] == request.get_absolute_url()
+    response = client.post(
+        reverse("reviews:capacity-transition", args=[request.pk, "submit"]), {"version": 1}
+    )
+    request.refresh_from_db()
+    assert request.state == "submitted"
+    assert flashed(response)[-1] == "Request is now submitted."
+
+
+def test_people_without_a_team_cannot_file(client, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("reviews:capacity-create")).status_code == 403
+
+
+def test_council_decides_over_budget_only_with_an_override(
+    client, requester, team, program, budget, council
+):
+    request = file_request(requester, team, program, amount=120)
+    client.force_login(council)
+    page = text(client.get(request.get_absolute_url()))
+    assert "Record decision" in page and "needs an override reason" in page
+    url = reverse("reviews:capacity-decide", args=[request.pk])
+    refused = client.post(url, {"version": request.version, "decision": "approve"})
+    assert refused.status_code == 200 and "100 vCPU left" in text(refused)
+    response = client.post(
+        url,
+        {"version": request.version, "decision": "approve", "override_reason": "VP approved"},
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.state == "approved" and request.override_reason == "VP approved"
+    assert "Budget override" in text(client.get(request.get_absolute_url()))
+
+
+def test_requesters_and_plain_reviewers_do_not_decide(client, requester, team, program, sre):
+    request = file_request(requester, team, program, amount=5)
+    url = reverse("reviews:capacity-decide", args=[request.pk])
+    for user in (requester, sre):
+        client.force_login(user)
+        assert "Record decision" not in text(client.get(request.get_absolute_url()))
+        assert client.post(url, {"version": 2, "decision": "approve"}).status_code == 403
+
+
+def test_team_quarter_page_draws_the_chart_without_inline_script(
+    client, requester, team, program, budget, council
+):
+    from reviews import capacity_services
+
+    request = file_request(requester, team, program, amount=60)
+    capacity_services.capacity_request_approve(request=request, user=council, version=2)
+    client.force_login(requester)
+    response = client.get(reverse("reviews:team-capacity", args=[team.slug, "2026-Q4"]))
+    page = text(response)
+    assert 'data-chart="capacity-chart"' in page and "plotly-basic.min.js" in page
+    figure = json.loads(page.split('id="capacity-chart" type="application/json">')[1].split("<")[0])
+    assert figure["data"][1]["y"] == [60.0]
+    assert "<script>" not in page
+    assert (
+        client.get(reverse("reviews:team-capacity", args=[team.slug, "2026-Q9"])).status_code == 404
+    )
+
+
+def test_budgets_page_and_program_panel(client, requester, team, program, budget):
+    file_request(requester, team, program, amount=5)
+    TeamFactory(name="Idle")
+    client.force_login(requester)
+    page = text(client.get(reverse("reviews:budgets"), {"quarter": "2026-Q4"}))
+    assert "Storage" in page and "Idle" not in page
+    panel = text(client.get(program.get_absolute_url()))
+    assert "Capacity requests" in panel and "5 vCPU" in panel
+
+
+def test_list_filters_and_hides_confidential(client, requester, team, program, outsider, budget):
+    file_request(requester, team, program, amount=5)
+    client.force_login(requester)
+    url = reverse("reviews:capacity-list")
+    assert "1 request" in text(client.get(url))
+    assert "No requests match" in text(client.get(url, {"state": "denied"}))
+    program.confidential = True
+    program.save()
+    client.force_login(outsider)
+    assert "No capacity requests yet" in text(client.get(url))
+
+
+def test_fulfill_from_the_browser(client, requester, team, program, budget, council):
+    from reviews import capacity_services
+
+    request = file_request(requester, team, program, amount=5)
+    capacity_services.capacity_request_approve(request=request, user=council, version=2)
+    client.force_login(council)
+    client.post(
+        reverse("reviews:capacity-transition", args=[request.pk, "fulfill"]), {"version": 3}
+    )
+    request.refresh_from_db()
+    assert request.state == "fulfilled"
