@@ -13,14 +13,16 @@ State changes come only from ``reviews.states.CAPACITY_REQUEST_TRANSITIONS``.
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from core.errors import DomainError, StaleWriteError
+from core.roles import Role
 from core.services import apply_versioned_update
-from programs.models import Team
+from programs.models import MembershipRole, ProgramMembership, Team
 from programs.signals import notify_program_changed
 from reviews import emails
 from reviews.models import (
@@ -35,6 +37,8 @@ from reviews.models import (
 )
 from reviews.rules import is_capacity_approver
 from reviews.states import CAPACITY_REQUEST_TRANSITIONS, check_transition
+
+User = get_user_model()
 
 REQUEST_FIELDS = (
     "team", "program", "resource_kind", "amount", "environment", "region", "needed_by",
@@ -161,11 +165,36 @@ def _move(locked: CapacityRequest, *, action: str, user, **data: Any) -> Capacit
     )
 
 
+def capacity_council() -> QuerySet:
+    """Active people in the Reviewer role on the capacity council."""
+    return User.objects.filter(
+        is_active=True, groups__name=Role.REVIEWER, reviewer__capacity_council=True
+    ).distinct()
+
+
+def _add_council_to_program(request: CapacityRequest, user) -> None:
+    """The council joins the program in the reviewer role, to read a confidential request.
+
+    People who already belong to the program keep their role.
+    """
+    members = set(
+        ProgramMembership.objects.filter(program_id=request.program_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    for person in capacity_council().exclude(pk__in=members):
+        membership = ProgramMembership(
+            program_id=request.program_id, user=person, role=MembershipRole.REVIEWER
+        )
+        membership._history_user = user
+        membership.save()
+
+
 @transaction.atomic
 def capacity_request_submit(
     *, request: CapacityRequest, user: AbstractBaseUser, version: int | None
 ) -> CapacityRequest:
-    """Submit a draft for a decision.
+    """Submit a draft for a decision; the capacity council joins the program as reviewers.
 
     A request at or under its resource kind's auto-approval threshold that fits in the team's
     budget is approved on the spot, and its decision note says so.
@@ -173,6 +202,7 @@ def capacity_request_submit(
     locked = _lock(request, version)
     now = timezone.now()
     submitted = _move(locked, action="submit", user=user, submitted_at=now)
+    _add_council_to_program(submitted, user)
     threshold = AutoApprovalThreshold.objects.filter(resource_kind=submitted.resource_kind).first()
     if threshold is not None and submitted.amount <= threshold.max_amount:
         _, headroom = budget_headroom(

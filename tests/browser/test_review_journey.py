@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from core.roles import Role
 from programs.models import MembershipRole
-from reviews.models import ChecklistTemplate, LaunchReview
+from reviews.models import ChecklistTemplate, LaunchReview, Reviewer
 from tests.browser.test_tpm_journey import sign_in
 from tests.factories import (
     ChecklistItemFactory,
@@ -191,4 +191,54 @@ def test_engineer_submits_and_reviewers_approve(
     expect(page.locator("#launch-reviews")).to_contain_text("Approved")
     page.locator("#launch-reviews").screenshot(path=RESULTS / "program-launch-panel.png")
 
+    assert console_errors == []
+
+
+def test_capacity_request_is_filed_and_approved_over_budget_with_a_reason(
+    page: Page, live_server, people, launch_setup, console_errors
+):
+    """The council sees the budget is short, records an override, and the chart shows it."""
+    from tests.factories import CapacityBudgetFactory, TeamFactory
+
+    team = TeamFactory(name="Edge", slug="edge")
+    team.members.add(people["engineer"])
+    CapacityBudgetFactory(team=team, quarter="2026-Q4", resource_kind="vcpu", amount=100)
+    CapacityBudgetFactory(team=team, quarter="2026-Q4", resource_kind="memory_gib", amount=400)
+    Reviewer.objects.filter(user=people["secops"]).update(capacity_council=True)
+    base = live_server.url
+    RESULTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+    sign_in(page, base, "eli.engineer")
+    page.goto(f"{base}/programs/edge-cache-rollout/")
+    page.locator("#capacity-requests").get_by_role("link", name="Request").click()
+    page.get_by_label("Resource").select_option("vcpu")
+    page.get_by_label("Amount").fill("140")
+    page.get_by_label("Environment").fill("production")
+    page.get_by_label("Region").fill("eu-west-1")
+    page.get_by_label("Needed by").fill("2026-11-20")
+    page.get_by_label("Justification").fill("Cache fill at launch: **140 vCPU** for two weeks.")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("button", name="Submit request").click()
+    expect(page.locator(".messages")).to_contain_text("Request is now submitted")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, base, "sue.security")
+    page.goto(f"{base}/reviews/capacity/")
+    page.get_by_role("link", name="vCPU for Edge cache rollout").click()
+    expect(page.locator(".override-note")).to_contain_text("needs an override reason")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator("#id_override_reason_error")).to_contain_text("100 vCPU left")
+    page.get_by_label("Budget override reason").fill("Launch-week burst, returned on 4 Dec")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".messages")).to_contain_text("Request approved")
+    expect(page.locator(".override-note")).to_contain_text("Launch-week burst")
+    page.screenshot(path=RESULTS / "capacity-request.png", full_page=True)
+
+    page.get_by_role("link", name="The team's quarter →").click()
+    expect(page.locator("[data-chart='capacity-chart'] .main-svg").first).to_be_visible()
+    expect(page.locator("td.over-budget").first).to_contain_text("140")
+    page.screenshot(path=RESULTS / "team-capacity.png", full_page=True)
+    page.goto(f"{base}/reviews/capacity/budgets/?quarter=2026-Q4")
+    page.screenshot(path=RESULTS / "budgets.png", full_page=True)
     assert console_errors == []

@@ -250,3 +250,13 @@ def test_two_approvals_racing_for_the_last_of_a_budget_never_both_succeed():
     assert sorted(outcomes) == ["approved", "refused"]
     granted = CapacityRequest.objects.filter(state="approved")
     assert sum(r.approved_amount for r in granted) == 60
+
+
+def test_submitting_lets_the_council_read_a_confidential_program(
+    requester, team, confidential_program, council
+):
+    from programs.selectors import visible_programs
+
+    assert not visible_programs(council).filter(pk=confidential_program.pk).exists()
+    file_request(requester, team, confidential_program, amount=5)
+    assert visible_programs(council).filter(pk=confidential_program.pk).exists()

@@ -1,0 +1,170 @@
+"""``manage.py seed_reviews``: launch reviews and capacity requests on the demo programs.
+
+Run after ``seed_demo``. Uses the demo accounts: "engineer" writes launch reviews and files
+capacity requests, "reviewer" covers every review area and sits on the capacity council.
+Everything goes through the services, so states, sign-offs and budgets are consistent.
+Deterministic for a given --seed; re-running adds nothing when reviews exist (use --reset).
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import DomainError
+from programs.models import MembershipRole, Phase, Program, ProgramMembership, Team
+from reviews import capacity_services, services
+from reviews.models import (
+    AutoApprovalThreshold,
+    CapacityBudget,
+    CapacityRequest,
+    LaunchReview,
+    ResourceKind,
+    ReviewArea,
+    Reviewer,
+    ReviewerArea,
+    quarter_of,
+)
+
+User = get_user_model()
+
+BUDGETS = {  # per team and quarter: a plausible infrastructure team's allowance
+    ResourceKind.VCPU: 2000,
+    ResourceKind.MEMORY: 8000,
+    ResourceKind.STORAGE: 400,
+    ResourceKind.DATABASE_IOPS: 60000,
+    ResourceKind.MONTHLY_COST: 250000,
+}
+THRESHOLDS = {ResourceKind.VCPU: 32, ResourceKind.MEMORY: 128, ResourceKind.STORAGE: 2}
+
+
+class Command(BaseCommand):
+    help = "Seed launch reviews, budgets and capacity requests on the demo programs."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--reviews", type=int, default=12, help="How many launch reviews.")
+        parser.add_argument("--reset", action="store_true", help="Delete reviews and requests.")
+
+    @transaction.atomic
+    def handle(self, *args, seed, reviews, reset, **options):
+        rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+        try:
+            engineer = User.objects.get(username="engineer")
+            reviewer = User.objects.get(username="reviewer")
+        except User.DoesNotExist:
+            raise CommandError("Run seed_demo first: the demo accounts are missing.") from None
+        if reset:
+            LaunchReview.objects.all().delete()
+            CapacityRequest.objects.all().delete()
+            CapacityBudget.objects.all().delete()
+        elif LaunchReview.objects.exists():
+            self.stdout.write("Launch reviews exist already; nothing to do (use --reset).")
+            return
+        profile, _ = Reviewer.objects.update_or_create(
+            user=reviewer, defaults={"capacity_council": True}
+        )
+        for area in ReviewArea.values:
+            ReviewerArea.objects.get_or_create(reviewer=profile, area=area)
+        for kind, amount in THRESHOLDS.items():
+            AutoApprovalThreshold.objects.update_or_create(
+                resource_kind=kind, defaults={"max_amount": amount}
+            )
+        today = timezone.localdate()
+        programs = list(
+            Program.objects.filter(phase__in=[Phase.LAUNCHING, Phase.EXECUTING])
+            .exclude(tpm=engineer)
+            .order_by("id")[:reviews]
+        )
+        for program in programs:
+            ProgramMembership.objects.get_or_create(
+                program=program, user=engineer, defaults={"role": MembershipRole.ENG_LEAD}
+            )
+        made = [self._review(rng, program, engineer, reviewer, today) for program in programs]
+        self._capacity(rng, programs, engineer, reviewer, today)
+        self.stdout.write(self.style.SUCCESS(f"Seeded {len(made)} launch reviews and capacity."))
+
+    def _review(self, rng, program, engineer, reviewer, today):
+        tier = rng.choice([1, 2, 2, 3, 3])
+        review = services.launch_review_create(
+            program=program, user=engineer, title=f"{program.name} GA",
+            launch_date=today + datetime.timedelta(days=rng.randint(-10, 60)), tier=tier,
+        )  # fmt: skip
+        target = rng.choice(["draft", "submitted", "in_review", "approved", "changes", "launched"])
+        for item in review.items.all():
+            if target == "draft" and rng.random() < 0.5:
+                continue
+            if item.required or rng.random() < 0.5:
+                services.launch_review_item_answer(
+                    item=item, user=engineer, version=item.version, status="done",
+                    evidence=[f"https://wiki.example.com/{program.slug}/{item.area}"],
+                )  # fmt: skip
+        if target == "draft":
+            return review
+        review.refresh_from_db()
+        review = services.launch_review_transition(
+            review=review, user=engineer, action="submit", version=review.version
+        )
+        areas = sorted(services.required_areas(review))
+        if target == "submitted":
+            return review
+        signed = areas if target in ("approved", "launched") else areas[: len(areas) // 2]
+        for area in signed:
+            services.launch_review_sign_off(
+                review=review, user=reviewer, area=area, decision="approved", comment="Looks good."
+            )
+        if target == "changes" and areas:
+            services.launch_review_sign_off(
+                review=review, user=reviewer, area=areas[-1], decision="changes_requested",
+                comment="Link the production dashboard, not staging.",
+            )  # fmt: skip
+        review.refresh_from_db()
+        if target == "launched":
+            review = services.launch_review_transition(
+                review=review, user=engineer, action="launch", version=review.version
+            )
+        return review
+
+    def _capacity(self, rng, programs, engineer, reviewer, today):
+        quarter = quarter_of(today)
+        teams = list(Team.objects.order_by("name")[:6])
+        for team in teams:
+            team.members.add(engineer)
+            for kind, amount in BUDGETS.items():
+                CapacityBudget.objects.get_or_create(
+                    team=team, quarter=quarter, resource_kind=kind,
+                    defaults={"amount": Decimal(amount)},
+                )  # fmt: skip
+        for n, program in enumerate(programs):
+            team = teams[n % len(teams)] if teams else None
+            if team is None:
+                return
+            kind = rng.choice(list(BUDGETS))
+            amount = Decimal(rng.choice([8, 24, 300, 900, 1500]))
+            request = capacity_services.capacity_request_create(
+                user=engineer, team=team, program=program, resource_kind=kind, amount=amount,
+                environment=rng.choice(["production", "staging"]),
+                region=rng.choice(["eu-west-1", "us-east-1", "ap-south-1"]),
+                needed_by=today + datetime.timedelta(days=rng.randint(5, 40)),
+                justification="Launch traffic forecast plus 50% headroom.",
+            )  # fmt: skip
+            if n % 4 == 3:
+                continue
+            request = capacity_services.capacity_request_submit(
+                request=request, user=engineer, version=request.version
+            )
+            if request.state != "submitted" or n % 4 == 2:
+                continue
+            try:
+                capacity_services.capacity_request_approve(
+                    request=request, user=reviewer, version=request.version,
+                    approved_amount=request.amount if n % 2 else request.amount / 2,
+                    note="Within plan.",
+                )  # fmt: skip
+            except DomainError as refusal:
+                # Over budget: leave it waiting for a person to decide.
+                self.stdout.write(f"  left waiting: {refusal.messages[0]}")
