@@ -12,5 +12,6 @@ urlpatterns = [
     path("programs/", include("metrics.urls")),
     path("programs/", include("programs.urls")),
     path("reviews/", include("reviews.urls")),
+    path("", include("metrics.leadership_urls")),
     path("", core_views.home, name="home"),
 ]

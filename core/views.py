@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
 from rest_framework.authtoken.models import Token
 
+from core.roles import Role, has_role
 from programs.selectors import tpm_home
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,12 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """A TPM's home: the programs they run, with the updates due or overdue first."""
+    """A TPM's home: the programs they run, with the updates due or overdue first.
+
+    Leadership's home is the portfolio dashboard.
+    """
+    if has_role(request.user, Role.LEADERSHIP):
+        return redirect("leadership:dashboard")
     rows = tpm_home(user=request.user)
     return render(
         request,

@@ -169,3 +169,201 @@ def milestone_timeline(rows: Sequence[TimelineRow], *, today: datetime.date) -> 
     fig.add_vline(x=today.isoformat(), line={"color": INK, "width": 1, "dash": "dot"})
     fig.update_yaxes(autorange="reversed", showgrid=False)
     return _theme(fig, height=max(160, 34 * len(rows) + 60))
+
+
+# --- Portfolio dashboard ----------------------------------------------------------------------
+
+GRADE_ORDER = ("green", "yellow", "red")
+
+
+@dataclass(frozen=True)
+class GradeWeek:
+    day: datetime.date
+    counts: dict[str, int]  # grade → programs with that grade on ``day``
+
+
+def grade_distribution(weeks: Sequence[GradeWeek]) -> go.Figure:
+    """Programs by grade at each weekly point, as stacked bars (green at the bottom)."""
+    fig = go.Figure()
+    for grade in GRADE_ORDER:
+        fig.add_trace(
+            go.Bar(
+                x=[week.day for week in weeks],
+                y=[week.counts.get(grade, 0) for week in weeks],
+                name=grade.capitalize(),
+                marker={"color": GRADE_COLOURS[grade]},
+                hovertemplate=f"{grade.capitalize()}: %{{y}}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", bargap=0.25, showlegend=True)
+    fig = _theme(fig, height=260, y_title="Programs")
+    fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 0}, margin={"t": 28})
+    fig.update_xaxes(tickformat="%d %b")
+    return fig
+
+
+@dataclass(frozen=True)
+class SlipRow:
+    program: str
+    milestone: str
+    baseline_date: datetime.date
+    target_date: datetime.date
+
+    @property
+    def slip_days(self) -> int:
+        return (self.target_date - self.baseline_date).days
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def biggest_slips(rows: Sequence[SlipRow]) -> go.Figure:
+    """The milestones that moved most: baseline and current date joined by the slip.
+
+    Rows are numbered on the y axis (two programs may share a milestone name) and labelled
+    with the milestone over its program.
+    """
+    positions = list(range(len(rows)))
+    labels = [f"{_short(row.milestone, 28)}<br>{_short(row.program, 30)}" for row in rows]
+    fig = go.Figure()
+    for position, row in zip(positions, rows, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=[row.baseline_date, row.target_date],
+                y=[position, position],
+                mode="lines",
+                line={"color": GRADE_COLOURS["red"], "width": 3},
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[row.baseline_date for row in rows],
+            y=positions,
+            mode="markers",
+            name="Baseline",
+            marker={"symbol": "line-ns-open", "size": 14, "color": MUTED},
+            hovertemplate="Baseline %{x|%d %b %Y}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[row.target_date for row in rows],
+            y=positions,
+            mode="markers+text",
+            name="Current",
+            marker={"size": 10, "color": GRADE_COLOURS["red"]},
+            text=[f"+{row.slip_days} d" for row in rows],
+            textposition="middle right",
+            textfont={"color": MUTED, "size": 11},
+            customdata=[[row.milestone, row.program] for row in rows],
+            hovertemplate="%{customdata[0]} · %{customdata[1]}<br>now %{x|%d %b %Y}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(
+        tickvals=positions,
+        ticktext=labels,
+        autorange="reversed",
+        showgrid=False,
+        automargin=True,
+        tickfont={"size": 11},
+    )
+    fig = _theme(fig, height=max(200, 40 * len(rows) + 60))
+    fig.update_layout(hovermode="closest", margin={"r": 52})
+    fig.update_xaxes(showgrid=True, gridcolor=GRID)
+    return fig
+
+
+@dataclass(frozen=True)
+class LaunchPoint:
+    program: str
+    title: str
+    launch_date: datetime.date
+    state: str
+    state_label: str
+
+
+# Launch review states on the timeline: approved is go, changes requested needs attention.
+LAUNCH_STATE_COLOURS = {
+    "approved": GRADE_COLOURS["green"],
+    "changes_requested": GRADE_COLOURS["red"],
+    "submitted": ACCENT,
+    "in_review": ACCENT,
+    "draft": MUTED,
+}
+
+
+def launch_timeline(points: Sequence[LaunchPoint], *, today: datetime.date) -> go.Figure:
+    """Upcoming launches on a date axis, one row per program, coloured by review state."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[p.launch_date for p in points],
+            y=[_short(p.program) for p in points],
+            mode="markers",
+            marker={
+                "size": 12,
+                "symbol": "diamond",
+                "color": [LAUNCH_STATE_COLOURS.get(p.state, MUTED) for p in points],
+                "line": {"width": 1, "color": "#ffffff"},
+            },
+            customdata=[[p.title, p.state_label] for p in points],
+            hovertemplate="%{customdata[0]}<br>%{x|%a %d %b} · %{customdata[1]}<extra></extra>",
+            name="Launches",
+        )
+    )
+    fig.add_vline(x=today.isoformat(), line={"color": INK, "width": 1, "dash": "dot"})
+    rows = len({p.program for p in points})
+    fig.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
+    fig = _theme(fig, height=max(180, 26 * rows + 70))
+    fig.update_xaxes(showgrid=True, gridcolor=GRID, tickformat="%d %b")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    team: str
+    requested: float
+    approved: float
+    budget: float | None
+
+
+def capacity_by_team(rows: Sequence[CapacityRow], *, unit: str) -> go.Figure:
+    """Requested and approved per team as grouped bars; the budget as a tick across each."""
+    teams = [_short(row.team, 16) for row in rows]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=teams,
+            y=[row.requested for row in rows],
+            name="Requested",
+            marker={"color": "#a9b3f5"},
+            hovertemplate=f"Requested %{{y:,.0f}} {unit}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=teams,
+            y=[row.approved for row in rows],
+            name="Approved",
+            marker={"color": ACCENT},
+            hovertemplate=f"Approved %{{y:,.0f}} {unit}<extra></extra>",
+        )
+    )
+    budgeted = [row for row in rows if row.budget is not None]
+    fig.add_trace(
+        go.Scatter(
+            x=[_short(row.team, 16) for row in budgeted],
+            y=[row.budget for row in budgeted],
+            mode="markers",
+            name="Budget",
+            marker={"symbol": "line-ew", "size": 26, "line": {"width": 3, "color": INK}},
+            hovertemplate=f"Budget %{{y:,.0f}} {unit}<extra></extra>",
+        )
+    )
+    fig.update_layout(barmode="group", bargap=0.3, showlegend=True)
+    fig = _theme(fig, height=260, y_title=unit)
+    fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 0}, margin={"t": 28})
+    return fig

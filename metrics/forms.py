@@ -4,7 +4,10 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import DateInput
+from metrics.dashboard import FLAGS, SORT_LABELS, DashboardFilters
 from metrics.models import MetricReading, SuccessMetric
+from programs.models import Grade
+from reviews.models import ResourceKind
 
 
 class SuccessMetricForm(forms.ModelForm):
@@ -39,3 +42,47 @@ class MetricReadingForm(forms.ModelForm):
         self.fields["source"].widget.attrs["placeholder"] = "Dashboard, query or person"
         if not self.is_bound:
             self.initial.setdefault("measured_on", timezone.localdate())
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's scope and table filters, all in the query string (a shareable view)."""
+
+    portfolio = forms.ChoiceField(label="Portfolio", required=False)
+    team = forms.ChoiceField(label="Team", required=False)
+    grade = forms.ChoiceField(
+        label="Health",
+        required=False,
+        choices=[("", "Any grade"), *Grade.choices, ("none", "Not scored")],
+    )
+    flag = forms.ChoiceField(
+        label="Show", required=False, choices=[("", "All programs"), *FLAGS.items()]
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORT_LABELS.items()))
+    kind = forms.ChoiceField(
+        label="Capacity resource",
+        required=False,
+        choices=[("", "Most requested"), *ResourceKind.choices],
+    )
+
+    def __init__(self, *args, portfolios=(), teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["portfolio"].choices = [
+            ("", "All portfolios"),
+            *((p.slug, p.name) for p in portfolios),
+        ]
+        self.fields["team"].choices = [("", "All teams"), *((t.slug, t.name) for t in teams)]
+
+    def filters(self) -> DashboardFilters:
+        """The valid filters; an invalid value (a stale link) is dropped, not an error."""
+        self.is_valid()
+        data = {
+            name: self.cleaned_data.get(name, "") for name in self.fields if name not in self.errors
+        }
+        return DashboardFilters(
+            portfolio=data.get("portfolio", ""),
+            team=data.get("team", ""),
+            grade=data.get("grade", ""),
+            flag=data.get("flag", ""),
+            sort=data.get("sort") or "score",
+            capacity_kind=data.get("kind", ""),
+        )

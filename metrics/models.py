@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel, VersionedModel
@@ -178,3 +179,65 @@ class UpdateReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for {self.program} on {self.day}"
+
+
+class WeeklyReport(models.Model):
+    """What changed in a portfolio over one week (Monday to Sunday), for leadership.
+
+    ``content`` holds the structured sections (each item names its program, so a reader who
+    may not see a confidential program gets the report without it); ``markdown`` is the full
+    rendering kept as generated. One report per portfolio and week: regenerating replaces it.
+    """
+
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="weekly_reports"
+    )
+    week_start = models.DateField(help_text="The Monday the reported week starts on.")
+    generated_at = models.DateTimeField()
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    content = models.JSONField(default=dict)
+    markdown = models.TextField(blank=True)
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When subscribers were sent it (once per report)."
+    )
+
+    class Meta:
+        ordering = ["-week_start", "portfolio"]
+        get_latest_by = "week_start"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "week_start"], name="weekly_report_once_per_week"
+            ),
+        ]
+        indexes = [models.Index(fields=["portfolio", "-week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.portfolio} — week of {self.week_start:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "leadership:report-detail",
+            kwargs={"portfolio": self.portfolio.slug, "week": self.week_start.isoformat()},
+        )
+
+
+class ReportSubscription(TimeStampedModel):
+    """A person who gets a portfolio's weekly report by e-mail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+
+    class Meta:
+        ordering = ["portfolio", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "portfolio"], name="subscription_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ← {self.portfolio} weekly report"

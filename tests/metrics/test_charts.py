@@ -2,6 +2,7 @@
 
 import datetime
 
+from metrics import charts
 from metrics.charts import (
     GRADE_COLOURS,
     MetricSeries,
@@ -54,3 +55,69 @@ def test_milestone_timeline_marks_slips_and_critical_milestones():
     assert flat_line["line"]["color"] != GRADE_COLOURS["red"]
     assert targets["y"] == ["★ Racks landed", "Network up"]
     assert targets["marker"]["color"][1] == GRADE_COLOURS["green"]
+
+
+# --- Dashboard charts (no database) -------------------------------------------------------
+
+MONDAY = datetime.date(2026, 11, 2)
+
+
+def test_grade_distribution_stacks_one_bar_per_grade():
+    """Three bar traces (green, yellow, red) stacked, one bar per week, zero where missing."""
+    weeks = [
+        charts.GradeWeek(MONDAY, {"green": 3, "red": 1}),
+        charts.GradeWeek(MONDAY + datetime.timedelta(days=7), {"yellow": 2}),
+    ]
+    data = charts.figure_data(charts.grade_distribution(weeks))
+    assert data["layout"]["barmode"] == "stack"
+    assert [t["name"] for t in data["data"]] == ["Green", "Yellow", "Red"]
+    assert [t["y"] for t in data["data"]] == [[3, 0], [0, 2], [1, 0]]
+    assert data["data"][0]["x"] == ["2026-11-02", "2026-11-09"]
+    assert data["data"][2]["marker"]["color"] == charts.GRADE_COLOURS["red"]
+
+
+def test_biggest_slips_joins_baseline_and_current():
+    rows = [
+        charts.SlipRow("Fleet", "GA", MONDAY, MONDAY + datetime.timedelta(days=30)),
+        charts.SlipRow("Edge", "GA", MONDAY, MONDAY + datetime.timedelta(days=9)),
+    ]
+    data = charts.figure_data(charts.biggest_slips(rows))
+    lines, baseline, current = data["data"][:2], data["data"][2], data["data"][3]
+    assert [line["x"] for line in lines] == [
+        ["2026-11-02", "2026-12-02"],
+        ["2026-11-02", "2026-11-11"],
+    ]
+    assert baseline["y"] == current["y"] == [0, 1]  # same milestone names, separate rows
+    assert current["text"] == ["+30 d", "+9 d"]
+    assert data["layout"]["yaxis"]["ticktext"] == ["GA<br>Fleet", "GA<br>Edge"]
+
+
+def test_launch_timeline_colours_by_state_and_marks_today():
+    points = [
+        charts.LaunchPoint("Fleet", "Fleet GA", MONDAY, "approved", "Approved"),
+        charts.LaunchPoint("Edge", "Edge beta", MONDAY, "changes_requested", "Changes requested"),
+    ]
+    data = charts.figure_data(charts.launch_timeline(points, today=MONDAY))
+    (trace,) = data["data"]
+    assert trace["y"] == ["Fleet", "Edge"]
+    assert trace["marker"]["color"] == [charts.GRADE_COLOURS["green"], charts.GRADE_COLOURS["red"]]
+    assert trace["customdata"][1] == ["Edge beta", "Changes requested"]
+    assert data["layout"]["shapes"][0]["x0"] == "2026-11-02"
+
+
+def test_capacity_by_team_groups_requested_approved_and_budget():
+    rows = [
+        charts.CapacityRow("Kernel", 120, 40, 100),
+        charts.CapacityRow("Storage", 10, 0, None),
+    ]
+    data = charts.figure_data(charts.capacity_by_team(rows, unit="vCPU"))
+    requested, approved, budget = data["data"]
+    assert data["layout"]["barmode"] == "group"
+    assert requested["y"] == [120, 10] and approved["y"] == [40, 0]
+    assert budget["x"] == ["Kernel"] and budget["y"] == [100]  # no budget, no tick
+    assert data["layout"]["yaxis"]["title"]["text"] == "vCPU"
+
+
+def test_dashboard_charts_with_no_rows_are_still_figures():
+    assert charts.figure_data(charts.grade_distribution([]))["data"][0]["x"] == []
+    assert charts.figure_data(charts.capacity_by_team([], unit="vCPU"))["data"][2]["x"] == []

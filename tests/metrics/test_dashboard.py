@@ -1,0 +1,305 @@
+"""The portfolio dashboard: counts, chart data, the programs table, CSV, visibility, queries."""
+
+import csv
+import datetime
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics import dashboard
+from metrics.models import HealthSnapshot
+from programs.models import Program
+from reviews.models import CapacityRequestState, ChecklistTemplate, LaunchReview
+from tests.factories import (
+    CapacityBudgetFactory,
+    CapacityRequestFactory,
+    ChecklistTemplateFactory,
+    MilestoneFactory,
+    PortfolioFactory,
+    ProgramFactory,
+    TeamFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("leadership:dashboard")
+CSV = reverse("leadership:dashboard-csv")
+
+
+def scored(program: Program, *, grade: str, score: int, watermelon: bool = False) -> Program:
+    Program.objects.filter(pk=program.pk).update(
+        health_grade=grade, health_score=score, health_watermelon=watermelon,
+        last_update_at=timezone.now(),
+    )  # fmt: skip
+    program.refresh_from_db()
+    return program
+
+
+def history(program: Program, grades: list[str], today: datetime.date) -> None:
+    """One snapshot per weekly day, oldest first, with these grades."""
+    days = dashboard.weekly_days(today)[-len(grades) :]
+    HealthSnapshot.objects.bulk_create(
+        HealthSnapshot(
+            program=program,
+            day=day,
+            grade=grade,
+            score={"green": 80, "yellow": 60, "red": 30}[grade],
+            computed_at=timezone.now(),
+        )  # fmt: skip
+        for day, grade in zip(days, grades, strict=True)
+    )
+
+
+def launch(program: Program, *, in_days: int, state: str = "submitted") -> LaunchReview:
+    template = ChecklistTemplate.objects.filter(active=True).first() or ChecklistTemplateFactory()
+    return LaunchReview.objects.create(
+        program=program, title=f"{program.name} GA", tier=template.tier, template=template,
+        author=program.tpm, state=state,
+        launch_date=timezone.localdate() + datetime.timedelta(days=in_days),
+    )  # fmt: skip
+
+
+def populate(*, programs: int, portfolio=None, team=None, prefix: str = "p") -> list[Program]:
+    """``programs`` scored programs with history, slips, launches and capacity asks."""
+    today = timezone.localdate()
+    portfolio = portfolio or PortfolioFactory()
+    team = team or TeamFactory()
+    made = []
+    for n in range(programs):
+        grade = ("green", "yellow", "red")[n % 3]
+        program = scored(
+            ProgramFactory(name=f"{prefix} {n}", slug=f"{prefix}-{n}", portfolio=portfolio),
+            grade=grade, score={"green": 80, "yellow": 60, "red": 30}[grade],
+            watermelon=n % 5 == 0,
+        )  # fmt: skip
+        program.teams.add(team)
+        history(program, ["green", grade], today)
+        MilestoneFactory(
+            program=program, baseline_date=today, target_date=today + datetime.timedelta(days=n + 1)
+        )
+        launch(program, in_days=n % 40)
+        request = CapacityRequestFactory(
+            program=program, team=team, amount=Decimal(10), quarter=dashboard.quarter_of(today),
+            state=CapacityRequestState.SUBMITTED if n % 2 else CapacityRequestState.APPROVED,
+        )  # fmt: skip
+        if request.state == CapacityRequestState.APPROVED:
+            request.approved_amount = Decimal(8)
+            request.save(update_fields=["approved_amount"])
+        made.append(program)
+    return made
+
+
+@pytest.fixture
+def portfolio_data(tpm):
+    """Portfolio "core": green, yellow, red (watermelon, overdue), plus one in "edge"."""
+    today = timezone.localdate()
+    core = PortfolioFactory(name="Core", slug="core")
+    edge = PortfolioFactory(name="Edge", slug="edge")
+    kernel = TeamFactory(name="Kernel", slug="kernel")
+    green = scored(
+        ProgramFactory(name="Green one", portfolio=core, tpm=tpm), grade="green", score=90
+    )
+    yellow = scored(
+        ProgramFactory(name="Yellow one", portfolio=core, tpm=tpm), grade="yellow", score=60
+    )
+    red = scored(
+        ProgramFactory(name="Red one", portfolio=core, tpm=tpm),
+        grade="red",
+        score=30,
+        watermelon=True,
+    )
+    Program.objects.filter(pk=red.pk).update(
+        last_update_at=timezone.now() - datetime.timedelta(days=20)
+    )
+    other = scored(ProgramFactory(name="Edge one", portfolio=edge, tpm=tpm), grade="red", score=20)
+    green.teams.add(kernel)
+    history(green, ["red", "yellow", "green"], today)
+    history(red, ["green", "green", "red"], today)
+    MilestoneFactory(
+        program=red,
+        name="Big slip",
+        baseline_date=today,
+        target_date=today + datetime.timedelta(days=90),
+    )
+    MilestoneFactory(
+        program=yellow, name="Small slip", baseline_date=today,
+        target_date=today + datetime.timedelta(days=5),
+    )  # fmt: skip
+    MilestoneFactory(
+        program=green, name="Done slip", state="done", completed_date=today, baseline_date=today,
+        target_date=today + datetime.timedelta(days=200),
+    )  # fmt: skip
+    launch(green, in_days=10)
+    launch(yellow, in_days=45)
+    launch(other, in_days=3)
+    quarter = dashboard.quarter_of(today)
+    CapacityBudgetFactory(team=kernel, quarter=quarter, amount=Decimal(100))
+    CapacityRequestFactory(
+        program=green, team=kernel, amount=Decimal(70), quarter=quarter,
+        state=CapacityRequestState.SUBMITTED,
+    )  # fmt: skip
+    CapacityRequestFactory(
+        program=yellow, team=kernel, amount=Decimal(50), approved_amount=Decimal(40),
+        quarter=quarter, state=CapacityRequestState.PARTIALLY_APPROVED,
+    )  # fmt: skip
+    return {"core": core, "green": green, "yellow": yellow, "red": red, "other": other}
+
+
+def test_counts_charts_and_capacity_for_a_portfolio(leader, portfolio_data):
+    """Counts, weekly grades, slips, launches and capacity all follow the portfolio filter."""
+    data = dashboard.portfolio_dashboard(
+        user=leader, filters=dashboard.DashboardFilters(portfolio="core")
+    )
+    assert data.counts.total == 3
+    assert data.counts.by_grade == {"green": 1, "yellow": 1, "red": 1}
+    assert data.counts.watermelons == 1
+    assert data.counts.overdue_updates == 1
+    assert data.counts.launches == 1  # the one in 10 days; 45 days is outside, edge is filtered
+    assert data.counts.capacity_waiting == 1
+    assert data.weeks[-1]["counts"] == {"green": 1, "red": 1}
+    assert data.weeks[-3]["counts"] == {"red": 1, "green": 1}
+    assert [m.name for m in data.slips] == ["Big slip", "Small slip"]  # done milestones excluded
+    assert data.capacity.teams == [
+        dashboard.CapacityTeam("Kernel", Decimal(120), Decimal(40), Decimal(100))
+    ]
+    everything = dashboard.portfolio_dashboard(user=leader, filters=dashboard.DashboardFilters())
+    assert everything.counts.total == 4 and everything.counts.launches == 2
+
+
+def table(html: str) -> list[str]:
+    """The program names in the table, in order."""
+    body = html.split('id="dashboard-table"', 1)[-1]
+    return re.findall(r'class="strong-link" href="[^"]*">([^<]+)</a>', body)
+
+
+def test_grade_and_flag_narrow_the_table_not_the_counts(client, leader, portfolio_data):
+    client.force_login(leader)
+    html = client.get(DASHBOARD, {"portfolio": "core", "grade": "red"}).content.decode()
+    assert 'class="kpi-value">1<' in html  # the green count is still shown
+    assert table(html) == ["Red one"]
+    assert table(client.get(DASHBOARD, {"flag": "overdue"}).content.decode()) == ["Red one"]
+    watermelons = client.get(DASHBOARD, {"flag": "watermelon"}).content.decode()
+    assert table(watermelons) == ["Red one"]
+
+
+def test_page_draws_every_chart_from_json(client, leader, portfolio_data):
+    client.force_login(leader)
+    html = client.get(DASHBOARD, {"portfolio": "core"}).content.decode()
+    for chart in ("chart-grades", "chart-slips", "chart-launches", "chart-capacity"):
+        assert f'data-chart="{chart}"' in html and f'id="{chart}"' in html
+    assert "plotly-basic.min.js" in html and "<svg" in html  # sparklines are inline SVG
+
+
+def test_empty_dashboard_says_so(client, leader):
+    client.force_login(leader)
+    html = client.get(DASHBOARD).content.decode()
+    assert "Nothing has slipped" in html and "No launch is planned" in html
+    assert "No capacity requested this quarter" in html
+
+
+def test_sorting_and_htmx_table(client, leader, portfolio_data):
+    client.force_login(leader)
+    response = client.get(
+        DASHBOARD,
+        {"portfolio": "core", "sort": "-score"},
+        headers={"HX-Request": "true", "HX-Target": "dashboard-table"},
+    )
+    html = response.content.decode()
+    assert "<html" not in html and "kpi" not in html
+    assert table(html) == ["Green one", "Yellow one", "Red one"]
+
+
+def test_csv_export_keeps_the_filters(client, leader, portfolio_data):
+    client.force_login(leader)
+    response = client.get(CSV, {"portfolio": "core", "grade": "red"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == dashboard.CSV_HEADER
+    assert [row[0] for row in rows[1:]] == ["Red one"]
+    assert rows[1][4:7] == ["Red", "30", "yes"]
+
+
+def test_confidential_programs_never_reach_outsiders(client, outsider, leader, portfolio_data):
+    """An outsider's counts, charts, table and CSV leave the confidential program out."""
+    secret = portfolio_data["red"]
+    Program.objects.filter(pk=secret.pk).update(confidential=True)
+    client.force_login(outsider)
+    html = client.get(DASHBOARD, {"portfolio": "core"}).content.decode()
+    assert "Red one" not in html and "Big slip" not in html
+    assert table(html) == ["Yellow one", "Green one"]
+    data = dashboard.portfolio_dashboard(
+        user=outsider, filters=dashboard.DashboardFilters(portfolio="core")
+    )
+    assert data.counts.total == 2 and data.counts.watermelons == 0
+    assert data.weeks[-1]["counts"] == {"green": 1}
+    assert b"Red one" not in b"".join(client.get(CSV).streaming_content)
+    client.force_login(leader)
+    assert "Red one" in client.get(DASHBOARD, {"portfolio": "core"}).content.decode()
+
+
+def test_leadership_home_is_the_dashboard(client, leader, tpm):
+    client.force_login(leader)
+    assert client.get("/").url == DASHBOARD
+    client.force_login(tpm)
+    assert client.get("/").status_code == 200
+    assert client.get(DASHBOARD).status_code == 200  # anyone signed in may open it
+
+
+def test_a_stale_filter_is_ignored(client, leader, portfolio_data):
+    client.force_login(leader)
+    response = client.get(DASHBOARD, {"portfolio": "gone", "grade": "purple", "sort": "x"})
+    assert response.status_code == 200 and "All portfolios" in response.content.decode()
+
+
+def count_queries(client, path: str, params: dict, headers: dict | None = None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params, headers=headers or {})
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "headers"),
+    [
+        (DASHBOARD, {}, None),
+        (DASHBOARD, {"portfolio": "big", "team": "big-team", "sort": "-next"}, None),
+        (DASHBOARD, {"sort": "tpm"}, {"HX-Request": "true", "HX-Target": "dashboard-table"}),
+        (CSV, {"flag": "overdue"}, None),
+    ],
+)
+def test_query_count_does_not_grow_with_programs(client, leader, path, params, headers):
+    """The same number of queries for 10 programs as for 60 (and so for 1,000)."""
+    portfolio = PortfolioFactory(slug="big")
+    team = TeamFactory(slug="big-team")
+    client.force_login(leader)
+    populate(programs=10, portfolio=portfolio, team=team, prefix="small")
+    small = count_queries(client, path, params, headers)
+    populate(programs=50, portfolio=portfolio, team=team, prefix="large")
+    large = count_queries(client, path, params, headers)
+    assert small == large
+    assert large <= 16
+
+
+def test_populated_dashboard_counts(leader):
+    populate(programs=12)
+    data = dashboard.portfolio_dashboard(user=leader, filters=dashboard.DashboardFilters())
+    assert data.counts.total == 12 and data.counts.by_grade == {"green": 4, "yellow": 4, "red": 4}
+    assert data.counts.capacity_waiting == 6
+    assert len(data.slips) == dashboard.SLIPS_SHOWN
+
+
+def test_sparkline_geometry():
+    """The sparkline spans its box and its last point is the latest score."""
+    day = datetime.date(2026, 1, 5)
+    line = dashboard.Sparkline([(day, 0), (day + datetime.timedelta(days=14), 100)])
+    assert line.polyline == "2.0,22.0 94.0,2.0"
+    assert line.last == (94.0, 2.0) and line.change == 100
+    assert dashboard.Sparkline([(day, 50)]).polyline == ""
