@@ -6,7 +6,12 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics and health"
 
     def ready(self) -> None:
-        from metrics.panels import health_panel, metrics_panel
+        from metrics.panels import (
+            health_panel,
+            metrics_panel,
+            milestone_timeline_panel,
+            risk_matrix_panel,
+        )
         from metrics.seeding import on_demo_seeded
         from programs import panels
         from programs.signals import demo_seeded, program_changed
@@ -15,6 +20,8 @@ class MetricsConfig(AppConfig):
         demo_seeded.connect(on_demo_seeded, dispatch_uid="metrics.seed")
         panels.register("metrics.health", health_panel)
         panels.register("metrics.success_metrics", metrics_panel)
+        panels.register("metrics.milestone_timeline", milestone_timeline_panel)
+        panels.register("metrics.risk_matrix", risk_matrix_panel)
 
 
 def _recompute_on_change(sender, program_ids, **kwargs) -> None:

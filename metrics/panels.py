@@ -1,4 +1,5 @@
-"""The metrics app's sections of the program page: health (with its reasons) and success metrics.
+"""The metrics app's sections of the program page: health (with its reasons), success metrics,
+the milestone timeline and the risk matrix.
 
 Registered with ``programs.panels`` in ``MetricsConfig.ready``; each runs a fixed number of
 queries whatever the program's size.
@@ -13,6 +14,7 @@ from metrics import charts
 from metrics.health import expected_on_path
 from metrics.models import HealthPolicy, MetricReading, SuccessMetric
 from metrics.selectors import latest_snapshot, metric_input, score_history
+from programs.models import Risk, RiskState
 from programs.panels import Panel
 
 REPORTED_LABELS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
@@ -131,4 +133,85 @@ def metrics_panel(request, program, can_edit: bool) -> Panel:
         column="main",
         order=10,
         context={"program": program, "rows": rows, "can_edit": can_edit},
+    )
+
+
+def milestone_timeline_panel(request, program, can_edit: bool) -> Panel | None:
+    """Every milestone's baseline and current target side by side (one query)."""
+    milestones = list(
+        program.milestones.exclude(state="cancelled")
+        .only("name", "baseline_date", "target_date", "state", "critical")
+        .order_by("target_date", "id")
+    )
+    if not milestones:
+        return None
+    figure = charts.figure_data(
+        charts.milestone_timeline(
+            [
+                charts.TimelineRow(m.name, m.baseline_date, m.target_date, m.state, m.critical)
+                for m in milestones
+            ],
+            today=timezone.localdate(),
+        )
+    )
+    slipped = sum(1 for m in milestones if m.target_date > m.baseline_date)
+    return Panel(
+        template="metrics/_timeline_panel.html",
+        column="main",
+        order=5,
+        context={"figure": figure, "count": len(milestones), "slipped": slipped},
+    )
+
+
+IMPACT_LABELS = {1: "Minor", 2: "Moderate", 3: "Major", 4: "Severe", 5: "Critical"}
+LIKELIHOOD_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
+
+
+def _band(exposure: int) -> str:
+    """15+: act now; 8–14: watch; below: accept (the usual bands of a 5 × 5 matrix)."""
+    return "high" if exposure >= 15 else "medium" if exposure >= 8 else "low"
+
+
+def risk_matrix_panel(request, program, can_edit: bool) -> Panel | None:
+    """Open risks on a 5 × 5 likelihood × impact grid, as an accessible HTML table (one query)."""
+    risks = list(
+        Risk.objects.filter(program=program)
+        .exclude(state=RiskState.CLOSED)
+        .only("title", "likelihood", "impact", "state")
+        .order_by("-likelihood", "-impact", "id")
+    )
+    if not risks:
+        return None
+    cells: dict[tuple[int, int], list[Risk]] = {}
+    for risk in risks:
+        cells.setdefault((risk.likelihood, risk.impact), []).append(risk)
+    rows = [
+        {
+            "likelihood": likelihood,
+            "label": LIKELIHOOD_LABELS[likelihood],
+            "cells": [
+                {
+                    "impact": impact,
+                    "exposure": likelihood * impact,
+                    "band": _band(likelihood * impact),
+                    "risks": cells.get((likelihood, impact), []),
+                }
+                for impact in range(1, 6)
+            ],
+        }
+        for likelihood in range(5, 0, -1)
+    ]
+    return Panel(
+        template="metrics/_risk_matrix_panel.html",
+        column="side",
+        order=5,
+        context={
+            "rows": rows,
+            "impacts": IMPACT_LABELS,
+            "count": len(risks),
+            "ranked": sorted(
+                ({"risk": r, "exposure": r.exposure, "band": _band(r.exposure)} for r in risks),
+                key=lambda item: -item["exposure"],
+            ),
+        },
     )
