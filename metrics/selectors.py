@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from metrics.health import (
+    LaunchInput,
     MetricInput,
     MilestoneInput,
     Policy,
@@ -21,6 +22,7 @@ from metrics.health import (
 )
 from metrics.models import Direction, HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
 from programs.models import Milestone, MilestoneDateChange, Program, Risk, StatusUpdate
+from reviews.selectors import launch_readiness_inputs
 
 # Programs per chunk of a full recompute: memory stays bounded however many programs there are.
 CHUNK_SIZE = 1000
@@ -31,7 +33,7 @@ def _local_date(value: datetime.datetime | None, zone=None) -> datetime.date | N
 
 
 def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
-    """The engine's inputs for these programs, in six queries."""
+    """The engine's inputs for these programs, in seven queries."""
     ids = list(program_ids)
     zone = timezone.get_current_timezone()  # looked up once: per row it costs more than the row
     latest_health = (
@@ -106,6 +108,7 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
                 tuple(upstream[pk]) if pk in upstream else no_upstream,
             )  # fmt: skip
         )
+    launches = launch_readiness_inputs(ids)
     risks_by_program: dict[int, list[RiskInput]] = defaultdict(list)
     for r in (
         Risk.objects.filter(program_id__in=ids)
@@ -165,8 +168,7 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
             milestones=tuple(milestones_by_program.get(p["id"], ())),
             risks=tuple(risks_by_program.get(p["id"], ())),
             metrics=tuple(metrics_by_program.get(p["id"], ())),
-            # Launch readiness stays neutral until launch reviews provide their data.
-            launches=None,
+            launches=tuple(LaunchInput(*launch) for launch in launches.get(p["id"], ())),
         )
         for p in programs
     ]

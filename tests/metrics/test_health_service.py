@@ -89,7 +89,7 @@ def test_selector_reads_a_fixed_number_of_queries_at_10_and_1000_programs():
         inputs_small = selectors.health_inputs(small)
     with CaptureQueriesContext(connection) as at_1000:
         inputs_large = selectors.health_inputs(large)
-    assert len(at_10) == len(at_1000) == 6
+    assert len(at_10) == len(at_1000) == 7
     assert len(inputs_small) == 10 and len(inputs_large) == 1000
     sample = inputs_large[5]
     assert len(sample.milestones) == 2 and len(sample.risks) == 1
@@ -106,7 +106,7 @@ def test_full_recompute_queries_grow_with_chunks_not_programs():
     with CaptureQueriesContext(connection) as one_chunk:
         health_recompute(program_ids=ids, today=TODAY)
     assert Program.objects.filter(health_score__isnull=False).count() == 30
-    # Load (6) + the policies (1) + bulk update (1) + snapshot upsert (1), plus savepoints.
+    # Load (7) + the policies (1) + score update (1) + snapshot upsert (1), plus savepoints.
     assert len(one_chunk) <= 12
 
 
@@ -191,3 +191,28 @@ def test_recompute_health_command(capsys):
     call_command("recompute_health", "--program", "cmd-1")
     with pytest.raises(Exception, match="No program with slug"):
         call_command("recompute_health", "--program", "nope")
+
+
+def test_an_unapproved_launch_soon_costs_launch_readiness(tpm, engineer):
+    """The launch-review data from reviews feeds the engine's launch-readiness component."""
+    from reviews import services as review_services
+    from tests.factories import ChecklistItemFactory, ChecklistTemplateFactory
+
+    template = ChecklistTemplateFactory(
+        name="Tier 1 for this test", tier=1, version=99, active=False
+    )
+    ChecklistItemFactory(template=template, question="SLOs defined?")
+    ChecklistItemFactory(template=template, question="Rollback tested?")
+    template.__class__.objects.filter(tier=1).update(active=False)
+    template.__class__.objects.filter(pk=template.pk).update(active=True)
+    program = ProgramFactory(tpm=tpm, start_date=TODAY - datetime.timedelta(days=100))
+    launch_day = timezone.localdate() + datetime.timedelta(days=3)
+    review_services.launch_review_create(
+        program=program, user=engineer, title="GA in eu-west", launch_date=launch_day, tier=1
+    )
+    health_recompute(program_ids=[program.pk])
+    snapshot = HealthSnapshot.objects.get(program=program)
+    assert snapshot.components["launch_readiness"] < 100
+    texts = [reason["text"] for reason in snapshot.reasons]
+    assert any("Launch 'GA in eu-west' in 3 days is not approved" in text for text in texts)
+    assert any("has 2 required checklist items open" in text for text in texts)

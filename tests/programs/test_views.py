@@ -999,7 +999,11 @@ class ActiveContent(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        ours = (dict(attrs).get("src") or "").startswith("/static/")
+        attributes = dict(attrs)
+        # Our static scripts, and json_script data blocks (never executed; <, > and & escaped).
+        ours = (attributes.get("src") or "").startswith("/static/") or (
+            tag == "script" and attributes.get("type") == "application/json"
+        )
         if tag in ("script", "img") and not ours:
             self.found.append(f"<{tag}> {attrs}")
         if tag in ("iframe", "svg", "object", "embed", "style"):
