@@ -24,4 +24,11 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.send_update_reminders",
         "schedule": crontab(hour=9, minute=0, day_of_week="mon-fri"),
     },
+    # Monday 08:00, before the weekly operational review: create that week's review (its
+    # agenda is built live from health, updates, launches and capacity). Idempotent: a week that
+    # already has a review (made by hand or by an earlier run) gets no second one.
+    "weekly-operational-review": {
+        "task": "reviews.tasks.operational_review_create_weekly",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
 }
