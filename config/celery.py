@@ -24,6 +24,12 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.send_update_reminders",
         "schedule": crontab(hour=9, minute=0, day_of_week="mon-fri"),
     },
+    # Monday 07:00, before leadership's staff meetings: each portfolio's report of the week that
+    # just ended, mailed to its subscribers. Idempotent (one report per portfolio and week).
+    "weekly-reports": {
+        "task": "metrics.tasks.weekly_reports_generate",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
     # Monday 08:00, before the weekly operational review: create that week's review (its
     # agenda is built live from health, updates, launches and capacity). Idempotent: a week that
     # already has a review (made by hand or by an earlier run) gets no second one.

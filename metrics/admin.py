@@ -7,8 +7,10 @@ from metrics.models import (
     HealthPolicy,
     HealthSnapshot,
     MetricReading,
+    ReportSubscription,
     SuccessMetric,
     UpdateReminder,
+    WeeklyReport,
 )
 from programs.signals import notify_program_changed
 
@@ -98,3 +100,24 @@ class UpdateReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(admin.ModelAdmin):
+    list_display = ["portfolio", "week_start", "generated_at", "generated_by", "emailed_at"]
+    list_filter = ["portfolio"]
+    list_select_related = ["portfolio", "generated_by"]
+    date_hierarchy = "week_start"
+    readonly_fields = ["generated_at", "generated_by", "emailed_at", "content", "markdown"]
+
+    def has_add_permission(self, request):
+        return False  # reports are built by the weekly task or the Generate button
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["user", "portfolio", "created_at"]
+    list_filter = ["portfolio"]
+    list_select_related = ["user", "portfolio"]
+    autocomplete_fields = ["user", "portfolio"]
+    search_fields = ["user__username", "user__email", "portfolio__name"]

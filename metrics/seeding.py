@@ -13,7 +13,7 @@ from django.utils import timezone
 from metrics.health import Grade
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.services import health_recompute
-from programs.models import Phase, Program
+from programs.models import Phase, Portfolio, Program
 
 # (name, unit, baseline, target): what infrastructure programs promise to move.
 METRIC_KINDS = [
@@ -130,12 +130,24 @@ def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
     return written + len(rows)
 
 
+def seed_reports(*, today: datetime.date) -> int:
+    """Last week's report of every portfolio, so the reports page has something to read."""
+    from metrics.reports import last_complete_week, weekly_report_generate
+
+    week = last_complete_week(today)
+    portfolios = list(Portfolio.objects.order_by("pk"))
+    for portfolio in portfolios:
+        weekly_report_generate(portfolio=portfolio, week_start=week, today=today)
+    return len(portfolios)
+
+
 def on_demo_seeded(sender, *, seed, today, batch_size, with_health, write, **kwargs) -> None:
     started = time.perf_counter()
     counts = seed_metrics(seed=seed, today=today, batch_size=batch_size)
     if with_health:
         counts["programs scored"] = health_recompute(today=today)
         counts["health history rows"] = seed_history(seed=seed, today=today, batch_size=batch_size)
+        counts["weekly reports"] = seed_reports(today=today)
     for label, count in counts.items():
         write(f"  {label:<24}  {count:>9,}")
     write(f"Seeded metrics and health in {time.perf_counter() - started:.1f} s.")

@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from metrics import reports
 from metrics.models import UpdateReminder
 from metrics.services import health_recompute
-from programs.models import Phase, Program
+from programs.models import Phase, Portfolio, Program
 
 logger = logging.getLogger(__name__)
 
@@ -88,3 +89,28 @@ def send_update_reminders(self) -> int:
             continue  # already reminded today (a re-run of this task)
         sent += 1
     return sent
+
+
+@shared_task(bind=True, **RETRY)
+def weekly_report_generate(self, portfolio_id: int, week_start: str) -> int:
+    """Build one portfolio's report for the week and mail its subscribers (once per report).
+
+    Safe to run twice: the report is replaced in place and ``emailed_at`` stops a second mail.
+    """
+    portfolio = Portfolio.objects.filter(pk=portfolio_id).first()
+    if portfolio is None:
+        return 0  # deleted since it was queued
+    report = reports.weekly_report_generate(
+        portfolio=portfolio, week_start=datetime.date.fromisoformat(week_start)
+    )
+    return reports.weekly_report_email(report=report)
+
+
+@shared_task(bind=True, **RETRY)
+def weekly_reports_generate(self, week_start: str | None = None) -> int:
+    """Monday morning (Celery beat): one report task per portfolio for the week just ended."""
+    week = week_start or reports.last_complete_week(timezone.localdate()).isoformat()
+    ids = list(Portfolio.objects.order_by("pk").values_list("pk", flat=True))
+    for portfolio_id in ids:
+        weekly_report_generate.delay(portfolio_id, week)
+    return len(ids)
