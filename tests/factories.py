@@ -183,3 +183,27 @@ class CapacityRequestFactory(factory.django.DjangoModelFactory):
     needed_by = datetime.date(2026, 11, 15)
     quarter = "2026-Q4"
     justification = "Launch traffic."
+
+
+class OperationalReviewFactory(factory.django.DjangoModelFactory):
+    """A scheduled review of every program; change state through ``reviews.ops_services``."""
+
+    class Meta:
+        model = review_models.OperationalReview
+
+    # Far from the dates tests pass explicitly, so a sequence never meets one (one a day).
+    date = factory.Sequence(lambda n: datetime.date(2031, 1, 6) + datetime.timedelta(days=n))
+    title = factory.LazyAttribute(lambda r: f"Weekly operational review {r.date}")
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    """An open action item agreed in a review."""
+
+    class Meta:
+        model = review_models.ActionItem
+
+    title = factory.Sequence(lambda n: f"Action {n}")
+    owner = factory.SubFactory(UserFactory)
+    due_date = datetime.date(2026, 11, 1)
+    created_in = factory.SubFactory(OperationalReviewFactory)
+    created_by = factory.SelfAttribute("owner")
