@@ -12,6 +12,7 @@ urlpatterns = [
     path("programs/", include("metrics.urls")),
     path("programs/", include("programs.urls")),
     path("reviews/", include("reviews.urls")),
+    path("ops-reviews/", include("metrics.ops_urls")),
     path("", include("metrics.leadership_urls")),
     path("", core_views.home, name="home"),
 ]

@@ -1,0 +1,222 @@
+"""The operational-review pages: permissions, transitions from the browser, htmx action items,
+stale versions refused, confidential programs hidden, fixed query counts at two sizes."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics.models import HealthSnapshot
+from reviews import ops_services as services
+from reviews.models import ActionItem, OperationalReview
+from tests.factories import (
+    ActionItemFactory,
+    MembershipFactory,
+    OperationalReviewFactory,
+    ProgramFactory,
+    UserFactory,
+)
+from tests.reviews.test_ops_services import REVIEW_LEGAL, REVIEW_STATES, in_state
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+RUNNERS = ["tpm", "leader", "admin_user"]
+READERS = ["engineer", "reviewer", "outsider"]
+
+
+@pytest.fixture
+def review(db):
+    return OperationalReviewFactory(date=TODAY, title="This week")
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("who", RUNNERS + READERS)
+def test_permission_matrix_of_the_pages(client, request, review, who):
+    """Everyone reads; only TPMs, leadership and admins create, edit and run reviews."""
+    user = request.getfixturevalue(who)
+    signed_in(client, user)
+    runner = who in RUNNERS
+    for name, args in [("ops:list", []), ("ops:detail", [review.pk]), ("ops:print", [review.pk])]:
+        assert client.get(reverse(name, args=args)).status_code == 200
+    assert client.get(reverse("ops:create")).status_code == (200 if runner else 403)
+    assert client.get(reverse("ops:edit", args=[review.pk])).status_code == (200 if runner else 403)
+    start = client.post(reverse("ops:transition", args=[review.pk, "start"]), {"version": 1})
+    assert start.status_code == (302 if runner else 403)
+    add = client.post(
+        reverse("ops:item-add", args=[review.pk]),
+        {"title": "Fix alerts", "owner": user.pk, "due_date": "2026-12-01"},
+    )
+    assert add.status_code == (302 if runner else 403)
+    assert ActionItem.objects.exists() == runner
+
+
+def test_anonymous_people_are_sent_to_sign_in(client, review):
+    response = client.get(reverse("ops:detail", args=[review.pk]))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_a_runner_schedules_a_review_and_the_duplicate_day_is_refused(client, tpm):
+    signed_in(client, tpm)
+    data = {"date": "2026-12-07", "title": "Weekly ops"}
+    response = client.post(reverse("ops:create"), data)
+    created = OperationalReview.objects.get()
+    assert response["Location"] == created.get_absolute_url()
+    assert created.created_by == tpm
+    again = client.post(reverse("ops:create"), data)
+    assert again.status_code == 200
+    assert "already a review of every program that day" in again.content.decode()
+
+
+@pytest.mark.parametrize("state", REVIEW_STATES)
+@pytest.mark.parametrize("action", ["start", "close"])
+def test_every_transition_from_the_browser(client, tpm, state, action):
+    review = in_state(OperationalReviewFactory(), state)
+    signed_in(client, tpm)
+    response = client.post(
+        reverse("ops:transition", args=[review.pk, action]),
+        {"version": review.version},
+        follow=True,
+    )
+    review.refresh_from_db()
+    text = response.content.decode()
+    if (action, state) in REVIEW_LEGAL:
+        assert review.state == {"start": "in_progress", "close": "closed"}[action]
+    else:
+        assert review.state == state
+        assert "Cannot" in text
+
+
+def test_a_stale_edit_is_refused_with_a_form_error(client, tpm, review):
+    signed_in(client, tpm)
+    services.operational_review_update(review=review, user=tpm, version=1, notes="Theirs")
+    response = client.post(
+        reverse("ops:edit", args=[review.pk]),
+        {"date": TODAY.isoformat(), "title": "This week", "notes": "Mine", "version": 1},
+    )
+    assert response.status_code == 200
+    assert "changed by someone else" in response.content.decode()
+    review.refresh_from_db()
+    assert review.notes == "Theirs"
+
+
+def test_notes_are_rendered_as_sanitised_markdown(client, tpm, review):
+    services.operational_review_update(
+        review=review, user=tpm, version=1, notes="**Bold** <script>alert(1)</script>"
+    )
+    text = signed_in(client, tpm).get(reverse("ops:detail", args=[review.pk])).content.decode()
+    assert "<strong>Bold</strong>" in text
+    assert "<script>alert(1)" not in text
+
+
+def test_htmx_adds_an_action_item_and_shows_field_errors(client, tpm, review):
+    signed_in(client, tpm)
+    url = reverse("ops:item-add", args=[review.pk])
+    missing = client.post(url, {"title": "", "owner": tpm.pk}, HTTP_HX_REQUEST="true")
+    assert missing.status_code == 200
+    assert "This field is required." in missing.content.decode()
+    assert "<html" not in missing.content.decode()  # the section only
+    added = client.post(
+        url,
+        {"title": "Page the DB team", "owner": tpm.pk, "due_date": "2026-12-01"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Page the DB team" in added.content.decode()
+    assert ActionItem.objects.get().created_in == review
+
+
+def test_the_owner_closes_their_item_others_may_not(client, engineer, reviewer, review):
+    item = ActionItemFactory(owner=engineer, created_in=review)
+    url = reverse("ops:item-transition", args=[review.pk, item.pk, "close"])
+    assert signed_in(client, reviewer).post(url, {"version": 1}).status_code == 403
+    response = signed_in(client, engineer).post(url, {"version": 1}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.state == "done"
+    assert item.closed_in == review
+
+
+def test_closing_an_item_with_a_stale_version_is_refused(client, tpm, review):
+    item = ActionItemFactory(created_in=review)
+    services.action_item_update(item=item, user=tpm, version=1, title="Renamed")
+    url = reverse("ops:item-transition", args=[review.pk, item.pk, "close"])
+    response = signed_in(client, tpm).post(url, {"version": 1}, HTTP_HX_REQUEST="true")
+    assert "changed by someone else" in response.content.decode()
+    item.refresh_from_db()
+    assert item.state == "open"
+
+
+def test_recording_a_decision_puts_it_in_the_program_log(client, tpm, review, program):
+    signed_in(client, tpm)
+    response = client.post(
+        reverse("ops:decision-add", args=[review.pk]),
+        {"program": program.pk, "title": "Pause rollout", "outcome": "Until the fix ships"},
+    )
+    assert response.status_code == 302
+    assert program.decisions.get().title == "Pause rollout"
+    page = client.get(reverse("ops:detail", args=[review.pk])).content.decode()
+    assert "Pause rollout" in page
+
+
+def test_confidential_programs_stay_hidden_on_the_page(
+    client, tpm, outsider, confidential_program, review
+):
+    HealthSnapshot.objects.create(
+        program=confidential_program, day=TODAY, score=20, grade="red", computed_at=timezone.now()
+    )
+    ActionItemFactory(title="Secret follow-up", program=confidential_program, created_in=review)
+    url = reverse("ops:detail", args=[review.pk])
+    assert "Project Nightjar" in signed_in(client, tpm).get(url).content.decode()
+    text = signed_in(client, outsider).get(url).content.decode()
+    assert "Project Nightjar" not in text
+    assert "Secret follow-up" not in text
+
+
+def populate(n: int, tpm) -> None:
+    first = OperationalReview.objects.order_by("date").first()
+    for i in range(n):
+        program = ProgramFactory(tpm=tpm, confidential=i % 2 == 0)
+        MembershipFactory(program=program, user=tpm, role="tpm")
+        HealthSnapshot.objects.create(
+            program=program, day=TODAY, score=30, grade="red", computed_at=timezone.now()
+        )
+        ActionItemFactory(
+            program=program, created_in=first, due_date=TODAY - datetime.timedelta(days=2),
+            owner=UserFactory(),
+        )  # fmt: skip
+        OperationalReviewFactory()
+
+
+def test_query_counts_do_not_grow_with_the_data(client, tpm):
+    """The review page, its printable view and the list page, at two data sizes."""
+    OperationalReviewFactory(date=TODAY - datetime.timedelta(days=7))
+    review = OperationalReviewFactory(date=TODAY)
+    signed_in(client, tpm)
+    urls = [
+        reverse("ops:detail", args=[review.pk]),
+        reverse("ops:print", args=[review.pk]),
+        reverse("ops:list") + "?when=past",
+        reverse("ops:list"),
+    ]
+
+    def counts():
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    populate(2, tpm)
+    small = counts()
+    populate(12, tpm)
+    assert counts() == small
+    print("ops page query counts (detail, print, past list, upcoming list):", small)
