@@ -286,6 +286,8 @@ def build_agenda(*, review: OperationalReview, user) -> dict[str, Any]:
 
 def _frozen_for(agenda: dict[str, Any], user) -> dict[str, Any]:
     """A closed review's stored agenda, minus the programs the reader may not see."""
+    if user is None:
+        return {**agenda, "frozen": True}
     ids = {
         item["program"]["id"]
         for section in agenda["sections"]
@@ -321,5 +323,6 @@ def agenda_item_count(agenda: dict[str, Any]) -> int:
     return sum(len(section["items"]) for section in agenda["sections"])
 
 
-# Closing a review (in reviews) freezes what this module builds; reviews cannot import metrics.
-register_agenda_builder(lambda review, user: build_agenda(review=review, user=user))
+# Closing a review (in reviews) freezes what this module builds, and the reviews API serves
+# it: reviews cannot import metrics, so the builder registers itself there.
+register_agenda_builder(lambda review, user: review_agenda(review=review, user=user))

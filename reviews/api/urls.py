@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from reviews.api import views
+from reviews.api import ops, views
 
 router = DefaultRouter()
 router.register("launch-reviews", views.LaunchReviewViewSet, basename="launch-review")
@@ -12,5 +12,8 @@ router.register("review-comments", views.ReviewCommentViewSet, basename="review-
 
 router.register("capacity-budgets", views.CapacityBudgetViewSet, basename="capacity-budget")
 router.register("capacity-requests", views.CapacityRequestViewSet, basename="capacity-request")
+
+router.register("operational-reviews", ops.OperationalReviewViewSet, basename="operational-review")
+router.register("action-items", ops.ActionItemViewSet, basename="action-item")
 
 urlpatterns = router.urls
