@@ -77,3 +77,7 @@ check-deploy: deps  ## Django's deployment checks with production settings
 .PHONY: clean
 clean:  ## Remove the virtualenv, node_modules and the SQLite database
 	rm -rf $(VENV) .tools node_modules db.sqlite3 staticfiles
+
+.PHONY: bench-dashboard
+bench-dashboard: deps  ## The dashboard benchmark: latency vs a trivial signed-in view, page weight
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard.py $(ARGS)

@@ -82,11 +82,9 @@ def test_biggest_slips_joins_baseline_and_current():
         charts.SlipRow("Edge", "GA", MONDAY, MONDAY + datetime.timedelta(days=9)),
     ]
     data = charts.figure_data(charts.biggest_slips(rows))
-    lines, baseline, current = data["data"][:2], data["data"][2], data["data"][3]
-    assert [line["x"] for line in lines] == [
-        ["2026-11-02", "2026-12-02"],
-        ["2026-11-02", "2026-11-11"],
-    ]
+    slips, baseline, current = data["data"]
+    assert slips["x"] == ["2026-11-02", "2026-12-02", None, "2026-11-02", "2026-11-11", None]
+    assert slips["y"] == [0, 0, None, 1, 1, None]  # one trace, broken between rows
     assert baseline["y"] == current["y"] == [0, 1]  # same milestone names, separate rows
     assert current["text"] == ["+30 d", "+9 d"]
     assert data["layout"]["yaxis"]["ticktext"] == ["GA<br>Fleet", "GA<br>Edge"]
