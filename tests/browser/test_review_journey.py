@@ -1,6 +1,8 @@
-"""A launch review in a real browser: an engineer fills in and submits the checklist item by
-item (htmx saves each answer in place), each area's reviewer signs off, the review is approved.
-Then a capacity request is filed and decided against the team's budget.
+"""A launch review in a real browser: an engineer fills in the checklist item by item (htmx
+saves each answer in place), is refused on submitting with a required item missing (the page
+lists it), submits; a reviewer requests changes, the engineer fixes and resubmits, the
+reviewers approve. Then a capacity request over budget is refused without an override (the
+page says why) and approved with one.
 
 Runs Chromium against ``live_server`` with our static files and CSP, like the TPM journey.
 Screenshots land in ``test-results/`` for a human to look at.
@@ -14,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from core.roles import Role
 from programs.models import MembershipRole
-from reviews.models import ChecklistTemplate, LaunchReview, Reviewer
+from reviews.models import CapacityRequest, ChecklistTemplate, LaunchReview, Reviewer
 from tests.browser.test_tpm_journey import sign_in
 from tests.factories import (
     ChecklistItemFactory,
@@ -97,6 +99,13 @@ def item(page: Page, question: str):
     return page.locator(".check-item", has_text=question)
 
 
+def sign_off_area(page: Page, area: str, decision: str, comment: str) -> None:
+    form = page.locator(f"#sign-off-{area.lower()}")
+    form.get_by_label(decision).check()
+    form.get_by_label("Comment").fill(comment)
+    form.get_by_role("button", name=f"Record {area.lower()} decision").click()
+
+
 def test_engineer_submits_and_reviewers_approve(
     page: Page, live_server, people, launch_setup, console_errors
 ):
@@ -156,25 +165,44 @@ def test_engineer_submits_and_reviewers_approve(
     expect(page.locator(".messages")).to_contain_text("Launch review is now submitted")
     page.get_by_role("button", name="Sign out").click()
 
-    # Each reviewer finds it in their queue (a confidential program they now read).
-    for username, areas in (
-        ("sam.sre", ["Reliability", "Rollback"]),
-        ("sue.security", ["Security"]),
-    ):
+    # The SRE finds it in the queue, approves reliability and sends the rollback back.
+    sign_in(page, base, "sam.sre")
+    page.get_by_role("link", name="Review queue").click()
+    row = page.locator("tr", has_text="Edge cache GA in eu-west")
+    for area in ("Reliability", "Rollback"):
+        expect(row).to_contain_text(area)
+    page.screenshot(path=RESULTS / "review-queue.png", full_page=True)
+    row.get_by_role("link", name="Edge cache GA in eu-west").click()
+    sign_off_area(page, "Reliability", "Approve", "Reliability looks good")
+    expect(page.locator(".messages")).to_contain_text("Reliability: approved")
+    sign_off_area(page, "Rollback", "Request changes", "Rehearse it in production, not staging")
+    expect(page.locator(".messages")).to_contain_text("Rollback: changes requested")
+    expect(page.locator("h1 .badge-state")).to_have_text("Changes requested")
+    page.screenshot(path=RESULTS / "launch-review-changes-requested.png", full_page=True)
+    page.get_by_role("button", name="Sign out").click()
+
+    # The engineer reads why, fixes the rollback answer and resubmits.
+    sign_in(page, base, "eli.engineer")
+    page.goto(f"{base}{LaunchReview.objects.get().get_absolute_url()}")
+    expect(page.locator("#conversation")).to_contain_text("Rehearse it in production")
+    rollback = item(page, "Has the rollback been rehearsed?")
+    rollback.get_by_label("Evidence links").fill("https://ci.example.com/rehearsal/prod-9")
+    rollback.get_by_label("Notes").fill("Rehearsed in production: flag off in 90 seconds")
+    rollback.get_by_role("button", name="Save answer").click()
+    expect(item(page, "Has the rollback been rehearsed?").locator(".saved-note")).to_be_visible()
+    page.get_by_role("button", name="Resubmit").click()
+    expect(page.locator(".messages")).to_contain_text("Launch review is now submitted")
+    page.get_by_role("button", name="Sign out").click()
+
+    # The SRE approves the rollback now; security approves its area: the review is approved.
+    for username, area in (("sam.sre", "Rollback"), ("sue.security", "Security")):
         sign_in(page, base, username)
         page.get_by_role("link", name="Review queue").click()
-        row = page.locator("tr", has_text="Edge cache GA in eu-west")
-        for area in areas:
-            expect(row).to_contain_text(area)
-        if username == "sam.sre":
-            page.screenshot(path=RESULTS / "review-queue.png", full_page=True)
-        row.get_by_role("link", name="Edge cache GA in eu-west").click()
-        for area in areas:
-            form = page.locator(f"#sign-off-{area.lower()}")
-            form.get_by_label("Approve").check()
-            form.get_by_label("Comment").fill(f"{area} looks good")
-            form.get_by_role("button", name=f"Record {area.lower()} decision").click()
-            expect(page.locator(".messages")).to_contain_text(f"{area}: approved")
+        page.locator("tr", has_text="Edge cache GA in eu-west").get_by_role(
+            "link", name="Edge cache GA in eu-west"
+        ).click()
+        sign_off_area(page, area, "Approve", f"{area} looks good")
+        expect(page.locator(".messages")).to_contain_text(f"{area}: approved")
         page.get_by_role("button", name="Sign out").click()
 
     review = LaunchReview.objects.get()
@@ -229,6 +257,7 @@ def test_capacity_request_is_filed_and_approved_over_budget_with_a_reason(
     expect(page.locator(".override-note")).to_contain_text("needs an override reason")
     page.get_by_role("button", name="Record decision").click()
     expect(page.locator("#id_override_reason_error")).to_contain_text("100 vCPU left")
+    assert CapacityRequest.objects.get().state == "submitted"  # refused: nothing was approved
     page.get_by_label("Budget override reason").fill("Launch-week burst, returned on 4 Dec")
     page.get_by_role("button", name="Record decision").click()
     expect(page.locator(".messages")).to_contain_text("Request approved")
