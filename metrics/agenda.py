@@ -21,15 +21,7 @@ Sections, for the review's date D and scope (every program, or one portfolio):
 import datetime
 from typing import Any
 
-from django.db.models import (
-    DateTimeField,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -144,30 +136,31 @@ def _watermelons(programs: QuerySet[Program]) -> list:
 def _overdue_updates(programs: QuerySet[Program], day: datetime.date) -> list:
     zone = timezone.get_current_timezone()
     day_start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), zone)
-    due_at = ExpressionWrapper(
-        Coalesce("last_update_at", "created_at")
-        + F("update_cadence_days") * datetime.timedelta(days=1),
-        output_field=DateTimeField(),
-    )
+    # Every cadence is at least a day, so only updates older than that can be overdue; the
+    # exact cadence is applied below (portable: SQLite cannot multiply an interval).
     rows = (
         programs.filter(phase__in=ACTIVE_PHASES)
-        .annotate(due_at=due_at)
-        .filter(due_at__lt=day_start)
+        .annotate(last_at=Coalesce("last_update_at", "created_at"))
+        .filter(last_at__lt=day_start - datetime.timedelta(days=1))
         .values(
             "id",
             "name",
             "slug",
             "last_update_at",
-            "due_at",
+            "last_at",
+            "update_cadence_days",
             "tpm__first_name",
             "tpm__last_name",
             "tpm__username",
         )  # fmt: skip
-        .order_by("due_at", "name")
+        .order_by("last_at", "name")
     )
     result = []
     for row in rows:
-        due = row["due_at"].astimezone(zone).date()
+        due_at = row["last_at"] + datetime.timedelta(days=row["update_cadence_days"])
+        if due_at >= day_start:
+            continue
+        due = due_at.astimezone(zone).date()
         last = row["last_update_at"].astimezone(zone).date() if row["last_update_at"] else None
         tpm = f"{row['tpm__first_name']} {row['tpm__last_name']}".strip() or row["tpm__username"]
         result.append(
@@ -179,6 +172,7 @@ def _overdue_updates(programs: QuerySet[Program], day: datetime.date) -> list:
                 "tpm": tpm,
             }
         )
+    result.sort(key=lambda item: (item["due"], item["program"]["name"]))
     return result
 
 

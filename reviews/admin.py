@@ -12,12 +12,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from reviews import services
 from reviews.models import (
+    ActionItem,
     AutoApprovalThreshold,
     CapacityBudget,
     CapacityRequest,
     ChecklistItem,
     ChecklistTemplate,
     LaunchReview,
+    OperationalReview,
     Reviewer,
     ReviewerArea,
 )
@@ -147,3 +149,36 @@ class CapacityRequestAdmin(ReadOnlyAdmin):
     list_filter = ["state", "quarter", "resource_kind", "auto_approved"]
     search_fields = ["team__name", "program__name", "justification"]
     list_select_related = ["team", "program"]
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    fk_name = "created_in"
+    extra = 0
+    fields = ["title", "owner", "due_date", "program", "state", "closed_in"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OperationalReview)
+class OperationalReviewAdmin(ReadOnlyAdmin):
+    """Read-only: reviews are run in the app, where closing freezes the agenda."""
+
+    list_display = ["title", "date", "portfolio", "state", "facilitator", "created_by"]
+    list_filter = ["state", "portfolio"]
+    search_fields = ["title", "notes"]
+    list_select_related = ["portfolio", "facilitator", "created_by"]
+    date_hierarchy = "date"
+    inlines = [ActionItemInline]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(ReadOnlyAdmin):
+    list_display = ["title", "owner", "due_date", "program", "state", "created_in", "closed_in"]
+    list_filter = ["state"]
+    search_fields = ["title", "owner__username", "program__name"]
+    list_select_related = ["owner", "program", "created_in", "closed_in"]
+    date_hierarchy = "due_date"

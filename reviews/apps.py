@@ -15,6 +15,7 @@ class ReviewsConfig(AppConfig):
         # Connected before metrics' receiver (apps are ready in INSTALLED_APPS order), so the
         # launch reviews exist when the demo's health is computed.
         demo_seeded.connect(_seed_reviews, dispatch_uid="reviews.seed")
+        demo_seeded.connect(_seed_operational_reviews, dispatch_uid="reviews.seed_ops")
 
 
 def _seed_reviews(sender, *, seed, write, **kwargs) -> None:
@@ -27,3 +28,40 @@ def _seed_reviews(sender, *, seed, write, **kwargs) -> None:
     call_command("seed_reviews", seed=seed, stdout=out)
     for line in out.getvalue().splitlines():
         write(line)
+
+
+def _seed_operational_reviews(sender, *, write, today=None, **kwargs) -> None:
+    """Last week's review (closed, with action items, one still open) and this week's."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from programs.models import Program
+    from reviews import ops_services
+
+    today = today or timezone.localdate()
+    last_week = ops_services.operational_review_create_weekly(
+        today=today - datetime.timedelta(days=7)
+    )
+    this_week = ops_services.operational_review_create_weekly(today=today)
+    programs = list(Program.objects.filter(confidential=False).order_by("id")[:2])
+    people = list(get_user_model().objects.filter(is_active=True).order_by("id")[:2])
+    if last_week.is_closed or not programs or not people:
+        return
+    runner = programs[0].tpm
+    for number, program in enumerate(programs):
+        item = ops_services.action_item_create(
+            review=last_week, user=runner, program=program, owner=people[number % len(people)],
+            title=f"Follow up on {program.name}'s slipped milestone",
+            due_date=last_week.date + datetime.timedelta(days=3 + 4 * number),
+        )  # fmt: skip
+        if number == 0:
+            ops_services.action_item_transition(
+                item=item, user=runner, action="close", version=item.version, review=last_week
+            )
+    last_week.refresh_from_db()
+    ops_services.operational_review_transition(
+        review=last_week, user=runner, action="close", version=last_week.version
+    )
+    write(f"Seeded operational reviews: {last_week.date} (closed) and {this_week.date}.")

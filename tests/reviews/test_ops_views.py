@@ -220,3 +220,11 @@ def test_query_counts_do_not_grow_with_the_data(client, tpm):
     populate(12, tpm)
     assert counts() == small
     print("ops page query counts (detail, print, past list, upcoming list):", small)
+
+
+def test_admin_lists_reviews_and_action_items(client, admin_user, review):
+    ActionItemFactory(created_in=review)
+    signed_in(client, admin_user)
+    for url in ("/admin/reviews/operationalreview/", "/admin/reviews/actionitem/",
+                f"/admin/reviews/operationalreview/{review.pk}/change/"):  # fmt: skip
+        assert client.get(url).status_code == 200
