@@ -18,6 +18,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests restore what the migrations wrote (roles, default checklists).
+
+    A transactional test ends by flushing every table; without serialized rollback the data
+    that migrations create would be gone for every test after it.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True))
+
+
 def pytest_sessionstart(session):
     """Runs sharing one test database on a machine take turns instead of flushing each other."""
     lock_path = os.path.join(tempfile.gettempdir(), "pulse-test-db.lock")
