@@ -34,6 +34,43 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True))
 
 
+def restore_migration_data() -> None:
+    """Put back what the data migrations write (roles and their grants, default checklists)."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from core.apps import grant_admin_role_permissions
+    from core.roles import Role
+    from reviews.models import ChecklistTemplate
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    grant_admin_role_permissions()
+    if not ChecklistTemplate.objects.exists():
+        checklists = importlib.import_module("reviews.migrations.0002_default_checklist_templates")
+        checklists.create_templates(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Tests that use the database get the migrations' data guarantee below."""
+    if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
+        request.getfixturevalue("_migration_data_survives_the_session")
+
+
+@pytest.fixture(scope="session")
+def _migration_data_survives_the_session(django_db_setup, django_db_blocker):
+    """The last transactional test of a run leaves the tables flushed; with --reuse-db the next
+    run would start without the migrations' data. Restore it at both ends of the session."""
+    with django_db_blocker.unblock():
+        restore_migration_data()
+    yield
+    with django_db_blocker.unblock():
+        restore_migration_data()
+
+
 def pytest_sessionstart(session):
     """Runs sharing one test database on a machine take turns instead of flushing each other."""
     lock_path = os.path.join(tempfile.gettempdir(), "pulse-test-db.lock")

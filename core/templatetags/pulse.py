@@ -29,3 +29,15 @@ def query_replace(context, **changes):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def person(user, fallback: str = "someone") -> str:
+    """A person's name as pages show it: full name, else username; ``fallback`` when gone.
+
+    ``{{ change.changed_by|person }}`` — safe for a nullable user (a deleted account), where
+    ``get_full_name|default:user.username`` would fail resolving the filter's argument.
+    """
+    if not user:
+        return fallback
+    return user.get_full_name() or user.get_username()

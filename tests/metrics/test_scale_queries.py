@@ -1,0 +1,65 @@
+"""Dashboard, program page and program list: the same SQL query count at 10 and 1,000 programs."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from metrics.models import HealthSnapshot
+from metrics.services import health_recompute
+from programs.models import Program
+from tests.metrics.test_health_service import bulk_programs
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/dashboard/",
+    "/dashboard/?sort=-score",
+    "/dashboard/programs.csv",
+    "/programs/",
+    "/api/v1/programs/",
+    "/api/v1/health/",
+]
+
+
+def with_history(ids: list[int]) -> None:
+    """Score the programs, then 12 weeks of daily snapshots behind today's, in bulk."""
+    health_recompute(program_ids=ids)
+    today = timezone.localdate()
+    HealthSnapshot.objects.bulk_create(
+        (
+            HealthSnapshot(
+                program_id=pk,
+                day=today - datetime.timedelta(days=back),
+                score=60 + back % 30,
+                grade="yellow" if back % 30 < 15 else "green",
+                computed_at=timezone.now(),
+            )  # fmt: skip
+            for pk in ids
+            for back in range(1, 84)
+        ),
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+
+
+def queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(captured)
+
+
+def test_query_counts_at_10_and_1000_programs(client, leader):
+    small = bulk_programs(10, prefix="small")
+    with_history(small)
+    client.force_login(leader)
+    first = Program.objects.get(pk=small[3]).get_absolute_url()
+    at_10 = {path: queries(client, path) for path in [*PAGES, first]}
+    large = bulk_programs(990, prefix="large")
+    with_history(large)
+    assert Program.objects.count() == 1000
+    at_1000 = {path: queries(client, path) for path in [*PAGES, first]}
+    assert at_10 == at_1000
