@@ -1117,3 +1117,18 @@ def test_members_page_refuses_bad_input_and_keeps_the_tpm(client, tpm, program):
 def test_only_editors_manage_members(client, program, request, who):
     client.force_login(request.getfixturevalue(who))
     assert client.get(f"/programs/{program.slug}/members/").status_code == 403
+
+
+def test_pages_survive_a_deleted_person(client, tpm, program):
+    """A slip recorded by someone whose account is gone shows "someone", never a 500."""
+    from programs.models import MilestoneDateChange
+
+    milestone = MilestoneFactory(program=program)
+    MilestoneDateChange.objects.create(
+        milestone=milestone, changed_by=None, from_date=milestone.target_date,
+        to_date=milestone.target_date + datetime.timedelta(days=5), reason="Vendor late",
+    )  # fmt: skip
+    client.force_login(tpm)
+    response = client.get(program.get_absolute_url())
+    assert response.status_code == 200
+    assert "someone" in response.content.decode()
