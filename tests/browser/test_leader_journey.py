@@ -43,16 +43,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-@pytest.fixture
 def portfolios(db):
     """Two portfolios of scored programs with 12 weeks of history, slips, launches, capacity."""
     for role in Role.values:

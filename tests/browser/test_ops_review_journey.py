@@ -15,7 +15,7 @@ from metrics.models import HealthSnapshot
 from programs.models import Program
 from reviews import ops_services
 from reviews.models import ActionItem, OperationalReview
-from tests.browser.test_review_journey import RESULTS, console_errors  # noqa: F401 - fixture
+from tests.browser.test_review_journey import RESULTS
 from tests.browser.test_tpm_journey import sign_in
 from tests.factories import ProgramFactory, UserFactory
 

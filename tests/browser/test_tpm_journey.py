@@ -28,17 +28,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Errors the page logs (a CSP violation, a failed script) fail the journey."""
-    errors: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-@pytest.fixture
 def tpm_user(db):
     for role in Role.values:
         Group.objects.get_or_create(name=role)
