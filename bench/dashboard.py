@@ -25,7 +25,6 @@ import os
 import re
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from run import (  # noqa: E402 - bench/run.py sits next to this script
     ensure_database,
     free_port,
     manage,
+    measure_python,
     measure_wrk,
     program_count,
     start_gunicorn,
@@ -134,31 +134,6 @@ def page_weight(port: int, path: str, cookie: str) -> dict:
     }
 
 
-def measure_python(port, path, headers, seconds, max_requests) -> dict:
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    latencies, failures = [], 0
-    deadline = time.perf_counter() + seconds
-    try:
-        while len(latencies) < max_requests and time.perf_counter() < deadline:
-            started = time.perf_counter()
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            latencies.append(time.perf_counter() - started)
-            failures += response.status != 200
-    finally:
-        connection.close()
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "non_2xx": failures,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p90_ms": 1000 * latencies[int(0.9 * (len(latencies) - 1))],
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "rps": len(latencies) / sum(latencies),
-    }
-
-
 WRK_SCRIPT = """
 wrk.headers["Cookie"] = "%(cookie)s"
 done = function(summary, latency, requests)
@@ -246,7 +221,7 @@ def main() -> int:
                 if client == "wrk":
                     run = measure_wrk(port, path, script, args.seconds, args.connections)
                 else:
-                    run = measure_python(port, path, headers, args.seconds, args.requests)
+                    run = measure_python(port, path, headers, args.seconds, args.requests, 1)
                 runs[label].append(run)
                 print(
                     f"  round {round_number + 1}/{args.rounds}  {label:<22} "
