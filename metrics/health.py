@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -512,10 +512,3 @@ def compute(
         forecast=forecast_next_critical(program, today),
         ceiling=ceiling,
     )
-
-
-def compute_all(
-    programs: Iterable[ProgramInput], *, today: datetime.date, policy_for
-) -> list[HealthResult]:
-    """Score many programs; ``policy_for(program_input)`` picks each one's policy."""
-    return [compute(p, today=today, policy=policy_for(p)) for p in programs]
