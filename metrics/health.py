@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -147,6 +147,9 @@ class ProgramInput:
     metrics: tuple[MetricInput, ...] = ()
     # None: the launch-review data is not available, so the component is neutral (not faked).
     launches: tuple[LaunchInput, ...] | None = None
+    # The summed slip of milestones left out of ``milestones`` because nothing but their slip
+    # can cost points (see ``summarise``): a full recompute loads only the ones that matter.
+    unlisted_slip_days: int = 0
 
 
 class Reason(NamedTuple):
@@ -225,11 +228,7 @@ def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy
     # the whole program's length cost 50 points (capped at 30). A sum, not an average, so an
     # extra milestone on time never hides the others' slips.
     length = max(1, (program.target_date - program.start_date).days)
-    total_slip = sum(
-        max(0, (m.target_date - m.baseline_date).days)
-        for m in program.milestones
-        if m.state != "cancelled"
-    )
+    total_slip = program.unlisted_slip_days + sum(slip_days(m) for m in program.milestones)
     if total_slip:
         ratio = total_slip / length
         cost = min(30.0, ratio * 50)
@@ -373,6 +372,14 @@ def launch_reasons(program: ProgramInput, today: datetime.date, policy: Policy) 
     return reasons
 
 
+def upstream_is_trouble(m: MilestoneInput, up: UpstreamInput, today: datetime.date) -> bool:
+    """Whether an upstream milestone costs its dependant points: it is open and overdue or due
+    after the dependant, or its program is red."""
+    return (up.is_open and (up.target_date < today or up.target_date > m.target_date)) or (
+        up.program_grade == Grade.RED
+    )
+
+
 def dependency_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
     reasons = []
     for m in program.milestones:
@@ -439,13 +446,9 @@ def forecast_next_critical(program: ProgramInput, today: datetime.date) -> Forec
     until the target date: a milestone that slipped 20 days over the last 100 days, with 50
     days to go, is forecast 10 days late. An overdue one is forecast no earlier than today.
     """
-    candidates = sorted(
-        (m for m in program.milestones if m.critical and m.is_open),
-        key=lambda m: (m.target_date, m.id),
-    )
-    if not candidates:
+    m = next_critical(program)
+    if m is None:
         return None
-    m = candidates[0]
     slipped = (m.target_date - m.baseline_date).days
     elapsed = max(1, (today - (m.planned_on or program.created_on)).days)
     rate = max(0.0, slipped / elapsed)
@@ -455,6 +458,50 @@ def forecast_next_critical(program: ProgramInput, today: datetime.date) -> Forec
         # Overdue: at best it lands today; a slipping one keeps slipping at its rate.
         forecast = today + datetime.timedelta(days=math.ceil(rate * (today - m.target_date).days))
     return Forecast(m.id, m.name, m.target_date, forecast)
+
+
+def slip_days(m: MilestoneInput) -> int:
+    """How many days later than its baseline a milestone is due (pulled in or cancelled: 0)."""
+    return 0 if m.state == "cancelled" else max(0, (m.target_date - m.baseline_date).days)
+
+
+def next_critical(program: ProgramInput) -> MilestoneInput | None:
+    """The open critical milestone due first (the forecast's subject)."""
+    return min(
+        (m for m in program.milestones if m.critical and m.is_open),
+        key=lambda m: (m.target_date, m.id),
+        default=None,
+    )
+
+
+def is_notable(m: MilestoneInput, today: datetime.date) -> bool:
+    """Whether a milestone can cost points other than through its slip: it is overdue, has
+    moved more than once, or waits on a troubled upstream milestone."""
+    if not m.is_open:
+        return m.times_moved > 1 and m.state != "cancelled"
+    return (
+        m.target_date < today
+        or m.times_moved > 1
+        or any(upstream_is_trouble(m, up, today) for up in m.upstream)
+    )
+
+
+def summarise(program: ProgramInput, today: datetime.date) -> ProgramInput:
+    """The same program with only its notable milestones (and the next critical one, for the
+    forecast) listed; the others' slip moves into ``unlisted_slip_days``.
+
+    ``compute`` gives the same result for both forms (a property test holds it to that). The
+    selector loads this form straight from SQL, so a full recompute reads and scores the few
+    milestones that matter instead of every one.
+    """
+    first_critical = next_critical(program)
+    listed, unlisted_slip = [], program.unlisted_slip_days
+    for m in program.milestones:
+        if m is first_critical or is_notable(m, today):
+            listed.append(m)
+        else:
+            unlisted_slip += slip_days(m)
+    return replace(program, milestones=tuple(listed), unlisted_slip_days=unlisted_slip)
 
 
 def compute(

@@ -8,10 +8,13 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from core.queries import ids_q
 from metrics.health import (
+    Grade,
     LaunchInput,
     MetricInput,
     MilestoneInput,
@@ -19,22 +22,110 @@ from metrics.health import (
     ProgramInput,
     RiskInput,
     UpstreamInput,
+    slip_days,
 )
 from metrics.models import Direction, HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
-from programs.models import Milestone, MilestoneDateChange, Program, Risk, StatusUpdate
+from programs.models import (
+    OPEN_MILESTONE_STATES,
+    Milestone,
+    MilestoneDateChange,
+    MilestoneState,
+    Program,
+    Risk,
+    StatusUpdate,
+)
 from reviews.selectors import launch_readiness_inputs
 
 # Programs per chunk of a full recompute: memory stays bounded however many programs there are.
 CHUNK_SIZE = 1000
+
+_depends_on = Milestone.depends_on.through
 
 
 def _local_date(value: datetime.datetime | None, zone=None) -> datetime.date | None:
     return value.astimezone(zone or timezone.get_current_timezone()).date() if value else None
 
 
-def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
-    """The engine's inputs for these programs, in seven queries."""
-    ids = list(program_ids)
+def _troubled(today: datetime.date, *, dependant_target) -> Q:
+    """``health.upstream_is_trouble`` on dependency rows: the upstream milestone is open and
+    overdue or due after its dependant, or its program is red."""
+    return Q(to_milestone__state__in=OPEN_MILESTONE_STATES) & (
+        Q(to_milestone__target_date__lt=today) | Q(to_milestone__target_date__gt=dependant_target)
+    ) | Q(to_milestone__program__health_grade=Grade.RED)
+
+
+def _troubled_dependencies(ids: Iterable[int], today: datetime.date) -> QuerySet:
+    """Dependency rows of the programs' open milestones on troubled upstream milestones."""
+    return _depends_on.objects.filter(
+        _troubled(today, dependant_target=F("from_milestone__target_date")),
+        ids_q("from_milestone__program_id", ids),
+        from_milestone__state__in=OPEN_MILESTONE_STATES,
+    )
+
+
+def _notable_milestones(ids: Iterable[int], today: datetime.date) -> QuerySet[Milestone]:
+    """The chunk's milestones that ``health.summarise`` would list, found in SQL.
+
+    Overdue, moved more than once, waiting on a troubled upstream milestone, or the next open
+    critical one (the forecast's subject); ordered as the program page lists them. Each test
+    is a set computed once for the chunk (PostgreSQL hashes it), not a subquery per row.
+    """
+    moved_twice = (
+        MilestoneDateChange.objects.filter(ids_q("milestone__program_id", ids))
+        .values("milestone_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values("milestone_id")
+    )
+    first_critical = (
+        Milestone.objects.filter(
+            ids_q("program_id", ids), critical=True, state__in=OPEN_MILESTONE_STATES
+        )
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("program_id"), order_by=(F("target_date"), F("pk")))
+        )
+        .filter(rank=1)
+        .values("pk")
+    )  # fmt: skip
+    moves = (
+        MilestoneDateChange.objects.filter(milestone=OuterRef("pk"))
+        .order_by()
+        .values("milestone")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Milestone.objects.filter(ids_q("program_id", ids))
+        .filter(
+            Q(state__in=OPEN_MILESTONE_STATES, target_date__lt=today)
+            | Q(pk__in=_troubled_dependencies(ids, today).values("from_milestone_id"))
+            | (Q(pk__in=moved_twice) & ~Q(state=MilestoneState.CANCELLED))
+            | Q(pk__in=first_critical)
+        )
+        .annotate(moved=Coalesce(Subquery(moves), 0))
+        .order_by("program_id", "pk")
+    )
+
+
+def _slip_days_by_program(ids: Iterable[int]) -> dict[int, int]:
+    """Each program's summed slip against baselines (cancelled and pulled-in milestones: 0)."""
+    rows = (
+        Milestone.objects.filter(ids_q("program_id", ids), target_date__gt=F("baseline_date"))
+        .exclude(state=MilestoneState.CANCELLED)
+        .values("program_id")
+        .annotate(slip=Sum(F("target_date") - F("baseline_date")))
+        .values_list("program_id", "slip")
+    )
+    return {program_id: slip.days for program_id, slip in rows}
+
+
+def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[ProgramInput]:
+    """The engine's inputs for these programs in their summarised form, in seven queries.
+
+    Only notable milestones are listed (``health.summarise``: typically a fifth of them); the
+    slip of the others arrives as ``unlisted_slip_days``, summed in SQL.
+    """
+    ids = program_ids if isinstance(program_ids, range) else list(program_ids)
     zone = timezone.get_current_timezone()  # looked up once: per row it costs more than the row
     latest_health = (
         StatusUpdate.objects.filter(program=OuterRef("pk"))
@@ -42,9 +133,9 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
         .values("reported_health")[:1]
     )
     programs = list(
-        Program.objects.filter(pk__in=ids)
+        Program.objects.filter(ids_q("pk", ids))
         .annotate(reported=Subquery(latest_health))
-        .values(
+        .values_list(
             "id",
             "name",
             "phase",
@@ -58,7 +149,7 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
         .order_by("id")
     )
     milestones = list(
-        Milestone.objects.filter(program_id__in=ids).values_list(
+        _notable_milestones(ids, today).values_list(
             "id",
             "program_id",
             "name",
@@ -67,33 +158,19 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
             "state",
             "critical",
             "created_at",
+            "moved",
         )  # fmt: skip
     )
-    moves = dict(
-        MilestoneDateChange.objects.filter(milestone__program_id__in=ids)
-        .values("milestone_id")
-        .annotate(n=Count("id"))
-        .values_list("milestone_id", "n")
-    )
     upstream: dict[int, list[UpstreamInput]] = defaultdict(list)
-    for row in Milestone.depends_on.through.objects.filter(
-        from_milestone__program_id__in=ids
-    ).values(
+    # Only troubled upstream milestones of open ones: the others cost nothing.
+    for row in _troubled_dependencies(ids, today).values_list(
         "from_milestone_id", "to_milestone__name", "to_milestone__program__name",
         "to_milestone__target_date", "to_milestone__state", "to_milestone__program__health_grade",
     ):  # fmt: skip
-        upstream[row["from_milestone_id"]].append(
-            UpstreamInput(
-                name=row["to_milestone__name"],
-                program_name=row["to_milestone__program__name"],
-                target_date=row["to_milestone__target_date"],
-                state=row["to_milestone__state"],
-                program_grade=row["to_milestone__program__health_grade"] or "",
-            )
-        )
+        upstream[row[0]].append(UpstreamInput(row[1], row[2], row[3], row[4], row[5] or ""))
     milestones_by_program: dict[int, list[MilestoneInput]] = defaultdict(list)
     no_upstream: tuple[UpstreamInput, ...] = ()
-    for pk, program_id, name, baseline, target, state, critical, created_at in milestones:
+    for pk, program_id, name, baseline, target, state, critical, created_at, moved in milestones:
         milestones_by_program[program_id].append(
             MilestoneInput(
                 pk,
@@ -104,14 +181,15 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
                 critical,
                 None,
                 created_at.astimezone(zone).date(),
-                moves.get(pk, 0),
+                moved,
                 tuple(upstream[pk]) if pk in upstream else no_upstream,
             )  # fmt: skip
         )
+    slip = _slip_days_by_program(ids)
     launches = launch_readiness_inputs(ids)
     risks_by_program: dict[int, list[RiskInput]] = defaultdict(list)
     for r in (
-        Risk.objects.filter(program_id__in=ids)
+        Risk.objects.filter(ids_q("program_id", ids))
         .exclude(state="closed")
         .values("program_id", "title", "likelihood", "impact", "state", "due_date")
     ):
@@ -123,7 +201,7 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
     )
     metrics_by_program: dict[int, list[MetricInput]] = defaultdict(list)
     for m in (
-        SuccessMetric.objects.filter(program_id__in=ids)
+        SuccessMetric.objects.filter(ids_q("program_id", ids))
         .annotate(
             latest_value=Subquery(latest_reading.values("value")[:1]),
             latest_on=Subquery(latest_reading.values("measured_on")[:1]),
@@ -154,30 +232,35 @@ def health_inputs(program_ids: Iterable[int]) -> list[ProgramInput]:
                 unit=m["unit"],
             )
         )
-    return [
-        ProgramInput(
-            id=p["id"],
-            name=p["name"],
-            phase=p["phase"],
-            start_date=p["start_date"],
-            target_date=p["target_date"],
-            created_on=_local_date(p["created_at"], zone),
-            update_cadence_days=p["update_cadence_days"],
-            last_update_on=_local_date(p["last_update_at"], zone),
-            reported_health=p["reported"],
-            milestones=tuple(milestones_by_program.get(p["id"], ())),
-            risks=tuple(risks_by_program.get(p["id"], ())),
-            metrics=tuple(metrics_by_program.get(p["id"], ())),
-            launches=tuple(LaunchInput(*launch) for launch in launches.get(p["id"], ())),
+    inputs = []
+    for pk, name, phase, start, target, created_at, cadence, last_update_at, reported in programs:
+        listed = tuple(milestones_by_program.get(pk, ()))
+        inputs.append(
+            ProgramInput(
+                id=pk,
+                name=name,
+                phase=phase,
+                start_date=start,
+                target_date=target,
+                created_on=_local_date(created_at, zone),
+                update_cadence_days=cadence,
+                last_update_on=_local_date(last_update_at, zone),
+                reported_health=reported,
+                milestones=listed,
+                risks=tuple(risks_by_program.get(pk, ())),
+                metrics=tuple(metrics_by_program.get(pk, ())),
+                launches=tuple(LaunchInput(*launch) for launch in launches.get(pk, ())),
+                unlisted_slip_days=slip.get(pk, 0) - sum(map(slip_days, listed)),
+            )
         )
-        for p in programs
-    ]
+    return inputs
 
 
 def program_id_chunks(
     program_ids: Iterable[int] | None = None, size: int = CHUNK_SIZE
-) -> Iterator[list[int]]:
-    """All program ids (or the given ones) in chunks, by keyset pagination (no OFFSET)."""
+) -> Iterator[Iterable[int]]:
+    """The given program ids in chunks, or all programs as ``range``s of ids (keyset
+    pagination, no OFFSET), each holding ``size`` programs: see ``core.queries.ids_q``."""
     if program_ids is not None:
         ids = sorted(set(program_ids))
         for start in range(0, len(ids), size):
@@ -190,7 +273,7 @@ def program_id_chunks(
         )
         if not chunk:
             return
-        yield chunk
+        yield range(chunk[0], chunk[-1] + 1)
         last = chunk[-1]
 
 
@@ -215,10 +298,10 @@ class PolicyBook:
         self.by_portfolio = {r.portfolio_id: _policy_from_row(r) for r in rows if r.portfolio_id}
         self.portfolio_of: dict[int, int] = {}
 
-    def load_portfolios(self, program_ids: list[int]) -> None:
+    def load_portfolios(self, program_ids: Iterable[int]) -> None:
         if self.by_portfolio:
             self.portfolio_of.update(
-                Program.objects.filter(pk__in=program_ids).values_list("pk", "portfolio_id")
+                Program.objects.filter(ids_q("pk", program_ids)).values_list("pk", "portfolio_id")
             )
 
     def for_program(self, program: ProgramInput) -> Policy:

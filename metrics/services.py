@@ -1,8 +1,10 @@
 """Writes of the metrics domain: storing health results in bulk, and success metrics."""
 
 import datetime
+import json
 import logging
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,6 +19,7 @@ from programs.signals import notify_program_changed
 
 logger = logging.getLogger(__name__)
 
+# Every column of a snapshot but its key, in the order the upsert writes them.
 SNAPSHOT_FIELDS = [
     "score", "grade", "components", "reasons", "watermelon", "reported_health", "forecast",
     "ceiling", "computed_at",
@@ -35,24 +38,84 @@ def _forecast_json(forecast: health.Forecast | None) -> dict | None:
     }
 
 
-def _update_program_scores(rows: list[tuple[int, int | None, str, int]], now) -> None:
+def _update_program_scores(
+    rows: list[tuple[int, int | None, str, int]], now, *, only_changed: bool
+) -> int:
     """Set the denormalised health columns of many programs in one UPDATE per 1,000 rows.
 
-    ``UPDATE ... FROM (VALUES ...)`` (as a CTE, which SQLite and PostgreSQL both take): Django's
-    ``bulk_update`` builds a CASE expression per row and field, ten times slower here.
+    ``UPDATE ... FROM (VALUES ...)`` (SQLite and PostgreSQL both take it): Django's
+    ``bulk_update`` builds a CASE expression per row and field, ten times slower here. With
+    ``only_changed`` rows whose score, grade and flag are already right are left alone: a
+    program row is wide and indexed, and rewriting it costs more than computing its score.
+    Returns how many programs were written.
     """
     table = connection.ops.quote_name(Program._meta.db_table)
+    # VALUES columns are column1..4 in both PostgreSQL and SQLite: (id, score, grade, watermelon).
+    score, grade, watermelon = (
+        "CAST(scores.column2 AS integer)", "scores.column3", "CAST(scores.column4 AS boolean)"
+    )  # fmt: skip
+    changed = (
+        f" AND ({table}.health_score IS DISTINCT FROM {score}"
+        f" OR {table}.health_grade <> {grade} OR {table}.health_watermelon <> {watermelon})"
+        if only_changed
+        else ""
+    )
+    written = 0
     for start in range(0, len(rows), 1000):
         batch = rows[start : start + 1000]
         values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
         params = [value for row in batch for value in row]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH scores(id, score, grade, watermelon) AS (VALUES {values}) "  # noqa: S608 - placeholders only
-                f"UPDATE {table} SET health_score = CAST(scores.score AS integer), "
-                "health_grade = scores.grade, health_watermelon = CAST(scores.watermelon AS boolean), "
-                f"health_computed_at = %s FROM scores WHERE {table}.id = scores.id",
-                [*params, now],
+                f"UPDATE {table} SET health_score = {score}, health_grade = {grade}, "  # noqa: S608 - placeholders only
+                f"health_watermelon = {watermelon}, health_computed_at = %s "
+                f"FROM (VALUES {values}) AS scores WHERE {table}.id = scores.column1{changed}",
+                [now, *params],
+            )
+            written += cursor.rowcount
+    return written
+
+
+def _snapshot_row(result: health.HealthResult, reported: str | None, today, now) -> tuple:
+    return (
+        result.program_id,
+        today,
+        result.score,
+        result.grade.value,
+        json.dumps(result.components),
+        json.dumps([reason.as_dict() for reason in result.reasons]),
+        result.watermelon,
+        reported or "",
+        json.dumps(_forecast_json(result.forecast)) if result.forecast else None,
+        result.ceiling or "",
+        now,
+    )
+
+
+def _upsert_snapshots(rows: list[tuple], *, only_changed: bool) -> None:
+    """Insert or update the day's snapshots, 500 rows per statement.
+
+    ``INSERT ... ON CONFLICT (program, day) DO UPDATE``, written out because Django's
+    ``bulk_create(update_conflicts=True)`` cannot skip rows that would not change: with
+    ``only_changed`` a snapshot that already says the same is not rewritten (nor its time).
+    """
+    table = connection.ops.quote_name(HealthSnapshot._meta.db_table)
+    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    placeholder = f"(%s, %s, %s, %s, {json_value}, {json_value}, %s, %s, {json_value}, %s, %s)"
+    columns = ["program_id", "day", *SNAPSHOT_FIELDS]
+    update = ", ".join(f"{c} = excluded.{c}" for c in SNAPSHOT_FIELDS)
+    changed = " OR ".join(
+        f"{table}.{c} IS DISTINCT FROM excluded.{c}" for c in SNAPSHOT_FIELDS if c != "computed_at"
+    )
+    where = f" WHERE {changed}" if only_changed else ""
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - placeholders only
+                f"{', '.join([placeholder] * len(batch))} "
+                f"ON CONFLICT (program_id, day) DO UPDATE SET {update}{where}",
+                [value for row in batch for value in row],
             )
 
 
@@ -62,48 +125,32 @@ def health_results_store(
     results: list[health.HealthResult],
     inputs: dict[int, health.ProgramInput],
     today: datetime.date,
-) -> None:
+    only_changed: bool = False,
+) -> int:
     """Write scores to programs and upsert the day's snapshots, in bulk, in one transaction.
 
-    Idempotent: the same results give the same rows (one snapshot per program per day).
+    Idempotent: the same results give the same rows (one snapshot per program per day). With
+    ``only_changed`` (the scheduled full recompute) rows that already hold these results are
+    not rewritten. Returns how many programs' scores were written.
     """
     now = timezone.now()
-    scores = []
-    snapshots = []
-    for result in results:
-        scores.append(
-            (
-                result.program_id,
-                result.score,
-                result.grade.value if result.grade else "",
-                1 if result.watermelon else 0,
-            )
-        )
-        if not result.scored:
-            continue
-        snapshots.append(
-            HealthSnapshot(
-                program_id=result.program_id,
-                day=today,
-                score=result.score,
-                grade=result.grade.value,
-                components=dict(result.components),
-                reasons=[reason.as_dict() for reason in result.reasons],
-                watermelon=result.watermelon,
-                reported_health=inputs[result.program_id].reported_health or "",
-                forecast=_forecast_json(result.forecast),
-                ceiling=result.ceiling or "",
-                computed_at=now,
-            )
-        )
-    _update_program_scores(scores, now)
-    HealthSnapshot.objects.bulk_create(
-        snapshots,
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["program", "day"],
-        update_fields=SNAPSHOT_FIELDS,
-    )
+    scores = [
+        (r.program_id, r.score, r.grade.value if r.grade else "", 1 if r.watermelon else 0)
+        for r in results
+    ]
+    snapshots = [
+        _snapshot_row(r, inputs[r.program_id].reported_health, today, now)
+        for r in results
+        if r.scored
+    ]
+    written = _update_program_scores(scores, now, only_changed=only_changed)
+    _upsert_snapshots(snapshots, only_changed=only_changed)
+    return written
+
+
+class Recomputed(NamedTuple):
+    programs: int  # how many were scored
+    changed: int  # how many had their stored score, grade or watermelon flag written
 
 
 def health_recompute(
@@ -111,20 +158,31 @@ def health_recompute(
     program_ids: Iterable[int] | None = None,
     today: datetime.date | None = None,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Recompute health for these programs (all when None), chunk by chunk. Returns the count."""
+) -> Recomputed:
+    """Recompute health for these programs (all when None), chunk by chunk.
+
+    Named programs (after an edit, or ``--program``) are always written, so their computed
+    time is now. The full recompute (every 30 minutes) writes only what changed: most scores
+    do not move between two runs, and rewriting 10,000 unchanged rows would cost more than
+    computing them.
+    """
     today = today or timezone.localdate()
     policies = PolicyBook()
-    done = 0
+    done = changed = 0
     for chunk in program_id_chunks(program_ids):
-        inputs = health_inputs(chunk)
+        inputs = health_inputs(chunk, today=today)
         policies.load_portfolios(chunk)
         results = [health.compute(p, today=today, policy=policies.for_program(p)) for p in inputs]
-        health_results_store(results=results, inputs={p.id: p for p in inputs}, today=today)
+        changed += health_results_store(
+            results=results,
+            inputs={p.id: p for p in inputs},
+            today=today,
+            only_changed=program_ids is None,
+        )
         done += len(inputs)
         if progress:
             progress(done)
-    return done
+    return Recomputed(done, changed)
 
 
 # --- Success metrics -------------------------------------------------------------------------

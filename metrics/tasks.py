@@ -44,15 +44,15 @@ def schedule_program_recompute(program_ids) -> None:
 def recompute_program_health(self, program_id: int) -> int:
     """Recompute one program after a change (and re-open the coalescing window first)."""
     cache.delete(PENDING_KEY.format(program_id))
-    return health_recompute(program_ids=[program_id])
+    return health_recompute(program_ids=[program_id]).programs
 
 
 @shared_task(bind=True, **RETRY)
 def recompute_all_health(self) -> int:
     """Recompute every program and write the day's snapshots (Celery beat)."""
-    count = health_recompute()
-    logger.info("recomputed health of %d programs", count)
-    return count
+    done = health_recompute()
+    logger.info("recomputed health of %d programs, %d changed", done.programs, done.changed)
+    return done.programs
 
 
 @shared_task(bind=True, **RETRY)

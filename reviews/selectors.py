@@ -6,6 +6,7 @@ runs a fixed number of queries whatever the data size. Visibility follows the pr
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -13,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.queries import ids_q
 from programs.models import Program
 from programs.selectors import visible_programs
 from reviews.models import (
@@ -264,15 +266,17 @@ class LaunchReadiness(NamedTuple):
     open_required_items: int
 
 
-def launch_readiness_inputs(program_ids) -> dict[int, list[LaunchReadiness]]:
+def launch_readiness_inputs(program_ids: Iterable[int]) -> dict[int, list[LaunchReadiness]]:
     """Each program's launches still ahead (not launched, not withdrawn), in one query.
+
+    ``program_ids`` may be a ``range`` (a run of consecutive ids: see ``core.queries.ids_q``).
 
     program id → [(name, launch_date, approved, open_required_items)] by launch date; programs
     without such launches are absent. ``approved`` is true once every area with required items
     is signed off.
     """
     reviews = (
-        LaunchReview.objects.filter(program_id__in=list(program_ids), state__in=OPEN_REVIEW_STATES)
+        LaunchReview.objects.filter(ids_q("program_id", program_ids), state__in=OPEN_REVIEW_STATES)
         .annotate(open_required=Count("items", filter=OPEN_REQUIRED))
         .order_by("program_id", "launch_date", "id")
         .values_list("program_id", "title", "launch_date", "state", "open_required")

@@ -21,6 +21,7 @@ from metrics.health import (
     forecast_next_critical,
     grade_for,
     is_watermelon,
+    summarise,
 )
 
 TODAY = datetime.date(2026, 11, 25)
@@ -259,13 +260,18 @@ def test_forecast_of_a_stable_milestone_is_its_target_and_none_without_critical(
 # --- Properties ------------------------------------------------------------------------------
 
 days = st.integers(min_value=-120, max_value=120)
+states = st.sampled_from(["planned", "in_progress", "blocked", "done", "cancelled"])
+upstreams = st.builds(
+    lambda i, due, state, grade: UpstreamInput(f"U{i}", "Upstream", TODAY + D(days=due), state, grade),
+    st.integers(1, 99), days, states, st.sampled_from(["", "green", "yellow", "red"]),
+)  # fmt: skip
 milestones = st.builds(
-    lambda i, due, slip, state, critical, moved: milestone(
-        f"M{i}", id=i, due_in=due, baseline_in=due - slip, state=state, critical=critical, times_moved=moved
+    lambda i, due, slip, state, critical, moved, planned, ups: milestone(
+        f"M{i}", id=i, due_in=due, baseline_in=due - slip, state=state, critical=critical,
+        times_moved=moved, planned_on=TODAY - D(days=planned), upstream=tuple(ups),
     ),
-    st.integers(1, 10_000), days, st.integers(0, 90),
-    st.sampled_from(["planned", "in_progress", "blocked", "done", "cancelled"]),
-    st.booleans(), st.integers(0, 5),
+    st.integers(1, 10_000), days, st.integers(-10, 90), states, st.booleans(), st.integers(0, 5),
+    st.integers(1, 300), st.lists(upstreams, max_size=2),
 )  # fmt: skip
 risks = st.builds(
     RiskInput, st.text(min_size=1, max_size=10), st.integers(1, 5), st.integers(1, 5),
@@ -302,6 +308,51 @@ def test_an_extra_open_high_risk_never_raises_the_score(p, likelihood, impact):
     before = compute(p, today=TODAY).score
     after = compute(dataclasses.replace(p, risks=(*p.risks, extra)), today=TODAY).score
     assert after <= before
+
+
+@settings(max_examples=500, deadline=None)
+@given(programs)
+def test_the_summarised_form_scores_exactly_like_the_full_one(p):
+    """What the selector loads (notable milestones, the rest as summed slip) changes nothing."""
+    short = summarise(p, TODAY)
+    assert compute(short, today=TODAY) == compute(p, today=TODAY)
+    assert len(short.milestones) <= len(p.milestones)
+    assert summarise(short, TODAY) == short  # summarising twice is summarising once
+
+
+def test_summarise_keeps_only_milestones_that_can_cost_more_than_their_slip():
+    p = program(
+        milestones=(
+            milestone("On time", id=1, due_in=30, baseline_in=20),
+            milestone("Done late", id=2, due_in=-30, baseline_in=-40, state="done"),
+            milestone("Overdue", id=3, due_in=-3),
+            milestone("Moved twice", id=4, due_in=40, baseline_in=20, times_moved=2),
+            milestone("Next critical", id=5, due_in=60, critical=True),
+            milestone("Later critical", id=6, due_in=90, baseline_in=85, critical=True),
+            milestone(
+                "Cancelled", id=7, due_in=10, baseline_in=0, state="cancelled", times_moved=3
+            ),
+            milestone(
+                "Waits on a late one",
+                id=8,
+                due_in=50,
+                upstream=(UpstreamInput("Infra", "Other", TODAY - D(days=2), "in_progress"),),
+            ),
+            milestone(
+                "Waits on a fine one",
+                id=9,
+                due_in=50,
+                upstream=(UpstreamInput("Infra", "Other", TODAY + D(days=20), "in_progress"),),
+            ),
+        )  # fmt: skip
+    )
+    short = summarise(p, TODAY)
+    assert [m.name for m in short.milestones] == [
+        "Overdue", "Moved twice", "Next critical", "Waits on a late one",
+    ]  # fmt: skip
+    # 10 (on time) + 10 (done late) + 5 (later critical); cancelled slips do not count.
+    assert short.unlisted_slip_days == 25
+    assert compute(short, today=TODAY) == compute(p, today=TODAY)
 
 
 @settings(max_examples=300, deadline=None)

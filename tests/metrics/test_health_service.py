@@ -1,6 +1,8 @@
 """Loading the engine's inputs, storing results in bulk, the command and the on-change hook."""
 
+import dataclasses
 import datetime
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -8,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from metrics import selectors
+from metrics import health, selectors
 from metrics.models import HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.services import health_recompute
 from programs import services
@@ -86,19 +88,59 @@ def test_selector_reads_a_fixed_number_of_queries_at_10_and_1000_programs():
     small = bulk_programs(10, prefix="small")
     large = bulk_programs(1000, prefix="large")
     with CaptureQueriesContext(connection) as at_10:
-        inputs_small = selectors.health_inputs(small)
+        inputs_small = selectors.health_inputs(small, today=TODAY)
     with CaptureQueriesContext(connection) as at_1000:
-        inputs_large = selectors.health_inputs(large)
+        inputs_large = selectors.health_inputs(range(large[0], large[-1] + 1), today=TODAY)
     assert len(at_10) == len(at_1000) == 7
+    assert "BETWEEN" in at_1000[0]["sql"] or ">=" in at_1000[0]["sql"]  # a run of ids, no IN list
     assert len(inputs_small) == 10 and len(inputs_large) == 1000
     sample = inputs_large[5]
-    assert len(sample.milestones) == 2 and len(sample.risks) == 1
+    assert len(sample.risks) == 1
     assert sample.metrics[0].latest_value == 10
     assert sample.reported_health == "on_track"
-    moved = next(m for m in sample.milestones if not m.critical)
-    assert moved.times_moved == 1
-    depending = next(m for m in sample.milestones if m.critical)
-    assert depending.upstream[0].program_name == "large 4"
+    # Listed: the overdue critical milestone, which also waits on the previous program's.
+    # Summarised: the one due today, on time but 10 days later than its baseline.
+    (listed,) = sample.milestones
+    assert listed.critical and listed.upstream[0].program_name == "large 4"
+    assert sample.unlisted_slip_days == 10
+
+
+def reference_inputs(today) -> list[health.ProgramInput]:
+    """Every milestone of every program, loaded the plain way (one object at a time): what the
+    engine would see without the selector's summarising."""
+    inputs = []
+    for p in Program.objects.order_by("pk").prefetch_related(
+        "milestones__depends_on__program", "milestones__date_changes"
+    ):
+        milestones = tuple(
+            health.MilestoneInput(
+                m.pk, m.name, m.baseline_date, m.target_date, m.state, m.critical, None,
+                timezone.localtime(m.created_at).date(), len(m.date_changes.all()),
+                tuple(
+                    health.UpstreamInput(
+                        u.name, u.program.name, u.target_date, u.state, u.program.health_grade
+                    )
+                    for u in m.depends_on.all()
+                ),
+            )  # fmt: skip
+            for m in sorted(p.milestones.all(), key=lambda m: m.pk)
+        )
+        loaded = selectors.health_inputs([p.pk], today=today)[0]
+        inputs.append(dataclasses.replace(loaded, milestones=milestones, unlisted_slip_days=0))
+    return inputs
+
+
+def test_the_selector_loads_what_scores_like_every_milestone():
+    """The SQL that picks notable milestones agrees with ``health.summarise`` on demo data."""
+    call_command("seed_demo", "--programs", "60", "--today", TODAY.isoformat(), stdout=StringIO())
+    health_recompute(today=TODAY)  # grades of upstream programs feed the dependency rule
+    full = reference_inputs(TODAY)
+    ids = [p.id for p in full]
+    loaded = selectors.health_inputs(range(ids[0], ids[-1] + 1), today=TODAY)
+    assert [p.id for p in loaded] == ids
+    assert sum(len(p.milestones) for p in loaded) < sum(len(p.milestones) for p in full) / 2
+    for short, whole in zip(loaded, full, strict=True):
+        assert health.compute(short, today=TODAY) == health.compute(whole, today=TODAY)
 
 
 def test_full_recompute_queries_grow_with_chunks_not_programs():
@@ -108,6 +150,23 @@ def test_full_recompute_queries_grow_with_chunks_not_programs():
     assert Program.objects.filter(health_score__isnull=False).count() == 30
     # Load (7) + the policies (1) + score update (1) + snapshot upsert (1), plus savepoints.
     assert len(one_chunk) <= 12
+
+
+def test_the_full_recompute_writes_only_what_changed():
+    ids = bulk_programs(3, prefix="p")
+    assert health_recompute(today=TODAY) == (3, 3)
+    stamps = list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True))
+    snapshots = list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score"))
+    assert health_recompute(today=TODAY) == (3, 0)
+    assert list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True)) == stamps
+    assert list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score")) == snapshots
+    Risk.objects.create(program_id=ids[0], title="Vendor", likelihood=5, impact=5)
+    assert health_recompute(today=TODAY) == (3, 1)
+    changed = HealthSnapshot.objects.get(program_id=ids[0])
+    assert changed.score < snapshots[0][1] and changed.computed_at > snapshots[0][0]
+    # A named program (after an edit) is written even when its score stands: "as of" is now.
+    health_recompute(program_ids=[ids[1]], today=TODAY)
+    assert Program.objects.get(pk=ids[1]).health_computed_at > stamps[1]
 
 
 def test_recompute_is_idempotent_and_keeps_one_snapshot_per_day():

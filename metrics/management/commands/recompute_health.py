@@ -29,6 +29,11 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
 
-        count = health_recompute(program_ids=ids, progress=progress)
+        done = health_recompute(program_ids=ids, progress=progress)
         elapsed = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(f"Recomputed {count:,} programs in {elapsed:.1f}s."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Recomputed {done.programs:,} programs in {elapsed:.1f}s; "
+                f"{done.changed:,} scores changed."
+            )
+        )
