@@ -8,8 +8,8 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from core.queries import ids_q
@@ -28,7 +28,6 @@ from metrics.models import Direction, HealthPolicy, HealthSnapshot, MetricReadin
 from programs.models import (
     OPEN_MILESTONE_STATES,
     Milestone,
-    MilestoneDateChange,
     MilestoneState,
     Program,
     Risk,
@@ -63,20 +62,16 @@ def _troubled_dependencies(ids: Iterable[int], today: datetime.date) -> QuerySet
     )
 
 
-def _notable_milestones(ids: Iterable[int], today: datetime.date) -> QuerySet[Milestone]:
+def _notable_milestones(
+    ids: Iterable[int], today: datetime.date, *, waiting: Iterable[int]
+) -> QuerySet[Milestone]:
     """The chunk's milestones that ``health.summarise`` would list, found in SQL.
 
-    Overdue, moved more than once, waiting on a troubled upstream milestone, or the next open
-    critical one (the forecast's subject); ordered as the program page lists them. Each test
-    is a set computed once for the chunk (PostgreSQL hashes it), not a subquery per row.
+    Overdue, moved more than once, waiting on a troubled upstream milestone (``waiting``: their
+    ids, already loaded with the dependencies), or the next open critical one (the forecast's
+    subject); ordered as the program page lists them. Each test is a set computed once for the
+    chunk (PostgreSQL hashes it) or a column, not a subquery per row.
     """
-    moved_twice = (
-        MilestoneDateChange.objects.filter(ids_q("milestone__program_id", ids))
-        .values("milestone_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-        .values("milestone_id")
-    )
     first_critical = (
         Milestone.objects.filter(
             ids_q("program_id", ids), critical=True, state__in=OPEN_MILESTONE_STATES
@@ -87,22 +82,14 @@ def _notable_milestones(ids: Iterable[int], today: datetime.date) -> QuerySet[Mi
         .filter(rank=1)
         .values("pk")
     )  # fmt: skip
-    moves = (
-        MilestoneDateChange.objects.filter(milestone=OuterRef("pk"))
-        .order_by()
-        .values("milestone")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         Milestone.objects.filter(ids_q("program_id", ids))
         .filter(
             Q(state__in=OPEN_MILESTONE_STATES, target_date__lt=today)
-            | Q(pk__in=_troubled_dependencies(ids, today).values("from_milestone_id"))
-            | (Q(pk__in=moved_twice) & ~Q(state=MilestoneState.CANCELLED))
+            | Q(pk__in=list(waiting))
+            | (Q(times_moved__gt=1) & ~Q(state=MilestoneState.CANCELLED))
             | Q(pk__in=first_critical)
         )
-        .annotate(moved=Coalesce(Subquery(moves), 0))
         .order_by("program_id", "pk")
     )
 
@@ -148,19 +135,6 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
         )  # fmt: skip
         .order_by("id")
     )
-    milestones = list(
-        _notable_milestones(ids, today).values_list(
-            "id",
-            "program_id",
-            "name",
-            "baseline_date",
-            "target_date",
-            "state",
-            "critical",
-            "created_at",
-            "moved",
-        )  # fmt: skip
-    )
     upstream: dict[int, list[UpstreamInput]] = defaultdict(list)
     # Only troubled upstream milestones of open ones: the others cost nothing.
     for row in _troubled_dependencies(ids, today).values_list(
@@ -168,6 +142,12 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
         "to_milestone__target_date", "to_milestone__state", "to_milestone__program__health_grade",
     ):  # fmt: skip
         upstream[row[0]].append(UpstreamInput(row[1], row[2], row[3], row[4], row[5] or ""))
+    milestones = list(
+        _notable_milestones(ids, today, waiting=upstream).values_list(
+            "id", "program_id", "name", "baseline_date", "target_date", "state", "critical",
+            "created_at", "times_moved",
+        )  # fmt: skip
+    )
     milestones_by_program: dict[int, list[MilestoneInput]] = defaultdict(list)
     no_upstream: tuple[UpstreamInput, ...] = ()
     for pk, program_id, name, baseline, target, state, critical, created_at, moved in milestones:

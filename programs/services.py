@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -343,6 +344,8 @@ def milestone_move(
         to_date=target_date,
         reason=reason,
     )
+    Milestone.objects.filter(pk=milestone.pk).update(times_moved=F("times_moved") + 1)
+    milestone.refresh_from_db(fields=["times_moved"])
     notify_program_changed(milestone.program_id)
     return milestone
 

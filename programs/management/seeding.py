@@ -620,6 +620,7 @@ class DemoSeeder:
                 completed_date=completed,
                 state=state,
                 critical=critical,
+                times_moved=len(moves),
                 version=1 + len(moves) + (state == MilestoneState.DONE),
                 created_at=created_at,
                 updated_at=created_at,

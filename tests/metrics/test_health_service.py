@@ -47,6 +47,7 @@ def bulk_programs(n: int, *, prefix: str) -> list[int]:
             target_date=TODAY + datetime.timedelta(days=k * 5 - 5),
             state="in_progress",
             critical=k == 0,
+            times_moved=k,  # the second one is moved once, below
         )  # fmt: skip
         for i, p in enumerate(programs)
         for k in range(2)

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 
 from programs.management.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD
 from programs.models import (
@@ -121,6 +121,8 @@ def test_slips_are_recorded_with_reasons_and_end_at_the_target(seeded):
     assert not MilestoneDateChange.objects.filter(reason="").exists()
     moved = Milestone.objects.filter(date_changes__isnull=False).distinct()
     assert moved.exclude(target_date=F("baseline_date")).exists()
+    ledger = Milestone.objects.annotate(n=Count("date_changes"))
+    assert not ledger.exclude(times_moved=F("n")).exists()  # the count kept on each milestone
     for milestone in moved.prefetch_related("date_changes"):
         changes = sorted(milestone.date_changes.all(), key=lambda c: (c.changed_at, c.id))
         assert changes[0].from_date == milestone.baseline_date

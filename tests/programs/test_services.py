@@ -108,6 +108,7 @@ def test_milestone_move_records_the_slip_and_keeps_the_baseline(
     assert moved.baseline_date == datetime.date(2026, 12, 1)
     assert moved.target_date == datetime.date(2026, 12, 15)
     assert moved.slip_days == 14
+    assert moved.times_moved == 1  # the ledger's count, kept on the milestone for the engine
     entry = MilestoneDateChange.objects.get(milestone=milestone)
     assert (entry.from_date, entry.to_date, entry.reason, entry.changed_by) == (
         datetime.date(2026, 12, 1), datetime.date(2026, 12, 15), "Vendor hardware late", tpm,
