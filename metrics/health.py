@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import NamedTuple
 
 COMPONENTS = ("schedule", "freshness", "risk", "outcomes", "launch_readiness", "dependencies")
@@ -64,7 +65,12 @@ class Policy:
     high_exposure: int = 12
 
     def weight(self, component: str) -> float:
-        return float(self.weights.get(component, 0))
+        return self._weights[component]
+
+    @cached_property
+    def _weights(self) -> dict[str, float]:
+        # Read for every component of every program: converted once per policy.
+        return {c: float(self.weights.get(c, 0)) for c in COMPONENTS}
 
 
 class MilestoneInput(NamedTuple):
@@ -512,19 +518,20 @@ def compute(
     if program.phase in ("done", "cancelled"):
         return HealthResult(program.id, False, None, None, {}, (), False, None)
 
+    weights = policy._weights
     active = [
         c
         for c in COMPONENTS
-        if policy.weight(c) > 0 and not (c == "launch_readiness" and program.launches is None)
+        if weights[c] > 0 and not (c == "launch_readiness" and program.launches is None)
     ]
-    total_weight = sum(policy.weight(c) for c in active) or 1.0
+    total_weight = sum(weights[c] for c in active) or 1.0
     components: dict[str, int] = {}
     reasons: list[Reason] = []
     weighted = 0.0
     for component in active:
         found = COMPONENT_RULES[component](program, today, policy)
         lost = 0.0
-        share = policy.weight(component) / total_weight
+        share = weights[component] / total_weight
         for reason in found:
             # A component cannot lose more than all its points; later reasons are scaled down.
             take = min(reason.component_points, 100.0 - lost)

@@ -142,15 +142,25 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
         "to_milestone__target_date", "to_milestone__state", "to_milestone__program__health_grade",
     ):  # fmt: skip
         upstream[row[0]].append(UpstreamInput(row[1], row[2], row[3], row[4], row[5] or ""))
-    milestones = list(
-        _notable_milestones(ids, today, waiting=upstream).values_list(
-            "id", "program_id", "name", "baseline_date", "target_date", "state", "critical",
-            "created_at", "times_moved",
-        )  # fmt: skip
-    )
+    milestones = _notable_milestones(ids, today, waiting=upstream).values_list(
+        "id", "name", "baseline_date", "target_date", "state", "critical", "completed_date",
+        "created_at", "times_moved", "program_id",
+    )  # fmt: skip
     milestones_by_program: dict[int, list[MilestoneInput]] = defaultdict(list)
     no_upstream: tuple[UpstreamInput, ...] = ()
-    for pk, program_id, name, baseline, target, state, critical, created_at, moved in milestones:
+    for (
+        pk,
+        name,
+        baseline,
+        target,
+        state,
+        critical,
+        completed,
+        created_at,
+        moved,
+        program_id,
+    ) in milestones:
+        upstream_of = upstream.get(pk)
         milestones_by_program[program_id].append(
             MilestoneInput(
                 pk,
@@ -159,10 +169,10 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
                 target,
                 state,
                 critical,
-                None,
-                created_at.astimezone(zone).date(),
+                completed,
+                created_at.astimezone(zone).date(),  # planned on: its creation day, here
                 moved,
-                tuple(upstream[pk]) if pk in upstream else no_upstream,
+                tuple(upstream_of) if upstream_of else no_upstream,
             )  # fmt: skip
         )
     slip = _slip_days_by_program(ids)

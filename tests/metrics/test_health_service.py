@@ -115,8 +115,15 @@ def reference_inputs(today) -> list[health.ProgramInput]:
     ):
         milestones = tuple(
             health.MilestoneInput(
-                m.pk, m.name, m.baseline_date, m.target_date, m.state, m.critical, None,
-                timezone.localtime(m.created_at).date(), len(m.date_changes.all()),
+                m.pk,
+                m.name,
+                m.baseline_date,
+                m.target_date,
+                m.state,
+                m.critical,
+                None,
+                timezone.localtime(m.created_at).date(),
+                len(m.date_changes.all()),
                 tuple(
                     health.UpstreamInput(
                         u.name, u.program.name, u.target_date, u.state, u.program.health_grade
@@ -159,8 +166,12 @@ def test_the_full_recompute_writes_only_what_changed():
     stamps = list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True))
     snapshots = list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score"))
     assert health_recompute(today=TODAY) == (3, 0)
-    assert list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True)) == stamps
-    assert list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score")) == snapshots
+    assert (
+        list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True)) == stamps
+    )
+    assert (
+        list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score")) == snapshots
+    )
     Risk.objects.create(program_id=ids[0], title="Vendor", likelihood=5, impact=5)
     assert health_recompute(today=TODAY) == (3, 1)
     changed = HealthSnapshot.objects.get(program_id=ids[0])
@@ -276,3 +287,28 @@ def test_an_unapproved_launch_soon_costs_launch_readiness(tpm, engineer):
     texts = [reason["text"] for reason in snapshot.reasons]
     assert any("Launch 'GA in eu-west' in 3 days is not approved" in text for text in texts)
     assert any("has 2 required checklist items open" in text for text in texts)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_recompute_in_many_chunks_loads_ahead_and_scores_like_one_chunk():
+    """Chunks of 2: from the second on, a thread (its own connection) loads the next chunk
+    while this one is written. Committed data, so that thread sees it."""
+    ids = bulk_programs(7, prefix="p")
+    health_recompute(today=TODAY, chunk_size=100)
+    one_chunk = list(
+        HealthSnapshot.objects.order_by("program_id").values_list("program_id", "score", "reasons")
+    )
+    HealthSnapshot.objects.all().delete()
+    Program.objects.update(health_score=None, health_grade="")
+    progress = []
+    assert health_recompute(today=TODAY, chunk_size=2, progress=progress.append) == (7, 7)
+    assert progress == [2, 4, 6, 7]
+    assert (
+        list(
+            HealthSnapshot.objects.order_by("program_id").values_list(
+                "program_id", "score", "reasons"
+            )
+        )
+        == one_chunk
+    )
+    assert [row[0] for row in one_chunk] == ids
