@@ -88,6 +88,8 @@ class Program(VersionedModel):
     # Latest computed health, denormalised from metrics.HealthSnapshot for fast listing.
     health_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     health_grade = models.CharField(max_length=10, choices=Grade, blank=True, editable=False)
+    # When the score was last written: after an edit, or when a full recompute found it changed
+    # (an unchanged score is not rewritten, so its row and time stay as they were).
     health_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
     health_watermelon = models.BooleanField(
         default=False, editable=False, help_text="Reported healthier than computed."

@@ -198,7 +198,13 @@ class ProgramHealthSerializer(serializers.ModelSerializer):
         help_text="Reported healthier in the last update than computed.",
     )
     computed_at = serializers.DateTimeField(
-        source="health_computed_at", read_only=True, allow_null=True
+        source="health_computed_at",
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "When the score was last written: after an edit to the program, or when a "
+            "scheduled recompute (every 30 minutes) found it changed. Null: never scored."
+        ),
     )
     snapshot_day = serializers.DateField(
         source="latest_snapshot.day",

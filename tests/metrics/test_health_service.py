@@ -176,7 +176,7 @@ def test_the_full_recompute_writes_only_what_changed():
     assert health_recompute(today=TODAY) == (3, 1)
     changed = HealthSnapshot.objects.get(program_id=ids[0])
     assert changed.score < snapshots[0][1] and changed.computed_at > snapshots[0][0]
-    # A named program (after an edit) is written even when its score stands: "as of" is now.
+    # A named program (after an edit) is written even when its score stands: "updated" is now.
     health_recompute(program_ids=[ids[1]], today=TODAY)
     assert Program.objects.get(pk=ids[1]).health_computed_at > stamps[1]
 
