@@ -142,38 +142,23 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
         "to_milestone__target_date", "to_milestone__state", "to_milestone__program__health_grade",
     ):  # fmt: skip
         upstream[row[0]].append(UpstreamInput(row[1], row[2], row[3], row[4], row[5] or ""))
+    # MilestoneInput's fields in its order (creation time for the day it was planned, no
+    # upstream yet), then the program.
     milestones = _notable_milestones(ids, today, waiting=upstream).values_list(
         "id", "name", "baseline_date", "target_date", "state", "critical", "completed_date",
         "created_at", "times_moved", "program_id",
     )  # fmt: skip
     milestones_by_program: dict[int, list[MilestoneInput]] = defaultdict(list)
     no_upstream: tuple[UpstreamInput, ...] = ()
-    for (
-        pk,
-        name,
-        baseline,
-        target,
-        state,
-        critical,
-        completed,
-        created_at,
-        moved,
-        program_id,
-    ) in milestones:
-        upstream_of = upstream.get(pk)
-        milestones_by_program[program_id].append(
+    for row in milestones:
+        upstream_of = upstream.get(row[0])
+        milestones_by_program[row[9]].append(
             MilestoneInput(
-                pk,
-                name,
-                baseline,
-                target,
-                state,
-                critical,
-                completed,
-                created_at.astimezone(zone).date(),  # planned on: its creation day, here
-                moved,
+                *row[:7],
+                row[7].astimezone(zone).date(),  # planned on: its creation day, here
+                row[8],
                 tuple(upstream_of) if upstream_of else no_upstream,
-            )  # fmt: skip
+            )
         )
     slip = _slip_days_by_program(ids)
     launches = launch_readiness_inputs(ids)
