@@ -163,49 +163,47 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
     slip = _slip_days_by_program(ids)
     launches = launch_readiness_inputs(ids)
     risks_by_program: dict[int, list[RiskInput]] = defaultdict(list)
-    for r in (
+    for program_id, *risk in (
         Risk.objects.filter(ids_q("program_id", ids))
         .exclude(state="closed")
-        .values("program_id", "title", "likelihood", "impact", "state", "due_date")
-    ):
-        risks_by_program[r["program_id"]].append(
-            RiskInput(r["title"], r["likelihood"], r["impact"], r["state"], r["due_date"])
-        )
+        .values_list("program_id", "title", "likelihood", "impact", "state", "due_date")
+    ):  # RiskInput's fields in its order, after the program
+        risks_by_program[program_id].append(RiskInput(*risk))
     latest_reading = MetricReading.objects.filter(metric=OuterRef("pk")).order_by(
         "-measured_on", "-id"
     )
     metrics_by_program: dict[int, list[MetricInput]] = defaultdict(list)
-    for m in (
+    for program_id, name, base, target, base_on, target_on, direction, value, on, unit in (
         SuccessMetric.objects.filter(ids_q("program_id", ids))
         .annotate(
             latest_value=Subquery(latest_reading.values("value")[:1]),
             latest_on=Subquery(latest_reading.values("measured_on")[:1]),
         )
-        .values(
+        .values_list(
             "program_id",
             "name",
-            "unit",
             "baseline_value",
             "target_value",
-            "direction",
             "baseline_date",
             "target_date",
+            "direction",
             "latest_value",
             "latest_on",
+            "unit",
         )  # fmt: skip
     ):
-        metrics_by_program[m["program_id"]].append(
+        metrics_by_program[program_id].append(
             MetricInput(
-                name=m["name"],
-                baseline_value=m["baseline_value"],
-                target_value=m["target_value"],
-                baseline_date=m["baseline_date"],
-                target_date=m["target_date"],
-                higher_is_better=m["direction"] == Direction.INCREASE,
-                latest_value=m["latest_value"],
-                latest_at=m["latest_on"],
-                unit=m["unit"],
-            )
+                name,
+                base,
+                target,
+                base_on,
+                target_on,
+                direction == Direction.INCREASE,
+                value,
+                on,
+                unit,
+            )  # fmt: skip
         )
     inputs = []
     for pk, name, phase, start, target, created_at, cadence, last_update_at, reported in programs:
