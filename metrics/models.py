@@ -150,6 +150,9 @@ class HealthSnapshot(models.Model):
     reported_health = models.CharField(max_length=20, blank=True)
     forecast = models.JSONField(null=True, blank=True)
     ceiling = models.CharField(max_length=200, blank=True)
+    # A hash of every field above: the scheduled recompute compares it to skip sending (and
+    # rewriting) the snapshots that would not change, most of them on most runs.
+    digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -1,6 +1,7 @@
 """Writes of the metrics domain: storing health results in bulk, and success metrics."""
 
 import datetime
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -24,8 +25,9 @@ logger = logging.getLogger(__name__)
 # Every column of a snapshot but its key, in the order the upsert writes them.
 SNAPSHOT_FIELDS = [
     "score", "grade", "components", "reasons", "watermelon", "reported_health", "forecast",
-    "ceiling", "computed_at",
+    "ceiling", "digest", "computed_at",
 ]  # fmt: skip
+DIGEST = 2 + SNAPSHOT_FIELDS.index("digest")  # its place in a row, after program and day
 
 
 def _forecast_json(forecast: health.Forecast | None) -> dict | None:
@@ -79,9 +81,8 @@ def _update_program_scores(
 
 
 def _snapshot_row(result: health.HealthResult, reported: str | None, today, now) -> tuple:
-    return (
-        result.program_id,
-        today,
+    """A snapshot as the upsert writes it: ``program_id``, ``day``, then SNAPSHOT_FIELDS."""
+    fields = (
         result.score,
         result.grade.value,
         json.dumps(result.components),
@@ -90,8 +91,9 @@ def _snapshot_row(result: health.HealthResult, reported: str | None, today, now)
         reported or "",
         json.dumps(_forecast_json(result.forecast)) if result.forecast else None,
         result.ceiling or "",
-        now,
     )
+    digest = hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
+    return (result.program_id, today, *fields, digest, now)
 
 
 def _upsert_snapshots(rows: list[tuple], *, only_changed: bool) -> None:
@@ -99,17 +101,15 @@ def _upsert_snapshots(rows: list[tuple], *, only_changed: bool) -> None:
 
     ``INSERT ... ON CONFLICT (program, day) DO UPDATE``, written out because Django's
     ``bulk_create(update_conflicts=True)`` cannot skip rows that would not change: with
-    ``only_changed`` a snapshot that already says the same is not rewritten (nor its time).
+    ``only_changed`` a snapshot that already says the same (the same digest) is not rewritten,
+    nor its time.
     """
     table = connection.ops.quote_name(HealthSnapshot._meta.db_table)
     json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    placeholder = f"(%s, %s, %s, %s, {json_value}, {json_value}, %s, %s, {json_value}, %s, %s)"
+    placeholder = f"(%s, %s, %s, %s, {json_value}, {json_value}, %s, %s, {json_value}, %s, %s, %s)"
     columns = ["program_id", "day", *SNAPSHOT_FIELDS]
     update = ", ".join(f"{c} = excluded.{c}" for c in SNAPSHOT_FIELDS)
-    changed = " OR ".join(
-        f"{table}.{c} IS DISTINCT FROM excluded.{c}" for c in SNAPSHOT_FIELDS if c != "computed_at"
-    )
-    where = f" WHERE {changed}" if only_changed else ""
+    where = f" WHERE {table}.digest IS DISTINCT FROM excluded.digest" if only_changed else ""
     for start in range(0, len(rows), 500):
         batch = rows[start : start + 500]
         with connection.cursor() as cursor:
@@ -145,6 +145,18 @@ def health_results_store(
         for r in results
         if r.scored
     ]
+    if only_changed and snapshots:
+        # Today's stored digests: programs whose snapshot would not change are not sent at all
+        # (their score row was written with that snapshot, in the same transaction).
+        ids = [row[0] for row in snapshots]
+        stored = dict(
+            HealthSnapshot.objects.filter(
+                day=today, program_id__gte=min(ids), program_id__lte=max(ids)
+            ).values_list("program_id", "digest")
+        )
+        same = {row[0] for row in snapshots if stored.get(row[0]) == row[DIGEST]}
+        snapshots = [row for row in snapshots if row[0] not in same]
+        scores = [row for row in scores if row[0] not in same]
     written = _update_program_scores(scores, now, only_changed=only_changed)
     _upsert_snapshots(snapshots, only_changed=only_changed)
     return written

@@ -165,7 +165,10 @@ def test_the_full_recompute_writes_only_what_changed():
     assert health_recompute(today=TODAY) == (3, 3)
     stamps = list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True))
     snapshots = list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score"))
-    assert health_recompute(today=TODAY) == (3, 0)
+    with CaptureQueriesContext(connection) as second:
+        assert health_recompute(today=TODAY) == (3, 0)
+    # Unchanged snapshots (same digest) are not even sent, nor their programs' scores.
+    assert not [q for q in second if q["sql"].startswith(("INSERT", "UPDATE"))]
     assert (
         list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True)) == stamps
     )
