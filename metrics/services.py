@@ -146,15 +146,28 @@ def health_results_store(
         if r.scored
     ]
     if only_changed and snapshots:
-        # Today's stored digests: programs whose snapshot would not change are not sent at all
-        # (their score row was written with that snapshot, in the same transaction).
+        # Today's stored snapshots and scores: a program whose snapshot (by digest) and score
+        # columns already say this is not sent at all.
         ids = [row[0] for row in snapshots]
-        stored = dict(
-            HealthSnapshot.objects.filter(
+        digests = {row[0]: row[DIGEST] for row in snapshots}
+        stored = {
+            program_id: rest
+            for program_id, *rest in HealthSnapshot.objects.filter(
                 day=today, program_id__gte=min(ids), program_id__lte=max(ids)
-            ).values_list("program_id", "digest")
-        )
-        same = {row[0] for row in snapshots if stored.get(row[0]) == row[DIGEST]}
+            ).values_list(
+                "program_id",
+                "digest",
+                "program__health_score",
+                "program__health_grade",
+                "program__health_watermelon",
+            )  # fmt: skip
+        }
+        same = {
+            program_id
+            for program_id, score, grade, watermelon in scores
+            if (stored_row := stored.get(program_id))
+            and stored_row == [digests.get(program_id), score, grade, bool(watermelon)]
+        }
         snapshots = [row for row in snapshots if row[0] not in same]
         scores = [row for row in scores if row[0] not in same]
     written = _update_program_scores(scores, now, only_changed=only_changed)

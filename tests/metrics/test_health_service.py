@@ -175,6 +175,10 @@ def test_the_full_recompute_writes_only_what_changed():
     assert (
         list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score")) == snapshots
     )
+    # A score row out of step with its snapshot (say, an edit's recompute was lost) is mended.
+    Program.objects.filter(pk=ids[2]).update(health_score=None, health_grade="")
+    assert health_recompute(today=TODAY) == (3, 1)
+    assert Program.objects.get(pk=ids[2]).health_score == snapshots[2][1]
     Risk.objects.create(program_id=ids[0], title="Vendor", likelihood=5, impact=5)
     assert health_recompute(today=TODAY) == (3, 1)
     changed = HealthSnapshot.objects.get(program_id=ids[0])
