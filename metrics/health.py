@@ -64,12 +64,10 @@ class Policy:
     # Risks with likelihood x impact at or above this are "high" and cost more.
     high_exposure: int = 12
 
-    def weight(self, component: str) -> float:
-        return self._weights[component]
-
     @cached_property
-    def _weights(self) -> dict[str, float]:
-        # Read for every component of every program: converted once per policy.
+    def component_weights(self) -> dict[str, float]:
+        """Every component's weight as a float (0 when absent), converted once per policy:
+        ``compute`` reads them for every program."""
         return {c: float(self.weights.get(c, 0)) for c in COMPONENTS}
 
 
@@ -518,7 +516,7 @@ def compute(
     if program.phase in ("done", "cancelled"):
         return HealthResult(program.id, False, None, None, {}, (), False, None)
 
-    weights = policy._weights
+    weights = policy.component_weights
     active = [
         c
         for c in COMPONENTS

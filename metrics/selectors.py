@@ -155,7 +155,7 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
         milestones_by_program[row[9]].append(
             MilestoneInput(
                 *row[:7],
-                row[7].astimezone(zone).date(),  # planned on: its creation day, here
+                _local_date(row[7], zone),  # planned on: its creation day, here
                 row[8],
                 tuple(upstream_of) if upstream_of else no_upstream,
             )
