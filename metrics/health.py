@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
+from operator import itemgetter
 from typing import NamedTuple
 
 COMPONENTS = ("schedule", "freshness", "risk", "outcomes", "launch_readiness", "dependencies")
+OPEN_STATES = frozenset(("planned", "in_progress", "blocked"))
 
 
 class Grade(StrEnum):
@@ -70,6 +72,26 @@ class Policy:
         ``compute`` reads them for every program."""
         return {c: float(self.weights.get(c, 0)) for c in COMPONENTS}
 
+    def plan(self, launches_known: bool) -> tuple[tuple[str, Rule, float], ...]:
+        """The components that count, each with its rule and its share of the weights.
+
+        Launch readiness counts only when launch data is known; worked out once per policy and
+        case, as ``compute`` needs it for every program.
+        """
+        plans = self.__dict__.setdefault("_plans", {})  # a frozen dataclass caches in __dict__
+        if launches_known not in plans:
+            weights = self.component_weights
+            active = [
+                c
+                for c in COMPONENTS
+                if weights[c] > 0 and (launches_known or c != "launch_readiness")
+            ]
+            total = sum(weights[c] for c in active) or 1.0
+            plans[launches_known] = tuple(
+                (c, COMPONENT_RULES[c], weights[c] / total) for c in active
+            )
+        return plans[launches_known]
+
 
 class MilestoneInput(NamedTuple):
     id: int
@@ -86,7 +108,7 @@ class MilestoneInput(NamedTuple):
 
     @property
     def is_open(self) -> bool:
-        return self.state in ("planned", "in_progress", "blocked")
+        return self.state in OPEN_STATES
 
     def days_overdue(self, today: datetime.date) -> int:
         return max(0, (today - self.target_date).days) if self.is_open else 0
@@ -101,7 +123,7 @@ class UpstreamInput(NamedTuple):
 
     @property
     def is_open(self) -> bool:
-        return self.state in ("planned", "in_progress", "blocked")
+        return self.state in OPEN_STATES
 
 
 class RiskInput(NamedTuple):
@@ -162,13 +184,6 @@ class Reason(NamedTuple):
     component_points: float  # what it cost its component (0-100 scale)
     points: float = 0.0  # what it cost the overall score
 
-    def as_dict(self) -> dict:
-        return {
-            "component": self.component,
-            "text": self.text,
-            "points": round(self.points, 1),
-        }
-
 
 @dataclass(frozen=True)
 class HealthResult:
@@ -210,34 +225,43 @@ def _days(n: int) -> str:
 
 
 def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
-    reasons = []
-    for m in program.milestones:
-        overdue = m.days_overdue(today)
-        if overdue:
-            per_day = (
-                policy.overdue_points_per_day_critical
-                if m.critical
-                else policy.overdue_points_per_day
-            )
-            cap = policy.overdue_cap_critical if m.critical else policy.overdue_cap
-            kind = "Critical milestone" if m.critical else "Milestone"
-            reasons.append(
+    """Overdue milestones, then the total slip, then milestones that keep moving (in that
+    order: a component's points run out from the first reason on)."""
+    overdue_reasons, moved_reasons = [], []
+    total_slip = program.unlisted_slip_days
+    for m in program.milestones:  # one pass: a full recompute scores ten thousand programs
+        if m.state == "cancelled":  # never overdue, no slip, its moves no longer matter
+            continue
+        if m.target_date > m.baseline_date:
+            total_slip += (m.target_date - m.baseline_date).days  # slip_days, inlined
+        if m.state in OPEN_STATES and m.target_date < today:
+            overdue = (today - m.target_date).days
+            if m.critical:
+                cost = min(
+                    policy.overdue_cap_critical, overdue * policy.overdue_points_per_day_critical
+                )
+                text = f"Critical milestone '{m.name}' is {_days(overdue)} overdue"
+            else:
+                cost = min(policy.overdue_cap, overdue * policy.overdue_points_per_day)
+                text = f"Milestone '{m.name}' is {_days(overdue)} overdue"
+            overdue_reasons.append(Reason("schedule", text, cost))
+        if m.times_moved > 1:
+            moved_reasons.append(
                 Reason(
                     "schedule",
-                    f"{kind} '{m.name}' is {_days(overdue)} overdue",
-                    min(cap, overdue * per_day),
+                    f"Milestone '{m.name}' has moved {m.times_moved} times",
+                    min(15.0, 4.0 * (m.times_moved - 1)),
                 )
             )
     # Total slip against the baseline, relative to the program's length: slips adding up to
     # the whole program's length cost 50 points (capped at 30). A sum, not an average, so an
     # extra milestone on time never hides the others' slips.
-    length = max(1, (program.target_date - program.start_date).days)
-    total_slip = program.unlisted_slip_days + sum(slip_days(m) for m in program.milestones)
     if total_slip:
+        length = max(1, (program.target_date - program.start_date).days)
         ratio = total_slip / length
         cost = min(30.0, ratio * 50)
         if cost >= 0.5:
-            reasons.append(
+            overdue_reasons.append(
                 Reason(
                     "schedule",
                     f"Milestones have slipped {_days(total_slip)} in total against their baselines "
@@ -245,16 +269,7 @@ def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy
                     cost,
                 )
             )
-    for m in program.milestones:
-        if m.times_moved > 1 and m.state != "cancelled":
-            reasons.append(
-                Reason(
-                    "schedule",
-                    f"Milestone '{m.name}' has moved {m.times_moved} times",
-                    min(15.0, 4.0 * (m.times_moved - 1)),
-                )
-            )
-    return reasons
+    return overdue_reasons + moved_reasons
 
 
 def freshness_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
@@ -286,25 +301,26 @@ def freshness_reasons(program: ProgramInput, today: datetime.date, policy: Polic
 
 def risk_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
     reasons = []
-    for r in program.risks:
-        if r.state == "closed":
+    for title, likelihood, impact, state, due_date in program.risks:
+        if state == "closed":
             continue
-        if r.state != "accepted":
+        exposure = likelihood * impact
+        if state != "accepted":
             # High risks (exposure >= 12 of 25) cost 2 points per exposure point, others 0.6.
-            per_point = 2.0 if r.exposure >= policy.high_exposure else 0.6
+            per_point = 2.0 if exposure >= policy.high_exposure else 0.6
             reasons.append(
                 Reason(
                     "risk",
-                    f"Open risk '{r.title}' (likelihood {r.likelihood} × impact {r.impact} = {r.exposure})",
-                    r.exposure * per_point,
+                    f"Open risk '{title}' (likelihood {likelihood} × impact {impact} = {exposure})",
+                    exposure * per_point,
                 )
             )
-        if r.due_date and r.due_date < today and r.state in ("open", "mitigating"):
-            late = (today - r.due_date).days
+        if due_date and due_date < today and state in ("open", "mitigating"):
+            late = (today - due_date).days
             reasons.append(
                 Reason(
                     "risk",
-                    f"Mitigation of '{r.title}' is {_days(late)} past due",
+                    f"Mitigation of '{title}' is {_days(late)} past due",
                     min(20.0, 8.0 + late * 0.5),
                 )
             )
@@ -418,7 +434,10 @@ def dependency_reasons(program: ProgramInput, today: datetime.date, policy: Poli
     return reasons
 
 
-COMPONENT_RULES = {
+Rule = Callable[[ProgramInput, datetime.date, Policy], list[Reason]]
+_TEXT, _POINTS = itemgetter(1), itemgetter(3)  # Reason.text, Reason.points
+
+COMPONENT_RULES: dict[str, Rule] = {
     "schedule": schedule_reasons,
     "freshness": freshness_reasons,
     "risk": risk_reasons,
@@ -516,21 +535,12 @@ def compute(
     if program.phase in ("done", "cancelled"):
         return HealthResult(program.id, False, None, None, {}, (), False, None)
 
-    weights = policy.component_weights
-    active = [
-        c
-        for c in COMPONENTS
-        if weights[c] > 0 and not (c == "launch_readiness" and program.launches is None)
-    ]
-    total_weight = sum(weights[c] for c in active) or 1.0
     components: dict[str, int] = {}
     reasons: list[Reason] = []
     weighted = 0.0
-    for component in active:
-        found = COMPONENT_RULES[component](program, today, policy)
+    for component, rule, share in policy.plan(program.launches is not None):
         lost = 0.0
-        share = weights[component] / total_weight
-        for reason in found:
+        for reason in rule(program, today, policy):
             # A component cannot lose more than all its points; later reasons are scaled down.
             take = min(reason.component_points, 100.0 - lost)
             if take <= 0:
@@ -542,17 +552,20 @@ def compute(
     score = max(0, min(100, round(weighted)))
     grade = grade_for(score, policy)
     ceiling = None
-    worst_critical = max(
-        (m.days_overdue(today) for m in program.milestones if m.critical), default=0
-    )
-    if grade == Grade.GREEN and worst_critical > policy.critical_overdue_ceiling_days:
+    if grade == Grade.GREEN and any(
+        m.critical and m.days_overdue(today) > policy.critical_overdue_ceiling_days
+        for m in program.milestones
+    ):
         ceiling = (
             f"A critical milestone is more than {_days(policy.critical_overdue_ceiling_days)} "
             "overdue: the program cannot be green"
         )
         score = min(score, policy.green_at - 1)
         grade = grade_for(score, policy)
-    ranked = tuple(sorted(reasons, key=lambda r: (-r.points, r.text)))
+    # Costliest first, ties by text: two sorts on plain keys (stable) beat one on a lambda.
+    reasons.sort(key=_TEXT)
+    reasons.sort(key=_POINTS, reverse=True)
+    ranked = tuple(reasons)
     return HealthResult(
         program_id=program.id,
         scored=True,

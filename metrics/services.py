@@ -2,13 +2,13 @@
 
 import datetime
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import NamedTuple
 
+import orjson
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -80,20 +80,48 @@ def _update_program_scores(
     return written
 
 
+def _json(value) -> str:
+    """JSON text for a jsonb column: orjson, which writes a snapshot's reasons ten times faster
+    than the standard library (a full recompute writes ten thousand of them)."""
+    return orjson.dumps(value).decode()
+
+
 def _snapshot_row(result: health.HealthResult, reported: str | None, today, now) -> tuple:
-    """A snapshot as the upsert writes it: ``program_id``, ``day``, then SNAPSHOT_FIELDS."""
-    fields = (
+    """A snapshot as the upsert writes it: ``program_id``, ``day``, then SNAPSHOT_FIELDS.
+
+    The digest is a hash of every other field but the time: equal digests, equal snapshots.
+    """
+    reasons = [
+        {"component": component, "text": text, "points": round(points, 1)}
+        for component, text, _, points in result.reasons
+    ]  # as the snapshot stores them: cost in score points, to one decimal
+    forecast = _forecast_json(result.forecast)
+    grade, ceiling, reported = result.grade.value, result.ceiling or "", reported or ""
+    content = (
         result.score,
-        result.grade.value,
-        json.dumps(result.components),
-        json.dumps([reason.as_dict() for reason in result.reasons]),
+        grade,
+        result.components,
+        reasons,
         result.watermelon,
-        reported or "",
-        json.dumps(_forecast_json(result.forecast)) if result.forecast else None,
-        result.ceiling or "",
+        reported,
+        forecast,
+        ceiling,
     )
-    digest = hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
-    return (result.program_id, today, *fields, digest, now)
+    digest = hashlib.blake2b(orjson.dumps(content), digest_size=16).hexdigest()
+    return (
+        result.program_id,
+        today,
+        result.score,
+        grade,
+        _json(result.components),
+        _json(reasons),
+        result.watermelon,
+        reported,
+        _json(forecast) if forecast else None,
+        ceiling,
+        digest,
+        now,
+    )
 
 
 def _upsert_snapshots(rows: list[tuple], *, only_changed: bool) -> None:
