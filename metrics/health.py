@@ -221,10 +221,10 @@ def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
-# --- Components: each returns its reasons (component points lost) -----------------------------
+# --- Components: each returns its costs, (text, component points lost), in order -------------
 
 
-def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
     """Overdue milestones, then the total slip, then milestones that keep moving (in that
     order: a component's points run out from the first reason on)."""
     overdue_reasons, moved_reasons = [], []
@@ -244,11 +244,10 @@ def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy
             else:
                 cost = min(policy.overdue_cap, overdue * policy.overdue_points_per_day)
                 text = f"Milestone '{m.name}' is {_days(overdue)} overdue"
-            overdue_reasons.append(Reason("schedule", text, cost))
+            overdue_reasons.append((text, cost))
         if m.times_moved > 1:
             moved_reasons.append(
-                Reason(
-                    "schedule",
+                (
                     f"Milestone '{m.name}' has moved {m.times_moved} times",
                     min(15.0, 4.0 * (m.times_moved - 1)),
                 )
@@ -262,8 +261,7 @@ def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy
         cost = min(30.0, ratio * 50)
         if cost >= 0.5:
             overdue_reasons.append(
-                Reason(
-                    "schedule",
+                (
                     f"Milestones have slipped {_days(total_slip)} in total against their baselines "
                     f"({ratio:.0%} of the program's length)",
                     cost,
@@ -272,15 +270,14 @@ def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy
     return overdue_reasons + moved_reasons
 
 
-def freshness_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+def freshness_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
     cadence = max(1, program.update_cadence_days)
     if program.last_update_on is None:
         waited = (today - program.created_on).days
         if waited <= cadence:
             return []
         return [
-            Reason(
-                "freshness",
+            (
                 f"No status update posted in the {_days(waited)} since the program was created",
                 100.0,
             )
@@ -291,15 +288,14 @@ def freshness_reasons(program: ProgramInput, today: datetime.date, policy: Polic
     late = age - cadence
     cost = min(100.0, late / cadence * policy.missed_cadence_points)
     return [
-        Reason(
-            "freshness",
+        (
             f"Last status update was {_days(age)} ago (expected every {_days(cadence)})",
             cost,
         )
     ]
 
 
-def risk_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+def risk_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
     reasons = []
     for title, likelihood, impact, state, due_date in program.risks:
         if state == "closed":
@@ -309,8 +305,7 @@ def risk_reasons(program: ProgramInput, today: datetime.date, policy: Policy) ->
             # High risks (exposure >= 12 of 25) cost 2 points per exposure point, others 0.6.
             per_point = 2.0 if exposure >= policy.high_exposure else 0.6
             reasons.append(
-                Reason(
-                    "risk",
+                (
                     f"Open risk '{title}' (likelihood {likelihood} × impact {impact} = {exposure})",
                     exposure * per_point,
                 )
@@ -318,8 +313,7 @@ def risk_reasons(program: ProgramInput, today: datetime.date, policy: Policy) ->
         if due_date and due_date < today and state in ("open", "mitigating"):
             late = (today - due_date).days
             reasons.append(
-                Reason(
-                    "risk",
+                (
                     f"Mitigation of '{title}' is {_days(late)} past due",
                     min(20.0, 8.0 + late * 0.5),
                 )
@@ -336,14 +330,12 @@ def expected_on_path(metric: MetricInput, on: datetime.date) -> float:
     return metric.baseline_value + (metric.target_value - metric.baseline_value) * progress
 
 
-def outcome_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+def outcome_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
     reasons = []
     for metric in program.metrics:
         if metric.latest_value is None:
             if today > metric.baseline_date + datetime.timedelta(days=30):
-                reasons.append(
-                    Reason("outcomes", f"Metric '{metric.name}' has no reading yet", 10.0)
-                )
+                reasons.append((f"Metric '{metric.name}' has no reading yet", 10.0))
             continue
         total = metric.target_value - metric.baseline_value
         if total == 0:
@@ -354,8 +346,7 @@ def outcome_reasons(program: ProgramInput, today: datetime.date, policy: Policy)
         if behind > 0.02:
             unit = f" {metric.unit}" if metric.unit else ""
             reasons.append(
-                Reason(
-                    "outcomes",
+                (
                     f"Metric '{metric.name}' is at {_number(metric.latest_value)}{unit}, behind "
                     f"the path to {_number(metric.target_value)}{unit} "
                     f"(expected {_number(expected)}{unit})",
@@ -365,7 +356,7 @@ def outcome_reasons(program: ProgramInput, today: datetime.date, policy: Policy)
     return reasons
 
 
-def launch_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+def launch_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
     reasons = []
     horizon = today + datetime.timedelta(days=policy.launch_lookahead_days)
     for launch in program.launches or ():
@@ -375,16 +366,14 @@ def launch_reasons(program: ProgramInput, today: datetime.date, policy: Policy) 
         # Closer launches cost more: 40 points on launch day, 20 two weeks out.
         cost = 40.0 - 20.0 * days_left / max(1, policy.launch_lookahead_days)
         reasons.append(
-            Reason(
-                "launch_readiness",
+            (
                 f"Launch '{launch.name}' in {_days(days_left)} is not approved",
                 cost,
             )
         )
         if launch.open_required_items:
             reasons.append(
-                Reason(
-                    "launch_readiness",
+                (
                     f"Launch '{launch.name}' has {launch.open_required_items} required checklist items open",
                     min(30.0, 3.0 * launch.open_required_items),
                 )
@@ -400,7 +389,7 @@ def upstream_is_trouble(m: MilestoneInput, up: UpstreamInput, today: datetime.da
     )
 
 
-def dependency_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+def dependency_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
     reasons = []
     for m in program.milestones:
         if not m.is_open:
@@ -410,8 +399,7 @@ def dependency_reasons(program: ProgramInput, today: datetime.date, policy: Poli
             if up.is_open and up.target_date < today:
                 late = (today - up.target_date).days
                 reasons.append(
-                    Reason(
-                        "dependencies",
+                    (
                         f"'{m.name}' depends on {where}, {_days(late)} overdue",
                         min(40.0, 15.0 + late * 0.5),
                     )
@@ -419,22 +407,18 @@ def dependency_reasons(program: ProgramInput, today: datetime.date, policy: Poli
             elif up.is_open and up.target_date > m.target_date:
                 gap = (up.target_date - m.target_date).days
                 reasons.append(
-                    Reason(
-                        "dependencies",
+                    (
                         f"'{m.name}' depends on {where}, due {_days(gap)} after it",
                         min(30.0, 10.0 + gap * 0.5),
                     )
                 )
             if up.program_grade == Grade.RED:
-                reasons.append(
-                    Reason(
-                        "dependencies", f"'{m.name}' depends on {where}, whose program is red", 10.0
-                    )
-                )
+                reasons.append((f"'{m.name}' depends on {where}, whose program is red", 10.0))
     return reasons
 
 
-Rule = Callable[[ProgramInput, datetime.date, Policy], list[Reason]]
+Cost = tuple[str, float]  # what a rule finds: a reason's text and the component points it costs
+Rule = Callable[[ProgramInput, datetime.date, Policy], list[Cost]]
 _TEXT, _POINTS = itemgetter(1), itemgetter(3)  # Reason.text, Reason.points
 
 COMPONENT_RULES: dict[str, Rule] = {
@@ -540,13 +524,13 @@ def compute(
     weighted = 0.0
     for component, rule, share in policy.plan(program.launches is not None):
         lost = 0.0
-        for reason in rule(program, today, policy):
+        for text, cost in rule(program, today, policy):
             # A component cannot lose more than all its points; later reasons are scaled down.
-            take = min(reason.component_points, 100.0 - lost)
+            take = min(cost, 100.0 - lost)
             if take <= 0:
                 continue
             lost += take
-            reasons.append(Reason(component, reason.text, take, take * share))
+            reasons.append(Reason(component, text, take, take * share))
         components[component] = round(100.0 - lost)
         weighted += (100.0 - lost) * share
     score = max(0, min(100, round(weighted)))

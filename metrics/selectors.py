@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from core.queries import ids_q
@@ -22,7 +22,6 @@ from metrics.health import (
     ProgramInput,
     RiskInput,
     UpstreamInput,
-    slip_days,
 )
 from metrics.models import Direction, HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
 from programs.models import (
@@ -39,10 +38,6 @@ from reviews.selectors import launch_readiness_inputs
 CHUNK_SIZE = 1000
 
 _depends_on = Milestone.depends_on.through
-
-
-def _local_date(value: datetime.datetime | None, zone=None) -> datetime.date | None:
-    return value.astimezone(zone or timezone.get_current_timezone()).date() if value else None
 
 
 def _troubled(today: datetime.date, *, dependant_target) -> Q:
@@ -94,7 +89,7 @@ def _notable_milestones(
     )
 
 
-def _slip_days_by_program(ids: Iterable[int]) -> dict[int, int]:
+def _slip_days_by_program(ids: Iterable[int]) -> defaultdict[int, int]:
     """Each program's summed slip against baselines (cancelled and pulled-in milestones: 0)."""
     rows = (
         Milestone.objects.filter(ids_q("program_id", ids), target_date__gt=F("baseline_date"))
@@ -103,7 +98,7 @@ def _slip_days_by_program(ids: Iterable[int]) -> dict[int, int]:
         .annotate(slip=Sum(F("target_date") - F("baseline_date")))
         .values_list("program_id", "slip")
     )
-    return {program_id: slip.days for program_id, slip in rows}
+    return defaultdict(int, {program_id: slip.days for program_id, slip in rows})
 
 
 def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[ProgramInput]:
@@ -113,7 +108,7 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
     slip of the others arrives as ``unlisted_slip_days``, summed in SQL.
     """
     ids = program_ids if isinstance(program_ids, range) else list(program_ids)
-    zone = timezone.get_current_timezone()  # looked up once: per row it costs more than the row
+    zone = timezone.get_current_timezone()
     latest_health = (
         StatusUpdate.objects.filter(program=OuterRef("pk"))
         .order_by("-created_at", "-id")
@@ -121,16 +116,22 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
     )
     programs = list(
         Program.objects.filter(ids_q("pk", ids))
-        .annotate(reported=Subquery(latest_health))
+        .annotate(
+            # Local days, worked out by the database: per row in Python they cost more than
+            # the row.
+            created_on=TruncDate("created_at", tzinfo=zone),
+            last_update_on=TruncDate("last_update_at", tzinfo=zone),
+            reported=Subquery(latest_health),
+        )
         .values_list(
             "id",
             "name",
             "phase",
             "start_date",
             "target_date",
-            "created_at",
+            "created_on",
             "update_cadence_days",
-            "last_update_at",
+            "last_update_on",
             "reported",
         )  # fmt: skip
         .order_by("id")
@@ -142,25 +143,28 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
         "to_milestone__target_date", "to_milestone__state", "to_milestone__program__health_grade",
     ):  # fmt: skip
         upstream[row[0]].append(UpstreamInput(row[1], row[2], row[3], row[4], row[5] or ""))
-    # MilestoneInput's fields in its order (creation time for the day it was planned, no
-    # upstream yet), then the program.
-    milestones = _notable_milestones(ids, today, waiting=upstream).values_list(
-        "id", "name", "baseline_date", "target_date", "state", "critical", "completed_date",
-        "created_at", "times_moved", "program_id",
+    # MilestoneInput's fields in its order (planned on: its creation day, here; no upstream
+    # yet), then the program.
+    milestones = (
+        _notable_milestones(ids, today, waiting=upstream)
+        .annotate(planned_on=TruncDate("created_at", tzinfo=zone))
+        .values_list(
+            "id", "name", "baseline_date", "target_date", "state", "critical", "completed_date",
+            "planned_on", "times_moved", "program_id",
+        )
     )  # fmt: skip
     milestones_by_program: dict[int, list[MilestoneInput]] = defaultdict(list)
-    no_upstream: tuple[UpstreamInput, ...] = ()
+    # What is left of each program's slip once its listed milestones' is taken out.
+    unlisted_slip = _slip_days_by_program(ids)
     for row in milestones:
+        *fields, program_id = row
         upstream_of = upstream.get(row[0])
-        milestones_by_program[row[9]].append(
-            MilestoneInput(
-                *row[:7],
-                _local_date(row[7], zone),  # planned on: its creation day, here
-                row[8],
-                tuple(upstream_of) if upstream_of else no_upstream,
-            )
-        )
-    slip = _slip_days_by_program(ids)
+        if upstream_of:
+            fields.append(tuple(upstream_of))
+        milestone = MilestoneInput(*fields)
+        milestones_by_program[program_id].append(milestone)
+        if milestone.target_date > milestone.baseline_date and milestone.state != "cancelled":
+            unlisted_slip[program_id] -= (milestone.target_date - milestone.baseline_date).days
     launches = launch_readiness_inputs(ids)
     risks_by_program: dict[int, list[RiskInput]] = defaultdict(list)
     for program_id, *risk in (
@@ -205,28 +209,17 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
                 unit,
             )  # fmt: skip
         )
-    inputs = []
-    for pk, name, phase, start, target, created_at, cadence, last_update_at, reported in programs:
-        listed = tuple(milestones_by_program.get(pk, ()))
-        inputs.append(
-            ProgramInput(
-                id=pk,
-                name=name,
-                phase=phase,
-                start_date=start,
-                target_date=target,
-                created_on=_local_date(created_at, zone),
-                update_cadence_days=cadence,
-                last_update_on=_local_date(last_update_at, zone),
-                reported_health=reported,
-                milestones=listed,
-                risks=tuple(risks_by_program.get(pk, ())),
-                metrics=tuple(metrics_by_program.get(pk, ())),
-                launches=tuple(LaunchInput(*launch) for launch in launches.get(pk, ())),
-                unlisted_slip_days=slip.get(pk, 0) - sum(map(slip_days, listed)),
-            )
+    return [
+        ProgramInput(
+            *program,  # id to reported health, in ProgramInput's order
+            milestones=tuple(milestones_by_program.get(program[0], ())),
+            risks=tuple(risks_by_program.get(program[0], ())),
+            metrics=tuple(metrics_by_program.get(program[0], ())),
+            launches=tuple(LaunchInput(*launch) for launch in launches.get(program[0], ())),
+            unlisted_slip_days=unlisted_slip.get(program[0], 0),
         )
-    return inputs
+        for program in programs
+    ]
 
 
 def program_id_chunks(
