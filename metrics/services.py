@@ -4,6 +4,7 @@ import datetime
 import gc
 import hashlib
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -208,6 +209,11 @@ def health_results_store(
     return written
 
 
+def _close_connections_after(barrier: threading.Barrier) -> None:
+    barrier.wait(timeout=30)
+    connections.close_all()
+
+
 def _loaded_ahead(
     chunks: Iterable[Iterable[int]], load: Callable[[Iterable[int]], list], *, ahead: int = 2
 ) -> Iterator[list]:
@@ -234,9 +240,11 @@ def _loaded_ahead(
             while pending:
                 yield pending.popleft().result()
         finally:
-            # The threads' connections: each closes its own.
+            # Each thread closes its own connection: the barrier holds every close until all
+            # the pool's threads have taken one.
+            barrier = threading.Barrier(ahead)
             for _ in range(ahead):
-                pool.submit(connections.close_all)
+                pool.submit(_close_connections_after, barrier)
 
 
 @contextmanager

@@ -296,10 +296,16 @@ def test_an_unapproved_launch_soon_costs_launch_readiness(tpm, engineer):
     assert any("has 2 required checklist items open" in text for text in texts)
 
 
+def _backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_full_recompute_in_many_chunks_loads_ahead_and_scores_like_one_chunk():
-    """Chunks of 2: from the second on, a thread (its own connection) loads the next chunk
-    while this one is written. Committed data, so that thread sees it."""
+    """Chunks of 2: from the second on, two threads (each its own connection) load the next
+    chunks while this one is written. Committed data, so those threads see it."""
     ids = bulk_programs(7, prefix="p")
     health_recompute(today=TODAY, chunk_size=100)
     one_chunk = list(
@@ -308,8 +314,10 @@ def test_a_full_recompute_in_many_chunks_loads_ahead_and_scores_like_one_chunk()
     HealthSnapshot.objects.all().delete()
     Program.objects.update(health_score=None, health_grade="")
     progress = []
+    backends_before = _backends()
     assert health_recompute(today=TODAY, chunk_size=2, progress=progress.append) == (7, 7)
     assert progress == [2, 4, 6, 7]
+    assert _backends() == backends_before  # the loading threads left no connection open
     assert (
         list(
             HealthSnapshot.objects.order_by("program_id").values_list(
