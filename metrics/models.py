@@ -140,7 +140,11 @@ class HealthPolicy(TimeStampedModel):
 class HealthSnapshot(models.Model):
     """One row per program per day, updated in place during the day: the trend history."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="health_snapshots")
+    # No index of its own: the (program, day) unique constraint's index serves every lookup by
+    # program, and each daily snapshot written costs one index fewer.
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="health_snapshots", db_index=False
+    )
     day = models.DateField()
     score = models.PositiveSmallIntegerField()
     grade = models.CharField(max_length=10, choices=Grade)

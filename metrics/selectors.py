@@ -12,7 +12,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
-from core.queries import ids_q
+from core.queries import fetch_rows, ids_q
 from metrics.health import (
     Grade,
     LaunchInput,
@@ -98,7 +98,7 @@ def _slip_days_by_program(ids: Iterable[int]) -> defaultdict[int, int]:
         .annotate(slip=Sum(F("target_date") - F("baseline_date")))
         .values_list("program_id", "slip")
     )
-    return defaultdict(int, {program_id: slip.days for program_id, slip in rows})
+    return defaultdict(int, {program_id: slip.days for program_id, slip in fetch_rows(rows)})
 
 
 def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[ProgramInput]:
@@ -114,7 +114,7 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
         .order_by("-created_at", "-id")
         .values("reported_health")[:1]
     )
-    programs = list(
+    programs = fetch_rows(
         Program.objects.filter(ids_q("pk", ids))
         .annotate(
             # Local days, worked out by the database: per row in Python they cost more than
@@ -138,10 +138,10 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
     )
     upstream: dict[int, list[UpstreamInput]] = defaultdict(list)
     # Only troubled upstream milestones of open ones: the others cost nothing.
-    for row in _troubled_dependencies(ids, today).values_list(
+    for row in fetch_rows(_troubled_dependencies(ids, today).values_list(
         "from_milestone_id", "to_milestone__name", "to_milestone__program__name",
         "to_milestone__target_date", "to_milestone__state", "to_milestone__program__health_grade",
-    ):  # fmt: skip
+    )):  # fmt: skip
         upstream[row[0]].append(UpstreamInput(row[1], row[2], row[3], row[4], row[5] or ""))
     # MilestoneInput's fields in its order (planned on: its creation day, here; no upstream
     # yet), then the program.
@@ -156,7 +156,7 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
     milestones_by_program: dict[int, list[MilestoneInput]] = defaultdict(list)
     # What is left of each program's slip once its listed milestones' is taken out.
     unlisted_slip = _slip_days_by_program(ids)
-    for row in milestones:
+    for row in fetch_rows(milestones):
         *fields, program_id = row
         upstream_of = upstream.get(row[0])
         if upstream_of:
@@ -167,17 +167,28 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
             unlisted_slip[program_id] -= (milestone.target_date - milestone.baseline_date).days
     launches = launch_readiness_inputs(ids)
     risks_by_program: dict[int, list[RiskInput]] = defaultdict(list)
-    for program_id, *risk in (
+    for program_id, *risk in fetch_rows(
         Risk.objects.filter(ids_q("program_id", ids))
         .exclude(state="closed")
         .values_list("program_id", "title", "likelihood", "impact", "state", "due_date")
-    ):  # RiskInput's fields in its order, after the program
+    ):  # RiskInput's fields in its order, after the program; the model's order of risks
         risks_by_program[program_id].append(RiskInput(*risk))
     latest_reading = MetricReading.objects.filter(metric=OuterRef("pk")).order_by(
         "-measured_on", "-id"
     )
     metrics_by_program: dict[int, list[MetricInput]] = defaultdict(list)
-    for program_id, name, base, target, base_on, target_on, direction, value, on, unit in (
+    for (
+        program_id,
+        name,
+        base,
+        target,
+        base_on,
+        target_on,
+        direction,
+        value,
+        on,
+        unit,
+    ) in fetch_rows(
         SuccessMetric.objects.filter(ids_q("program_id", ids))
         .annotate(
             latest_value=Subquery(latest_reading.values("value")[:1]),
@@ -195,6 +206,9 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
             "latest_on",
             "unit",
         )  # fmt: skip
+        # Each program's metrics by name, as the model orders them, without joining programs
+        # to sort by their names.
+        .order_by("program_id", "name", "id")
     ):
         metrics_by_program[program_id].append(
             MetricInput(

@@ -7,7 +7,8 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from functools import partial
 from typing import NamedTuple
@@ -247,6 +248,43 @@ def _loaded_ahead(
                 pool.submit(_close_connections_after, barrier)
 
 
+class _StoredBehind:
+    """Writes each chunk's results, from the second chunk on, in one thread with its own
+    database connection while the caller scores the next chunk: one write at a time, in order.
+
+    A write of a day's first snapshots mostly waits on PostgreSQL (on another core), so the
+    scoring goes on meanwhile. The first chunk (every edit, and small sites) writes inline.
+    """
+
+    def __init__(self) -> None:
+        self.first = True
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: tuple[Future, Callable[[int], None]] | None = None
+
+    def submit(self, store: Callable[[], int], then: Callable[[int], None]) -> None:
+        """Run ``store()`` and pass what it returns to ``then`` (in the caller's thread)."""
+        if self.first:
+            self.first = False
+            then(store())
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-store")
+        self.wait()
+        self.pending = (self.pool.submit(store), then)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            future, then = self.pending
+            self.pending = None
+            then(future.result())
+
+    def close(self) -> None:
+        if self.pool is not None:
+            futures_wait([self.pending[0]] if self.pending else [])
+            self.pool.submit(connections.close_all).result()  # the thread's connection
+            self.pool.shutdown()
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a bulk computation.
@@ -288,25 +326,43 @@ def health_recompute(
     done = changed = 0
     chunks = program_id_chunks(program_ids, size=chunk_size)
     load = partial(health_inputs, today=today)
+    only_changed = program_ids is None
+
+    def stored(count: int, changed_now: int) -> None:
+        nonlocal done, changed
+        done += count
+        changed += changed_now
+        if progress:
+            progress(done)
+
     if connection.vendor == "postgresql":  # SQLite lets one connection write at a time
-        loaded = _loaded_ahead(chunks, load)
+        loaded, behind = _loaded_ahead(chunks, load), _StoredBehind()
     else:
-        loaded = map(load, chunks)
+        loaded, behind = map(load, chunks), None
     with _collector_paused():
-        for inputs in loaded:
-            policies.load_portfolios([p.id for p in inputs])
-            results = [
-                health.compute(p, today=today, policy=policies.for_program(p)) for p in inputs
-            ]
-            changed += health_results_store(
-                results=results,
-                inputs={p.id: p for p in inputs},
-                today=today,
-                only_changed=program_ids is None,
-            )
-            done += len(inputs)
-            if progress:
-                progress(done)
+        try:
+            for inputs in loaded:
+                policies.load_portfolios([p.id for p in inputs])
+                results = [
+                    health.compute(p, today=today, policy=policies.for_program(p)) for p in inputs
+                ]
+                store = partial(
+                    health_results_store,
+                    results=results,
+                    inputs={p.id: p for p in inputs},
+                    today=today,
+                    only_changed=only_changed,
+                )
+                then = partial(stored, len(inputs))
+                if behind is None:
+                    then(store())
+                else:
+                    behind.submit(store, then)
+            if behind is not None:
+                behind.wait()
+        finally:
+            if behind is not None:
+                behind.close()
     return Recomputed(done, changed)
 
 

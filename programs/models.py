@@ -64,7 +64,10 @@ class Grade(models.TextChoices):
 class Program(VersionedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
-    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="programs")
+    # Indexed by (portfolio, phase) below, which serves lookups by portfolio alone too.
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.PROTECT, related_name="programs", db_index=False
+    )
     tpm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="tpm_programs")
     sponsor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="sponsored_programs"
@@ -111,7 +114,6 @@ class Program(VersionedModel):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["portfolio", "phase"]),
-            models.Index(fields=["tpm"]),
             models.Index(fields=["health_grade"]),
             models.Index(fields=["target_date"]),
         ]
