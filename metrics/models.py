@@ -157,6 +157,10 @@ class HealthSnapshot(models.Model):
     # A hash of every field above: the scheduled recompute compares it to skip sending (and
     # rewriting) the snapshots that would not change, most of them on most runs.
     digest = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # A hash of what the engine was given (the program's inputs, its policy, the engine's own
+    # code): the scheduled recompute does not score again a program whose inputs did not change
+    # since this snapshot was written today.
+    inputs_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     computed_at = models.DateTimeField()
 
     class Meta:

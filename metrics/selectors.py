@@ -49,12 +49,14 @@ def _troubled(today: datetime.date, *, dependant_target) -> Q:
 
 
 def _troubled_dependencies(ids: Iterable[int], today: datetime.date) -> QuerySet:
-    """Dependency rows of the programs' open milestones on troubled upstream milestones."""
+    """Dependency rows of the programs' open milestones on troubled upstream milestones, in a
+    fixed order: a milestone's upstream list is part of its inputs, and the order of reasons
+    decides which are scaled down when a component runs out of points."""
     return _depends_on.objects.filter(
         _troubled(today, dependant_target=F("from_milestone__target_date")),
         ids_q("from_milestone__program_id", ids),
         from_milestone__state__in=OPEN_MILESTONE_STATES,
-    )
+    ).order_by("from_milestone_id", "to_milestone_id")
 
 
 def _notable_milestones(

@@ -1,5 +1,6 @@
 """Writes of the metrics domain: storing health results in bulk, and success metrics."""
 
+import dataclasses
 import datetime
 import gc
 import hashlib
@@ -11,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import NamedTuple
 
 import orjson
@@ -18,6 +20,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, StaleWriteError
+from core.queries import fetch_rows, ids_q
 from core.services import apply_versioned_update
 from metrics import health
 from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
@@ -30,8 +33,40 @@ logger = logging.getLogger(__name__)
 # Every column of a snapshot but its key, in the order the upsert writes them.
 SNAPSHOT_FIELDS = [
     "score", "grade", "components", "reasons", "watermelon", "reported_health", "forecast",
-    "ceiling", "digest", "computed_at",
+    "ceiling", "digest", "inputs_digest", "computed_at",
 ]  # fmt: skip
+
+# The engine's own code, hashed: a program's inputs digest includes it, so a deploy that
+# changes a rule scores every program again on the next run.
+_ENGINE = hashlib.blake2b(Path(health.__file__).read_bytes(), digest_size=16).digest()
+
+
+class _Stored(NamedTuple):
+    """Today's stored snapshot of a program, as the scheduled recompute compares with it."""
+
+    inputs_digest: str
+    digest: str
+    in_step: bool  # the program's score columns say what the snapshot says
+
+
+def _stored_today(program_ids: Iterable[int], today: datetime.date) -> dict[int, _Stored]:
+    """Today's snapshots of these programs (one query), by program."""
+    rows = HealthSnapshot.objects.filter(ids_q("program_id", program_ids), day=today).values_list(
+        "program_id", "inputs_digest", "digest", "score", "grade", "watermelon",
+        "program__health_score", "program__health_grade", "program__health_watermelon",
+    )  # fmt: skip
+    return {row[0]: _Stored(row[1], row[2], row[3:6] == row[6:9]) for row in fetch_rows(rows)}
+
+
+def _policy_key(policy: health.Policy) -> bytes:
+    return orjson.dumps({f.name: getattr(policy, f.name) for f in dataclasses.fields(policy)})
+
+
+def _inputs_digest(program: health.ProgramInput, policy_key: bytes) -> str:
+    """A hash of everything ``health.compute`` is given for a program (on the day of the
+    snapshot that stores it): the engine is pure, so equal digests mean equal results."""
+    content = _ENGINE + policy_key + orjson.dumps(program, default=tuple)
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
 def _forecast_json(forecast: health.Forecast | None) -> dict | None:
@@ -110,8 +145,11 @@ def _digest(result: health.HealthResult, reported: str) -> str:
     return hashlib.blake2b(orjson.dumps(content, default=tuple), digest_size=16).hexdigest()
 
 
-def _snapshot_row(result: health.HealthResult, reported: str, digest: str, today, now) -> tuple:
-    """A snapshot as the upsert writes it: ``program_id``, ``day``, then SNAPSHOT_FIELDS."""
+def _snapshot_row(
+    result: health.HealthResult, reported: str, digests: tuple[str, str], today, now
+) -> tuple:
+    """A snapshot as the upsert writes it: ``program_id``, ``day``, then SNAPSHOT_FIELDS;
+    ``digests``: of the result and of the inputs."""
     reasons = [
         {"component": component, "text": text, "points": round(points, 1)}
         for component, text, _, points in result.reasons
@@ -128,7 +166,7 @@ def _snapshot_row(result: health.HealthResult, reported: str, digest: str, today
         reported,
         _json(forecast) if forecast else None,
         result.ceiling or "",
-        digest,
+        *digests,
         now,
     )
 
@@ -138,15 +176,22 @@ def _upsert_snapshots(rows: list[tuple], *, only_changed: bool) -> None:
 
     ``INSERT ... ON CONFLICT (program, day) DO UPDATE``, written out because Django's
     ``bulk_create(update_conflicts=True)`` cannot skip rows that would not change: with
-    ``only_changed`` a snapshot that already says the same (the same digest) is not rewritten,
-    nor its time.
+    ``only_changed`` a snapshot that already says the same from the same inputs (the same
+    digests) is not rewritten, nor its time.
     """
     table = connection.ops.quote_name(HealthSnapshot._meta.db_table)
     json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    placeholder = f"(%s, %s, %s, %s, {json_value}, {json_value}, %s, %s, {json_value}, %s, %s, %s)"
+    placeholder = (
+        f"(%s, %s, %s, %s, {json_value}, {json_value}, %s, %s, {json_value}, %s, %s, %s, %s)"
+    )
     columns = ["program_id", "day", *SNAPSHOT_FIELDS]
     update = ", ".join(f"{c} = excluded.{c}" for c in SNAPSHOT_FIELDS)
-    where = f" WHERE {table}.digest IS DISTINCT FROM excluded.digest" if only_changed else ""
+    where = (
+        f" WHERE {table}.digest IS DISTINCT FROM excluded.digest"
+        f" OR {table}.inputs_digest IS DISTINCT FROM excluded.inputs_digest"
+        if only_changed
+        else ""
+    )
     for start in range(0, len(rows), 500):
         batch = rows[start : start + 500]
         with connection.cursor() as cursor:
@@ -163,38 +208,33 @@ def health_results_store(
     *,
     results: list[health.HealthResult],
     inputs: dict[int, health.ProgramInput],
+    inputs_digests: dict[int, str],
     today: datetime.date,
-    only_changed: bool = False,
+    stored: dict[int, _Stored] | None = None,
 ) -> int:
     """Write scores to programs and upsert the day's snapshots, in bulk, in one transaction.
 
-    Idempotent: the same results give the same rows (one snapshot per program per day). With
-    ``only_changed`` (the scheduled full recompute) rows that already hold these results are
-    not rewritten. Returns how many programs' scores were written.
+    Idempotent: the same results give the same rows (one snapshot per program per day). Given
+    today's ``stored`` snapshots (the scheduled full recompute), rows that already hold these
+    results from these inputs are not rewritten, nor even sent. Returns how many programs'
+    scores were written.
     """
     now = timezone.now()
     reported = {r.program_id: inputs[r.program_id].reported_health or "" for r in results}
-    digests = {r.program_id: _digest(r, reported[r.program_id]) for r in results if r.scored}
-    if only_changed and digests:
-        # Today's stored snapshots and scores: a program whose snapshot (by digest) and score
-        # columns already say this is not sent at all, nor its JSON written.
-        stored = {
-            program_id: rest
-            for program_id, *rest in HealthSnapshot.objects.filter(
-                day=today, program_id__gte=min(digests), program_id__lte=max(digests)
-            ).values_list(
-                "program_id",
-                "digest",
-                "program__health_score",
-                "program__health_grade",
-                "program__health_watermelon",
-            )  # fmt: skip
-        }
+    digests = {
+        r.program_id: (_digest(r, reported[r.program_id]), inputs_digests[r.program_id])
+        for r in results
+        if r.scored
+    }
+    if stored is not None:
         results = [
             r
             for r in results
-            if stored.get(r.program_id)
-            != [digests.get(r.program_id), r.score, r.grade.value if r.grade else "", r.watermelon]
+            if not (
+                (was := stored.get(r.program_id))
+                and was.in_step
+                and (was.digest, was.inputs_digest) == digests.get(r.program_id)
+            )
         ]
     scores = [
         (r.program_id, r.score, r.grade.value if r.grade else "", 1 if r.watermelon else 0)
@@ -205,14 +245,21 @@ def health_results_store(
         for r in results
         if r.scored
     ]
-    written = _update_program_scores(scores, now, only_changed=only_changed)
-    _upsert_snapshots(snapshots, only_changed=only_changed)
+    written = _update_program_scores(scores, now, only_changed=stored is not None)
+    _upsert_snapshots(snapshots, only_changed=stored is not None)
     return written
 
 
-def _close_connections_after(barrier: threading.Barrier) -> None:
-    barrier.wait(timeout=30)
-    connections.close_all()
+def _close_connections(pool: ThreadPoolExecutor, threads: int) -> None:
+    """Close the database connections of a pool's threads, each in its own thread: a barrier
+    holds every close until each of the ``threads`` threads has taken one."""
+    barrier = threading.Barrier(threads)
+
+    def close() -> None:
+        barrier.wait(timeout=30)
+        connections.close_all()
+
+    futures_wait([pool.submit(close) for _ in range(threads)])
 
 
 def _loaded_ahead(
@@ -241,25 +288,24 @@ def _loaded_ahead(
             while pending:
                 yield pending.popleft().result()
         finally:
-            # Each thread closes its own connection: the barrier holds every close until all
-            # the pool's threads have taken one.
-            barrier = threading.Barrier(ahead)
-            for _ in range(ahead):
-                pool.submit(_close_connections_after, barrier)
+            _close_connections(pool, ahead)
 
 
 class _StoredBehind:
-    """Writes each chunk's results, from the second chunk on, in one thread with its own
-    database connection while the caller scores the next chunk: one write at a time, in order.
+    """Writes each chunk's results, from the second chunk on, in ``threads`` threads (each
+    with its own database connection) while the caller scores the next chunk.
 
-    A write of a day's first snapshots mostly waits on PostgreSQL (on another core), so the
-    scoring goes on meanwhile. The first chunk (every edit, and small sites) writes inline.
+    Writing a day's first snapshots mostly waits on PostgreSQL, so the scoring goes on
+    meanwhile. One thread: a second one measured no faster on two cores, where PostgreSQL
+    is already busy loading the chunks ahead. The first chunk (every edit, and small sites)
+    writes inline.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
         self.first = True
         self.pool: ThreadPoolExecutor | None = None
-        self.pending: tuple[Future, Callable[[int], None]] | None = None
+        self.pending: deque[tuple[Future, Callable[[int], None]]] = deque()
 
     def submit(self, store: Callable[[], int], then: Callable[[int], None]) -> None:
         """Run ``store()`` and pass what it returns to ``then`` (in the caller's thread)."""
@@ -268,20 +314,23 @@ class _StoredBehind:
             then(store())
             return
         if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-store")
-        self.wait()
-        self.pending = (self.pool.submit(store), then)
+            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="health-store")
+        if len(self.pending) >= self.threads:
+            self._finish_oldest()
+        self.pending.append((self.pool.submit(store), then))
+
+    def _finish_oldest(self) -> None:
+        future, then = self.pending.popleft()
+        then(future.result())
 
     def wait(self) -> None:
-        if self.pending is not None:
-            future, then = self.pending
-            self.pending = None
-            then(future.result())
+        while self.pending:
+            self._finish_oldest()
 
     def close(self) -> None:
         if self.pool is not None:
-            futures_wait([self.pending[0]] if self.pending else [])
-            self.pool.submit(connections.close_all).result()  # the thread's connection
+            futures_wait([future for future, _ in self.pending])
+            _close_connections(self.pool, self.threads)
             self.pool.shutdown()
 
 
@@ -303,8 +352,9 @@ def _collector_paused() -> Iterator[None]:
 
 
 class Recomputed(NamedTuple):
-    programs: int  # how many were scored
+    programs: int  # how many were looked at
     changed: int  # how many had their stored score, grade or watermelon flag written
+    scored: int  # how many the engine scored: the others' inputs had not changed today
 
 
 def health_recompute(
@@ -316,17 +366,22 @@ def health_recompute(
 ) -> Recomputed:
     """Recompute health for these programs (all when None), chunk by chunk.
 
-    Named programs (after an edit, or ``--program``) are always written, so their computed
-    time is now. The full recompute (every 30 minutes) writes only what changed: most scores
-    do not move between two runs, and rewriting 10,000 unchanged rows would cost more than
-    computing them. On PostgreSQL the next chunk loads while this one is scored and written.
+    Named programs (after an edit, or ``--program``) are always scored and written, so their
+    computed time is now. The full recompute (every 30 minutes) is incremental within a day: a
+    program whose inputs, policy and engine are what today's snapshot was computed from is
+    not scored again (the engine is pure: it would give the same result), and of the others
+    only what changed is written. The day's first run scores every program. On PostgreSQL the
+    next chunks load, and the last one is written, while this one is scored.
     """
     today = today or timezone.localdate()
     policies = PolicyBook()
-    done = changed = 0
+    policy_keys: dict[int, bytes] = {}  # by id(policy): each policy's key, worked out once
+    done = changed = scored_count = 0
+    full = program_ids is None
     chunks = program_id_chunks(program_ids, size=chunk_size)
-    load = partial(health_inputs, today=today)
-    only_changed = program_ids is None
+
+    def load(chunk: Iterable[int]) -> tuple[list[health.ProgramInput], dict[int, _Stored] | None]:
+        return health_inputs(chunk, today=today), _stored_today(chunk, today) if full else None
 
     def stored(count: int, changed_now: int) -> None:
         nonlocal done, changed
@@ -341,17 +396,27 @@ def health_recompute(
         loaded, behind = map(load, chunks), None
     with _collector_paused():
         try:
-            for inputs in loaded:
+            for inputs, today_stored in loaded:
                 policies.load_portfolios([p.id for p in inputs])
-                results = [
-                    health.compute(p, today=today, policy=policies.for_program(p)) for p in inputs
-                ]
+                scoring, keys = [], {}
+                for program in inputs:
+                    policy = policies.for_program(program)
+                    if (policy_key := policy_keys.get(id(policy))) is None:
+                        policy_key = policy_keys[id(policy)] = _policy_key(policy)
+                    key = _inputs_digest(program, policy_key)
+                    was = today_stored.get(program.id) if today_stored else None
+                    if not (was and was.in_step and was.inputs_digest == key):
+                        scoring.append((program, policy))
+                        keys[program.id] = key
+                results = [health.compute(p, today=today, policy=policy) for p, policy in scoring]
+                scored_count += sum(r.scored for r in results)  # done, cancelled: never
                 store = partial(
                     health_results_store,
                     results=results,
-                    inputs={p.id: p for p in inputs},
+                    inputs={p.id: p for p, _ in scoring},
+                    inputs_digests=keys,
                     today=today,
-                    only_changed=only_changed,
+                    stored=today_stored,
                 )
                 then = partial(stored, len(inputs))
                 if behind is None:
@@ -363,7 +428,7 @@ def health_recompute(
         finally:
             if behind is not None:
                 behind.close()
-    return Recomputed(done, changed)
+    return Recomputed(done, changed, scored_count)
 
 
 # --- Success metrics -------------------------------------------------------------------------

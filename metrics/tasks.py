@@ -51,7 +51,10 @@ def recompute_program_health(self, program_id: int) -> int:
 def recompute_all_health(self) -> int:
     """Recompute every program and write the day's snapshots (Celery beat)."""
     done = health_recompute()
-    logger.info("recomputed health of %d programs, %d changed", done.programs, done.changed)
+    logger.info(
+        "recomputed health of %d programs: %d scored, %d changed",
+        done.programs, done.scored, done.changed,
+    )  # fmt: skip
     return done.programs
 
 

@@ -162,13 +162,16 @@ def test_full_recompute_queries_grow_with_chunks_not_programs():
 
 def test_the_full_recompute_writes_only_what_changed():
     ids = bulk_programs(3, prefix="p")
-    assert health_recompute(today=TODAY) == (3, 3)
+    assert health_recompute(today=TODAY) == (3, 3, 3)
+    # That run graded the programs, which their dependants read as inputs: the next run takes
+    # note of those inputs. After it, nothing moves until something is edited.
+    health_recompute(today=TODAY)
     stamps = list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True))
     snapshots = list(HealthSnapshot.objects.order_by("pk").values_list("computed_at", "score"))
-    with CaptureQueriesContext(connection) as second:
-        assert health_recompute(today=TODAY) == (3, 0)
-    # Unchanged snapshots (same digest) are not even sent, nor their programs' scores.
-    assert not [q for q in second if q["sql"].startswith(("INSERT", "UPDATE"))]
+    with CaptureQueriesContext(connection) as again:
+        assert health_recompute(today=TODAY) == (3, 0, 0)
+    # Unchanged snapshots (same digests) are not even sent, nor their programs' scores.
+    assert not [q for q in again if q["sql"].startswith(("INSERT", "UPDATE"))]
     assert (
         list(Program.objects.order_by("pk").values_list("health_computed_at", flat=True)) == stamps
     )
@@ -177,15 +180,52 @@ def test_the_full_recompute_writes_only_what_changed():
     )
     # A score row out of step with its snapshot (say, an edit's recompute was lost) is mended.
     Program.objects.filter(pk=ids[2]).update(health_score=None, health_grade="")
-    assert health_recompute(today=TODAY) == (3, 1)
+    assert health_recompute(today=TODAY) == (3, 1, 1)
     assert Program.objects.get(pk=ids[2]).health_score == snapshots[2][1]
     Risk.objects.create(program_id=ids[0], title="Vendor", likelihood=5, impact=5)
-    assert health_recompute(today=TODAY) == (3, 1)
+    assert health_recompute(today=TODAY) == (3, 1, 1)
     changed = HealthSnapshot.objects.get(program_id=ids[0])
     assert changed.score < snapshots[0][1] and changed.computed_at > snapshots[0][0]
     # A named program (after an edit) is written even when its score stands: "updated" is now.
     health_recompute(program_ids=[ids[1]], today=TODAY)
     assert Program.objects.get(pk=ids[1]).health_computed_at > stamps[1]
+
+
+def test_the_full_recompute_scores_again_only_programs_whose_inputs_changed(monkeypatch):
+    """Within a day the scheduled run skips programs whose inputs, policy and engine are what
+    today's snapshot came from; a new day, a policy change or an edited input is scored."""
+    ids = bulk_programs(3, prefix="p")
+    scored: list[int] = []
+    real_compute = health.compute
+
+    def counting_compute(program, **kwargs):
+        scored.append(program.id)
+        return real_compute(program, **kwargs)
+
+    monkeypatch.setattr(health, "compute", counting_compute)
+    health_recompute(today=TODAY)
+    health_recompute(today=TODAY)  # the first run's grades are dependants' inputs
+    scored.clear()
+    health_recompute(today=TODAY)
+    assert scored == []
+    Risk.objects.create(program_id=ids[1], title="Vendor", likelihood=5, impact=5)
+    health_recompute(today=TODAY)
+    assert scored == [ids[1]]
+    scored.clear()
+    health_recompute(program_ids=[ids[0]], today=TODAY)  # a named program: always scored
+    assert scored == [ids[0]]
+    scored.clear()
+    HealthPolicy.objects.create(green_at=90)  # the default policy, edited in admin
+    health_recompute(today=TODAY)
+    assert sorted(scored) == ids
+    scored.clear()
+    health_recompute(today=TODAY + datetime.timedelta(days=1))
+    assert sorted(scored) == ids
+    # What was skipped is what scoring would have given: scored afresh, nothing changes.
+    before = list(HealthSnapshot.objects.order_by("pk").values_list("digest", "score", "reasons"))
+    health_recompute(program_ids=ids, today=TODAY + datetime.timedelta(days=1))
+    after = list(HealthSnapshot.objects.order_by("pk").values_list("digest", "score", "reasons"))
+    assert after == before
 
 
 def test_recompute_is_idempotent_and_keeps_one_snapshot_per_day():
@@ -264,7 +304,7 @@ def test_recompute_health_command(capsys):
     ids = bulk_programs(3, prefix="cmd")
     call_command("recompute_health")
     out = capsys.readouterr().out
-    assert "Recomputed 3 programs" in out
+    assert "Recomputed 3 programs" in out and "3 scored" in out
     assert Program.objects.filter(pk__in=ids, health_score__isnull=False).count() == 3
     call_command("recompute_health", "--program", "cmd-1")
     with pytest.raises(Exception, match="No program with slug"):
@@ -315,7 +355,7 @@ def test_a_full_recompute_in_many_chunks_loads_ahead_and_scores_like_one_chunk()
     Program.objects.update(health_score=None, health_grade="")
     progress = []
     backends_before = _backends()
-    assert health_recompute(today=TODAY, chunk_size=2, progress=progress.append) == (7, 7)
+    assert health_recompute(today=TODAY, chunk_size=2, progress=progress.append) == (7, 7, 7)
     assert progress == [2, 4, 6, 7]
     assert _backends() == backends_before  # the loading threads left no connection open
     assert (

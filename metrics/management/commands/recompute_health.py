@@ -31,9 +31,9 @@ class Command(BaseCommand):
 
         done = health_recompute(program_ids=ids, progress=progress)
         elapsed = time.perf_counter() - started
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Recomputed {done.programs:,} programs in {elapsed:.1f}s; "
-                f"{done.changed:,} scores changed."
-            )
-        )
+        noun = "program" if done.programs == 1 else "programs"
+        summary = f"Recomputed {done.programs:,} {noun} in {elapsed:.1f}s: {done.scored:,} scored"
+        if done.scored < done.programs:
+            summary += " (the others are done, cancelled or unchanged since today's snapshot)"
+        changed = "score" if done.changed == 1 else "scores"
+        self.stdout.write(self.style.SUCCESS(f"{summary}; {done.changed:,} {changed} changed."))
