@@ -7,11 +7,12 @@ Seeds a dedicated database per size once (``pulse_bench_health_<N>``, reused whi
 N programs), then measures in a fresh process per size:
 - the floor: one raw SQL aggregate over the same milestones and updates (fetched to Python);
 - a full recompute (load, compute, write scores and snapshots), interleaved with the floor,
-  median of --rounds, twice: "steady" (the run every 30 minutes, which writes the few scores
-  that changed) and "new day" (the day's first run: every score and snapshot written);
-  goal ≤ 10× the floor;
+  median of --rounds, twice: "steady" (the run every 30 minutes: it loads every input, scores
+  the programs whose inputs changed since today's snapshot and writes the few scores that
+  changed) and "new day" (the day's first run: every program scored, every score and snapshot
+  written); goal ≤ 10× the floor;
 - the peak Python memory of one recompute (tracemalloc) at both sizes: it works in chunks of
-  1,000 programs, so the peak should barely move from 1,000 to 10,000;
+  1,000 programs (at most four in hand), so the peak is bounded whatever the size;
 - edit → new score visible through a real Celery worker over Redis (goal under 2 s; it includes
   the 1 s coalescing window that turns a burst of edits into one recompute).
 Writes bench/results/health.json. Only talks to 127.0.0.1.

@@ -2,8 +2,8 @@
 
 Prints one JSON object: the floor (a raw SQL aggregate over the same milestones and updates),
 two kinds of full recompute (load, compute, write), each in rounds interleaved with the floor:
-- "steady": the scheduled run every 30 minutes, where few scores changed since the last one
-  (it writes only those);
+- "steady": the scheduled run every 30 minutes, where few inputs changed since the last one
+  (it scores and writes only those programs);
 - "new day": the first run of a day, which writes every score and a new snapshot per program
   (each round scores a later day, so every row really is written);
 the peak Python memory of a new-day recompute (tracemalloc), and optionally edit → new score
