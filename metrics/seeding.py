@@ -145,7 +145,7 @@ def on_demo_seeded(sender, *, seed, today, batch_size, with_health, write, **kwa
     started = time.perf_counter()
     counts = seed_metrics(seed=seed, today=today, batch_size=batch_size)
     if with_health:
-        counts["programs scored"] = health_recompute(today=today).programs
+        counts["programs scored"] = health_recompute(today=today).scored  # done, cancelled: not
         counts["health history rows"] = seed_history(seed=seed, today=today, batch_size=batch_size)
         counts["weekly reports"] = seed_reports(today=today)
     for label, count in counts.items():
