@@ -72,25 +72,23 @@ class Policy:
         ``compute`` reads them for every program."""
         return {c: float(self.weights.get(c, 0)) for c in COMPONENTS}
 
-    def plan(self, launches_known: bool) -> tuple[tuple[str, Rule, float], ...]:
-        """The components that count, each with its rule and its share of the weights.
+    @cached_property
+    def plans(self) -> dict[bool, tuple[tuple[str, Rule, float], ...]]:
+        """The components that count, each with its rule and its share of the weights, by
+        whether launch data is known (launch readiness counts only then); worked out once per
+        policy, as ``compute`` needs one for every program."""
+        weights = self.component_weights
 
-        Launch readiness counts only when launch data is known; worked out once per policy and
-        case, as ``compute`` needs it for every program.
-        """
-        plans = self.__dict__.setdefault("_plans", {})  # a frozen dataclass caches in __dict__
-        if launches_known not in plans:
-            weights = self.component_weights
+        def plan(launches_known: bool) -> tuple[tuple[str, Rule, float], ...]:
             active = [
                 c
                 for c in COMPONENTS
                 if weights[c] > 0 and (launches_known or c != "launch_readiness")
             ]
             total = sum(weights[c] for c in active) or 1.0
-            plans[launches_known] = tuple(
-                (c, COMPONENT_RULES[c], weights[c] / total) for c in active
-            )
-        return plans[launches_known]
+            return tuple((c, COMPONENT_RULES[c], weights[c] / total) for c in active)
+
+        return {True: plan(True), False: plan(False)}
 
 
 class MilestoneInput(NamedTuple):
@@ -522,7 +520,7 @@ def compute(
     components: dict[str, int] = {}
     reasons: list[Reason] = []
     weighted = 0.0
-    for component, rule, share in policy.plan(program.launches is not None):
+    for component, rule, share in policy.plans[program.launches is not None]:
         lost = 0.0
         for text, cost in rule(program, today, policy):
             # A component cannot lose more than all its points; later reasons are scaled down.

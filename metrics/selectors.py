@@ -22,6 +22,7 @@ from metrics.health import (
     ProgramInput,
     RiskInput,
     UpstreamInput,
+    slip_days,
 )
 from metrics.models import Direction, HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
 from programs.models import (
@@ -165,8 +166,7 @@ def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[P
             fields.append(tuple(upstream_of))
         milestone = MilestoneInput(*fields)
         milestones_by_program[program_id].append(milestone)
-        if milestone.target_date > milestone.baseline_date and milestone.state != "cancelled":
-            unlisted_slip[program_id] -= (milestone.target_date - milestone.baseline_date).days
+        unlisted_slip[program_id] -= slip_days(milestone)
     launches = launch_readiness_inputs(ids)
     risks_by_program: dict[int, list[RiskInput]] = defaultdict(list)
     for program_id, *risk in fetch_rows(

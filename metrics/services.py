@@ -49,28 +49,30 @@ class _Stored(NamedTuple):
     """Today's stored snapshot of a program, as the scheduled recompute compares with it."""
 
     inputs_digest: str
-    digest: str
     in_step: bool  # the program's score columns say what the snapshot says
 
 
 def _stored_today(program_ids: Iterable[int], today: datetime.date) -> dict[int, _Stored]:
     """Today's snapshots of these programs (one query), by program."""
     rows = HealthSnapshot.objects.filter(ids_q("program_id", program_ids), day=today).values_list(
-        "program_id", "inputs_digest", "digest", "score", "grade", "watermelon",
+        "program_id", "inputs_digest", "score", "grade", "watermelon",
         "program__health_score", "program__health_grade", "program__health_watermelon",
     )  # fmt: skip
-    return {row[0]: _Stored(row[1], row[2], row[3:6] == row[6:9]) for row in fetch_rows(rows)}
+    return {row[0]: _Stored(row[1], row[2:5] == row[5:8]) for row in fetch_rows(rows)}
 
 
 def _policy_key(policy: health.Policy) -> bytes:
     return orjson.dumps({f.name: getattr(policy, f.name) for f in dataclasses.fields(policy)})
 
 
+def _hash(content: bytes) -> str:
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
 def _inputs_digest(program: health.ProgramInput, policy_key: bytes) -> str:
     """A hash of everything ``health.compute`` is given for a program (on the day of the
     snapshot that stores it): the engine is pure, so equal digests mean equal results."""
-    content = _ENGINE + policy_key + orjson.dumps(program, default=tuple)
-    return hashlib.blake2b(content, digest_size=16).hexdigest()
+    return _hash(_ENGINE + policy_key + orjson.dumps(program, default=tuple))
 
 
 def _forecast_json(forecast: health.Forecast | None) -> dict | None:
@@ -124,8 +126,7 @@ def _update_program_scores(
 
 
 def _json(value) -> str:
-    """JSON text for a jsonb column: orjson, which writes a snapshot's reasons ten times faster
-    than the standard library (a full recompute writes ten thousand of them)."""
+    """JSON text (for SQLite's JSON columns), written by orjson."""
     return orjson.dumps(value).decode()
 
 
@@ -146,7 +147,7 @@ def _digest(result: health.HealthResult, reported: str) -> str:
         result.forecast,
         result.ceiling or "",
     )
-    return hashlib.blake2b(orjson.dumps(content, default=tuple), digest_size=16).hexdigest()
+    return _hash(orjson.dumps(content, default=tuple))
 
 
 def _snapshot(
@@ -227,43 +228,28 @@ def health_results_store(
     inputs: dict[int, health.ProgramInput],
     inputs_digests: dict[int, str],
     today: datetime.date,
-    stored: dict[int, _Stored] | None = None,
+    only_changed: bool = False,
 ) -> int:
     """Write scores to programs and upsert the day's snapshots, in bulk, in one transaction.
 
-    Idempotent: the same results give the same rows (one snapshot per program per day). Given
-    today's ``stored`` snapshots (the scheduled full recompute), rows that already hold these
-    results from these inputs are not rewritten, nor even sent. Returns how many programs'
-    scores were written.
+    Idempotent: the same results give the same rows (one snapshot per program per day). With
+    ``only_changed`` (the scheduled full recompute) the database leaves alone the score rows
+    that already hold these results and the snapshots with the same digests. Returns how many
+    programs' scores were written.
     """
     now = timezone.now()
-    reported = {r.program_id: inputs[r.program_id].reported_health or "" for r in results}
-    digests = {
-        r.program_id: (_digest(r, reported[r.program_id]), inputs_digests[r.program_id])
-        for r in results
-        if r.scored
-    }
-    if stored is not None:
-        results = [
-            r
-            for r in results
-            if not (
-                (was := stored.get(r.program_id))
-                and was.in_step
-                and (was.digest, was.inputs_digest) == digests.get(r.program_id)
-            )
-        ]
     scores = [
         (r.program_id, r.score, r.grade.value if r.grade else "", 1 if r.watermelon else 0)
         for r in results
     ]
-    snapshots = [
-        _snapshot(r, reported[r.program_id], digests[r.program_id], today, now)
-        for r in results
-        if r.scored
-    ]
-    written = _update_program_scores(scores, now, only_changed=stored is not None)
-    _upsert_snapshots(snapshots, only_changed=stored is not None)
+    snapshots = []
+    for r in results:
+        if r.scored:
+            reported = inputs[r.program_id].reported_health or ""
+            digests = (_digest(r, reported), inputs_digests[r.program_id])
+            snapshots.append(_snapshot(r, reported, digests, today, now))
+    written = _update_program_scores(scores, now, only_changed=only_changed)
+    _upsert_snapshots(snapshots, only_changed=only_changed)
     return written
 
 
@@ -309,20 +295,19 @@ def _loaded_ahead(
 
 
 class _StoredBehind:
-    """Writes each chunk's results, from the second chunk on, in ``threads`` threads (each
-    with its own database connection) while the caller scores the next chunk.
+    """Writes each chunk's results, from the second chunk on, in a thread with its own
+    database connection while the caller scores the next chunk; one write at a time.
 
     Writing a day's first snapshots mostly waits on PostgreSQL, so the scoring goes on
-    meanwhile. One thread: a second one measured no faster on two cores, where PostgreSQL
-    is already busy loading the chunks ahead. The first chunk (every edit, and small sites)
+    meanwhile (a second writing thread measured no faster on two cores, where PostgreSQL is
+    already busy loading the chunks ahead). The first chunk (every edit, and small sites)
     writes inline.
     """
 
-    def __init__(self, threads: int = 1) -> None:
-        self.threads = threads
+    def __init__(self) -> None:
         self.first = True
         self.pool: ThreadPoolExecutor | None = None
-        self.pending: deque[tuple[Future, Callable[[int], None]]] = deque()
+        self.pending: tuple[Future, Callable[[int], None]] | None = None
 
     def submit(self, store: Callable[[], int], then: Callable[[int], None]) -> None:
         """Run ``store()`` and pass what it returns to ``then`` (in the caller's thread)."""
@@ -330,24 +315,21 @@ class _StoredBehind:
             self.first = False
             then(store())
             return
+        self.wait()
         if self.pool is None:
-            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="health-store")
-        if len(self.pending) >= self.threads:
-            self._finish_oldest()
-        self.pending.append((self.pool.submit(store), then))
-
-    def _finish_oldest(self) -> None:
-        future, then = self.pending.popleft()
-        then(future.result())
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-store")
+        self.pending = (self.pool.submit(store), then)
 
     def wait(self) -> None:
-        while self.pending:
-            self._finish_oldest()
+        if self.pending is not None:
+            future, then = self.pending
+            self.pending = None
+            then(future.result())
 
     def close(self) -> None:
         if self.pool is not None:
-            futures_wait([future for future, _ in self.pending])
-            _close_connections(self.pool, self.threads)
+            futures_wait([self.pending[0]] if self.pending else [])
+            _close_connections(self.pool, 1)
             self.pool.shutdown()
 
 
@@ -433,7 +415,7 @@ def health_recompute(
                     inputs={p.id: p for p, _ in scoring},
                     inputs_digests=keys,
                     today=today,
-                    stored=today_stored,
+                    only_changed=full,
                 )
                 then = partial(stored, len(inputs))
                 if behind is None:
