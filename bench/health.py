@@ -7,7 +7,7 @@ Seeds a dedicated database per size once (``pulse_bench_health_<N>``, reused whi
 N programs), then measures in a fresh process per size:
 - the floor: one raw SQL aggregate over the same milestones and updates (fetched to Python);
 - a full recompute (load, compute, write scores and snapshots), interleaved with the floor,
-  median of --rounds, twice: "steady" (the run every 30 minutes: it loads every input, scores
+  median of --rounds (wall time, and CPU time: this process plus PostgreSQL), twice: "steady" (the run every 30 minutes: it loads every input, scores
   the programs whose inputs changed since today's snapshot and writes the few scores that
   changed) and "new day" (the day's first run: every program scored, every score and snapshot
   written); goal ≤ 10× the floor;
@@ -149,6 +149,19 @@ def main() -> int:
             f"{r['programs']:>9,} {r['milestones']:>11,} {r['floor_s'] * 1000:>6.0f}ms "
             f"{r['steady_s']:>7.2f}s {r['steady_ratio']:>5.1f}× {r['new_day_s']:>7.2f}s "
             f"{r['new_day_ratio']:>5.1f}× {r['peak_bytes'] / 2**20:>9.1f} MiB"
+        )
+    print("\nCPU time per run (this process's threads + PostgreSQL's processes), median:")
+    for r in results["sizes"].values():
+        cpu = {
+            name: (r[f"{name}_python_cpu_s"], r[f"{name}_server_cpu_s"])
+            for name in ("floor", "steady", "new_day")
+        }
+        print(
+            f"{r['programs']:>9,} programs: "
+            + ", ".join(
+                f"{name.replace('_', ' ')} {python:.2f} + {server:.2f} s"
+                for name, (python, server) in cpu.items()
+            )
         )
     main = results["sizes"][args.programs]
     print(

@@ -6,6 +6,7 @@ two kinds of full recompute (load, compute, write), each in rounds interleaved w
   (it scores and writes only those programs);
 - "new day": the first run of a day, which writes every score and a new snapshot per program
   (each round scores a later day, so every row really is written);
+each timed twice: wall time, and CPU time (this process's threads plus PostgreSQL's processes);
 the peak Python memory of a new-day recompute (tracemalloc), and optionally edit → new score
 latency through a real worker.
 """
@@ -45,19 +46,48 @@ FLOOR_SQL = [
 ]
 
 
-def floor() -> float:
-    started = time.perf_counter()
+def server_cpu_seconds() -> float:
+    """CPU time used so far by this machine's PostgreSQL processes (server, backends, writers),
+    from /proc: the benchmark only talks to a PostgreSQL on 127.0.0.1. A backend that has
+    ended (a loading thread's connection, closed at the end of a recompute) counts in the
+    server process's children's time once the server has reaped it."""
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/comm") as comm:
+                if not comm.read().startswith("postgres"):
+                    continue
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(work) -> tuple[float, float, float]:
+    """Wall time of ``work()``, and the CPU time it cost: this process (every thread), and
+    PostgreSQL. On a shared machine wall times swing with the neighbours; CPU time shows how
+    much work was done, and on how many cores it could have run."""
+    server, process, started = server_cpu_seconds(), time.process_time(), time.perf_counter()
+    work()
+    wall = time.perf_counter() - started
+    python = time.process_time() - process
+    time.sleep(0.05)  # the server reaps the backends of the connections just closed
+    return wall, python, server_cpu_seconds() - server
+
+
+def floor() -> None:
     with connection.cursor() as cursor:
         for sql in FLOOR_SQL:
             cursor.execute(sql)
             cursor.fetchall()
-    return time.perf_counter() - started
 
 
-def recompute(today: datetime.date | None = None) -> float:
-    started = time.perf_counter()
+def recompute(today: datetime.date | None = None) -> None:
     health_recompute(today=today)
-    return time.perf_counter() - started
 
 
 def peak_memory(today: datetime.date) -> int:
@@ -115,21 +145,26 @@ def main() -> None:
         today = timezone.localdate()
         floor()  # warm the caches for both
         recompute()  # and bring every score up to date: the next runs are steady ones
-        floors, steady, new_day = [], [], []
+        runs: dict[str, list[tuple[float, float, float]]] = {
+            "floor": [],
+            "steady": [],
+            "new_day": [],
+        }
         for _ in range(rounds):
-            floors.append(floor())
-            steady.append(recompute())
+            runs["floor"].append(measured(floor))
+            runs["steady"].append(measured(recompute))
         for day in range(1, rounds + 1):
-            floors.append(floor())
-            new_day.append(recompute(today + datetime.timedelta(days=day)))
+            runs["floor"].append(measured(floor))
+            later = today + datetime.timedelta(days=day)
+            runs["new_day"].append(measured(lambda later=later: recompute(later)))
         result["peak_bytes"] = peak_memory(today + datetime.timedelta(days=rounds + 1))
         forget_days_after(today)
-        result["floor_s"] = statistics.median(floors)
-        result["steady_s"] = statistics.median(steady)
-        result["new_day_s"] = statistics.median(new_day)
-        result["floor_runs"] = floors
-        result["steady_runs"] = steady
-        result["new_day_runs"] = new_day
+        for name, measurements in runs.items():
+            walls, python, server = zip(*measurements, strict=True)
+            result[f"{name}_s"] = statistics.median(walls)
+            result[f"{name}_python_cpu_s"] = statistics.median(python)
+            result[f"{name}_server_cpu_s"] = statistics.median(server)
+            result[f"{name}_runs"] = list(walls)
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM programs_program")
             result["programs"] = cursor.fetchone()[0]
