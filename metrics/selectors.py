@@ -8,11 +8,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+import orjson
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
-from core.queries import fetch_rows, ids_q
+from core.queries import fetch_rows, ids_q, json_lists_by
 from metrics.health import (
     Grade,
     LaunchInput,
@@ -33,7 +34,8 @@ from programs.models import (
     Risk,
     StatusUpdate,
 )
-from reviews.selectors import launch_readiness_inputs
+from reviews.models import LaunchReviewState
+from reviews.selectors import launch_readiness_rows
 
 # Programs per chunk of a full recompute: memory stays bounded however many programs there are.
 CHUNK_SIZE = 1000
@@ -92,7 +94,7 @@ def _notable_milestones(
     )
 
 
-def _slip_days_by_program(ids: Iterable[int]) -> defaultdict[int, int]:
+def _slip_days_by_program(ids: Iterable[int]) -> dict[int, int]:
     """Each program's summed slip against baselines (cancelled and pulled-in milestones: 0)."""
     rows = (
         Milestone.objects.filter(ids_q("program_id", ids), target_date__gt=F("baseline_date"))
@@ -101,141 +103,178 @@ def _slip_days_by_program(ids: Iterable[int]) -> defaultdict[int, int]:
         .annotate(slip=Sum(F("target_date") - F("baseline_date")))
         .values_list("program_id", "slip")
     )
-    return defaultdict(int, {program_id: slip.days for program_id, slip in fetch_rows(rows)})
+    return {program_id: slip.days for program_id, slip in fetch_rows(rows)}
+
+
+def _date(text: str | None) -> datetime.date | None:
+    return None if text is None else datetime.date.fromisoformat(text)
+
+
+# The parts of a program's inputs, each loaded for a whole chunk as one JSON list per program
+# (``core.queries.json_lists_by``), in ``ChunkInputs.parts`` order.
+PARTS = ("program", "upstream", "milestones", "launches", "risks", "metrics")
+
+
+class ChunkInputs:
+    """The engine's inputs for a chunk of programs as the database sent them, in seven queries.
+
+    Per program, each part (its row, its milestones, risks...: ``PARTS``) arrives as the text
+    of a JSON list. ``fingerprint`` joins those texts, so telling whether a program's inputs
+    changed since they were last scored costs a hash, not the building of its rows;
+    ``program_input`` parses them into the engine's ``ProgramInput`` for the programs that are
+    scored.
+
+    Only notable milestones are listed (``health.summarise``: typically a fifth of them); the
+    slip of the others arrives as ``unlisted_slip_days``, worked out from the slip summed in SQL.
+    """
+
+    def __init__(self, program_ids: Iterable[int], *, today: datetime.date) -> None:
+        ids = program_ids if isinstance(program_ids, range) else list(program_ids)
+        zone = timezone.get_current_timezone()
+        latest_health = (
+            StatusUpdate.objects.filter(program=OuterRef("pk"))
+            .order_by("-created_at", "-id")
+            .values("reported_health")[:1]
+        )
+        programs = json_lists_by(
+            Program.objects.filter(ids_q("pk", ids)).annotate(
+                # Local days, worked out by the database.
+                created_on=TruncDate("created_at", tzinfo=zone),
+                last_update_on=TruncDate("last_update_at", tzinfo=zone),
+                reported=Subquery(latest_health),
+            ),
+            "id",
+            # ProgramInput's fields in its order, from the name to the reported health.
+            ("name", "phase", "start_date", "target_date", "created_on", "update_cadence_days",
+             "last_update_on", "reported"),
+            (),
+        )  # fmt: skip
+        # Only troubled upstream milestones of open ones: the others cost nothing. UpstreamInput's
+        # fields in its order, after the dependant milestone; in a fixed order (a milestone's
+        # upstream list is part of its inputs).
+        upstream = json_lists_by(
+            _troubled_dependencies(ids, today),
+            "from_milestone__program_id",
+            ("from_milestone_id", "to_milestone__name", "to_milestone__program__name",
+             "to_milestone__target_date", "to_milestone__state",
+             "to_milestone__program__health_grade"),
+            ("from_milestone_id", "to_milestone_id"),
+        )  # fmt: skip
+        self.upstream: dict[int, dict[int, tuple[UpstreamInput, ...]]] = {}
+        for program_id, text in upstream.items():
+            by_milestone = defaultdict(list)
+            for milestone_id, name, program, target, state, grade in orjson.loads(text):
+                by_milestone[milestone_id].append(
+                    UpstreamInput(name, program, _date(target), state, grade or "")
+                )
+            self.upstream[program_id] = {m: tuple(up) for m, up in by_milestone.items()}
+        waiting = [m for by_milestone in self.upstream.values() for m in by_milestone]
+        milestones = json_lists_by(
+            _notable_milestones(ids, today, waiting=waiting).annotate(
+                planned_on=TruncDate("created_at", tzinfo=zone)
+            ),
+            "program_id",
+            # MilestoneInput's fields in its order (planned on: its creation day, here), but
+            # the upstream ones, in the order the program page lists them.
+            ("id", "name", "baseline_date", "target_date", "state", "critical", "completed_date",
+             "planned_on", "times_moved"),
+            ("id",),
+        )  # fmt: skip
+        launches = json_lists_by(
+            launch_readiness_rows(ids),
+            "program_id",
+            ("title", "launch_date", "state", "open_required"),
+            ("launch_date", "id"),
+        )
+        risks = json_lists_by(
+            Risk.objects.filter(ids_q("program_id", ids)).exclude(state="closed"),
+            "program_id",
+            ("title", "likelihood", "impact", "state", "due_date"),  # RiskInput's, in its order
+            [*Risk._meta.ordering],  # as the program page lists them
+        )
+        latest_reading = MetricReading.objects.filter(metric=OuterRef("pk")).order_by(
+            "-measured_on", "-id"
+        )
+        metrics = json_lists_by(
+            SuccessMetric.objects.filter(ids_q("program_id", ids)).annotate(
+                latest_value=Subquery(latest_reading.values("value")[:1]),
+                latest_on=Subquery(latest_reading.values("measured_on")[:1]),
+            ),
+            "program_id",
+            ("name", "baseline_value", "target_value", "baseline_date", "target_date",
+             "direction", "latest_value", "latest_on", "unit"),
+            ("name", "id"),  # the model's order, without joining programs to sort by name
+        )  # fmt: skip
+        self.slip = _slip_days_by_program(ids)
+        self.ids = sorted(programs)
+        self.parts = (programs, upstream, milestones, launches, risks, metrics)
+
+    def fingerprint(self, program_id: int) -> bytes:
+        """Everything loaded for the program, as sent: equal fingerprints, equal inputs (on
+        the same day: which milestones are notable, and which upstream ones are troubled,
+        depends on it)."""
+        texts = [part.get(program_id, "") for part in self.parts]
+        texts.append(str(self.slip.get(program_id, 0)))
+        return "\x1e".join(texts).encode()
+
+    def program_input(self, program_id: int) -> ProgramInput:
+        """The program's inputs as the engine takes them."""
+        (row,) = orjson.loads(self.parts[0][program_id])
+        name, phase, start, target, created, cadence, last_update, reported = row
+        upstream = self.upstream.get(program_id, {})
+        milestones = tuple(
+            MilestoneInput(
+                m_id,
+                m_name,
+                _date(baseline),
+                _date(m_target),
+                state,
+                critical,
+                _date(completed),
+                _date(planned),
+                moved,
+                upstream.get(m_id, ()),
+            )  # fmt: skip
+            for m_id, m_name, baseline, m_target, state, critical, completed, planned, moved in (
+                self._list(2, program_id)
+            )
+        )
+        # What is left of the program's slip once its listed milestones' is taken out.
+        unlisted_slip = self.slip.get(program_id, 0) - sum(slip_days(m) for m in milestones)
+        return ProgramInput(
+            program_id, name, phase, _date(start), _date(target), _date(created), cadence,
+            _date(last_update), reported,
+            milestones=milestones,
+            risks=tuple(
+                RiskInput(title, likelihood, impact, state, _date(due))
+                for title, likelihood, impact, state, due in self._list(4, program_id)
+            ),
+            metrics=tuple(
+                MetricInput(
+                    m_name, float(base), float(goal), _date(base_on), _date(goal_on),
+                    direction == Direction.INCREASE,
+                    None if value is None else float(value), _date(measured), unit,
+                )  # fmt: skip
+                for m_name, base, goal, base_on, goal_on, direction, value, measured, unit in (
+                    self._list(5, program_id)
+                )
+            ),
+            launches=tuple(
+                LaunchInput(title, _date(on), state == LaunchReviewState.APPROVED, open_required)
+                for title, on, state, open_required in self._list(3, program_id)
+            ),
+            unlisted_slip_days=unlisted_slip,
+        )  # fmt: skip
+
+    def _list(self, part: int, program_id: int) -> list:
+        text = self.parts[part].get(program_id)
+        return orjson.loads(text) if text else []
 
 
 def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[ProgramInput]:
-    """The engine's inputs for these programs in their summarised form, in seven queries.
-
-    Only notable milestones are listed (``health.summarise``: typically a fifth of them); the
-    slip of the others arrives as ``unlisted_slip_days``, summed in SQL.
-    """
-    ids = program_ids if isinstance(program_ids, range) else list(program_ids)
-    zone = timezone.get_current_timezone()
-    latest_health = (
-        StatusUpdate.objects.filter(program=OuterRef("pk"))
-        .order_by("-created_at", "-id")
-        .values("reported_health")[:1]
-    )
-    programs = fetch_rows(
-        Program.objects.filter(ids_q("pk", ids))
-        .annotate(
-            # Local days, worked out by the database: per row in Python they cost more than
-            # the row.
-            created_on=TruncDate("created_at", tzinfo=zone),
-            last_update_on=TruncDate("last_update_at", tzinfo=zone),
-            reported=Subquery(latest_health),
-        )
-        .values_list(
-            "id",
-            "name",
-            "phase",
-            "start_date",
-            "target_date",
-            "created_on",
-            "update_cadence_days",
-            "last_update_on",
-            "reported",
-        )  # fmt: skip
-        .order_by("id")
-    )
-    upstream: dict[int, list[UpstreamInput]] = defaultdict(list)
-    # Only troubled upstream milestones of open ones: the others cost nothing.
-    for row in fetch_rows(_troubled_dependencies(ids, today).values_list(
-        "from_milestone_id", "to_milestone__name", "to_milestone__program__name",
-        "to_milestone__target_date", "to_milestone__state", "to_milestone__program__health_grade",
-    )):  # fmt: skip
-        upstream[row[0]].append(UpstreamInput(row[1], row[2], row[3], row[4], row[5] or ""))
-    # MilestoneInput's fields in its order (planned on: its creation day, here; no upstream
-    # yet), then the program.
-    milestones = (
-        _notable_milestones(ids, today, waiting=upstream)
-        .annotate(planned_on=TruncDate("created_at", tzinfo=zone))
-        .values_list(
-            "id", "name", "baseline_date", "target_date", "state", "critical", "completed_date",
-            "planned_on", "times_moved", "program_id",
-        )
-    )  # fmt: skip
-    milestones_by_program: dict[int, list[MilestoneInput]] = defaultdict(list)
-    # What is left of each program's slip once its listed milestones' is taken out.
-    unlisted_slip = _slip_days_by_program(ids)
-    for row in fetch_rows(milestones):
-        *fields, program_id = row
-        upstream_of = upstream.get(row[0])
-        if upstream_of:
-            fields.append(tuple(upstream_of))
-        milestone = MilestoneInput(*fields)
-        milestones_by_program[program_id].append(milestone)
-        unlisted_slip[program_id] -= slip_days(milestone)
-    launches = launch_readiness_inputs(ids)
-    risks_by_program: dict[int, list[RiskInput]] = defaultdict(list)
-    for program_id, *risk in fetch_rows(
-        Risk.objects.filter(ids_q("program_id", ids))
-        .exclude(state="closed")
-        .values_list("program_id", "title", "likelihood", "impact", "state", "due_date")
-    ):  # RiskInput's fields in its order, after the program; the model's order of risks
-        risks_by_program[program_id].append(RiskInput(*risk))
-    latest_reading = MetricReading.objects.filter(metric=OuterRef("pk")).order_by(
-        "-measured_on", "-id"
-    )
-    metrics_by_program: dict[int, list[MetricInput]] = defaultdict(list)
-    for (
-        program_id,
-        name,
-        base,
-        target,
-        base_on,
-        target_on,
-        direction,
-        value,
-        on,
-        unit,
-    ) in fetch_rows(
-        SuccessMetric.objects.filter(ids_q("program_id", ids))
-        .annotate(
-            latest_value=Subquery(latest_reading.values("value")[:1]),
-            latest_on=Subquery(latest_reading.values("measured_on")[:1]),
-        )
-        .values_list(
-            "program_id",
-            "name",
-            "baseline_value",
-            "target_value",
-            "baseline_date",
-            "target_date",
-            "direction",
-            "latest_value",
-            "latest_on",
-            "unit",
-        )  # fmt: skip
-        # Each program's metrics by name, as the model orders them, without joining programs
-        # to sort by their names.
-        .order_by("program_id", "name", "id")
-    ):
-        metrics_by_program[program_id].append(
-            MetricInput(
-                name,
-                base,
-                target,
-                base_on,
-                target_on,
-                direction == Direction.INCREASE,
-                value,
-                on,
-                unit,
-            )  # fmt: skip
-        )
-    return [
-        ProgramInput(
-            *program,  # id to reported health, in ProgramInput's order
-            milestones=tuple(milestones_by_program.get(program[0], ())),
-            risks=tuple(risks_by_program.get(program[0], ())),
-            metrics=tuple(metrics_by_program.get(program[0], ())),
-            launches=tuple(LaunchInput(*launch) for launch in launches.get(program[0], ())),
-            unlisted_slip_days=unlisted_slip.get(program[0], 0),
-        )
-        for program in programs
-    ]
+    """The engine's inputs for these programs, by id, in seven queries (see ``ChunkInputs``)."""
+    chunk = ChunkInputs(program_ids, today=today)
+    return [chunk.program_input(program_id) for program_id in chunk.ids]
 
 
 def program_id_chunks(
@@ -286,8 +325,8 @@ class PolicyBook:
                 Program.objects.filter(ids_q("pk", program_ids)).values_list("pk", "portfolio_id")
             )
 
-    def for_program(self, program: ProgramInput) -> Policy:
-        return self.by_portfolio.get(self.portfolio_of.get(program.id), self.default)
+    def for_program(self, program_id: int) -> Policy:
+        return self.by_portfolio.get(self.portfolio_of.get(program_id), self.default)
 
 
 def score_history(*, program: Program, days: int = 84) -> list[HealthSnapshot]:

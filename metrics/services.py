@@ -22,9 +22,9 @@ from django.utils import timezone
 from core.errors import DomainError, StaleWriteError
 from core.queries import fetch_rows, ids_q
 from core.services import apply_versioned_update
-from metrics import health
+from metrics import health, selectors
 from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
-from metrics.selectors import CHUNK_SIZE, PolicyBook, health_inputs, program_id_chunks
+from metrics.selectors import CHUNK_SIZE, ChunkInputs, PolicyBook, program_id_chunks
 from programs.models import Program
 from programs.signals import notify_program_changed
 
@@ -40,9 +40,12 @@ SNAPSHOT_COLUMNS = {
 }  # fmt: skip
 JSON_COLUMNS = frozenset(c for c, kind in SNAPSHOT_COLUMNS.items() if kind == "jsonb")
 
-# The engine's own code, hashed: a program's inputs digest includes it, so a deploy that
-# changes a rule scores every program again on the next run.
-_ENGINE = hashlib.blake2b(Path(health.__file__).read_bytes(), digest_size=16).digest()
+# The code of the engine and of the selector that feeds it, hashed: a program's inputs digest
+# includes it, so a deploy that changes a rule, or how inputs are loaded and read, scores
+# every program again on the next run.
+_ENGINE = hashlib.blake2b(
+    b"".join(Path(module.__file__).read_bytes() for module in (health, selectors)), digest_size=16
+).digest()
 
 
 class _Stored(NamedTuple):
@@ -67,12 +70,6 @@ def _policy_key(policy: health.Policy) -> bytes:
 
 def _hash(content: bytes) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
-
-
-def _inputs_digest(program: health.ProgramInput, policy_key: bytes) -> str:
-    """A hash of everything ``health.compute`` is given for a program (on the day of the
-    snapshot that stores it): the engine is pure, so equal digests mean equal results."""
-    return _hash(_ENGINE + policy_key + orjson.dumps(program, default=tuple))
 
 
 def _forecast_json(forecast: health.Forecast | None) -> dict | None:
@@ -387,13 +384,13 @@ def health_recompute(
     """
     today = today or timezone.localdate()
     policies = PolicyBook()
-    policy_keys: dict[int, bytes] = {}  # by id(policy): each policy's key, worked out once
+    policy_keys: dict[int, bytes] = {}  # by id(policy): engine and policy, worked out once
     done = changed = scored_count = 0
     full = program_ids is None
     chunks = program_id_chunks(program_ids, size=chunk_size)
 
-    def load(chunk: Iterable[int]) -> tuple[list[health.ProgramInput], dict[int, _Stored] | None]:
-        return health_inputs(chunk, today=today), _stored_today(chunk, today) if full else None
+    def load(chunk: Iterable[int]) -> tuple[ChunkInputs, dict[int, _Stored] | None]:
+        return ChunkInputs(chunk, today=today), _stored_today(chunk, today) if full else None
 
     def stored(count: int, changed_now: int) -> None:
         nonlocal done, changed
@@ -409,17 +406,19 @@ def health_recompute(
     with _collector_paused():
         try:
             for inputs, today_stored in loaded:
-                policies.load_portfolios([p.id for p in inputs])
+                policies.load_portfolios(inputs.ids)
                 scoring, keys = [], {}
-                for program in inputs:
-                    policy = policies.for_program(program)
+                for program_id in inputs.ids:
+                    policy = policies.for_program(program_id)
                     if (policy_key := policy_keys.get(id(policy))) is None:
-                        policy_key = policy_keys[id(policy)] = _policy_key(policy)
-                    key = _inputs_digest(program, policy_key)
-                    was = today_stored.get(program.id) if today_stored else None
+                        policy_key = policy_keys[id(policy)] = _ENGINE + _policy_key(policy)
+                    # What the engine would be given, as loaded (the inputs are parsed only for
+                    # the programs scored): equal digests, equal results.
+                    key = _hash(policy_key + inputs.fingerprint(program_id))
+                    was = today_stored.get(program_id) if today_stored else None
                     if not (was and was.in_step and was.inputs_digest == key):
-                        scoring.append((program, policy))
-                        keys[program.id] = key
+                        scoring.append((inputs.program_input(program_id), policy))
+                        keys[program_id] = key
                 results = [health.compute(p, today=today, policy=policy) for p, policy in scoring]
                 scored_count += sum(r.scored for r in results)  # done, cancelled: never
                 store = partial(
@@ -430,7 +429,7 @@ def health_recompute(
                     today=today,
                     only_changed=full,
                 )
-                then = partial(stored, len(inputs))
+                then = partial(stored, len(inputs.ids))
                 if behind is None:
                     then(store())
                 else:

@@ -266,18 +266,26 @@ class LaunchReadiness(NamedTuple):
     open_required_items: int
 
 
-def launch_readiness_inputs(program_ids: Iterable[int]) -> dict[int, list[LaunchReadiness]]:
-    """Each program's launches still ahead (not launched, not withdrawn), in one query.
+def launch_readiness_rows(program_ids: Iterable[int]) -> QuerySet[LaunchReview]:
+    """The programs' launches still ahead (not launched, not withdrawn), each annotated with
+    ``open_required``: its required checklist items not done yet.
 
     ``program_ids`` may be a ``range`` (a run of consecutive ids: see ``core.queries.ids_q``).
+    """
+    return LaunchReview.objects.filter(
+        ids_q("program_id", program_ids), state__in=OPEN_REVIEW_STATES
+    ).annotate(open_required=Count("items", filter=OPEN_REQUIRED))
+
+
+def launch_readiness_inputs(program_ids: Iterable[int]) -> dict[int, list[LaunchReadiness]]:
+    """Each program's launches still ahead, in one query (``launch_readiness_rows``).
 
     program id → [(name, launch_date, approved, open_required_items)] by launch date; programs
     without such launches are absent. ``approved`` is true once every area with required items
     is signed off.
     """
     reviews = (
-        LaunchReview.objects.filter(ids_q("program_id", program_ids), state__in=OPEN_REVIEW_STATES)
-        .annotate(open_required=Count("items", filter=OPEN_REQUIRED))
+        launch_readiness_rows(program_ids)
         .order_by("program_id", "launch_date", "id")
         .values_list("program_id", "title", "launch_date", "state", "open_required")
     )
