@@ -61,7 +61,8 @@ class MetricReading(TimeStampedModel):
 
     class Meta:
         ordering = ["metric", "-measured_on", "-id"]
-        indexes = [models.Index(fields=["metric", "-measured_on"])]
+        # The order above within a metric: its latest reading is the index's first entry.
+        indexes = [models.Index(fields=["metric", "-measured_on", "-id"])]
 
     def __str__(self) -> str:
         return f"{self.metric.name} = {self.value:g} on {self.measured_on}"

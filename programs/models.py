@@ -215,6 +215,13 @@ class Milestone(VersionedModel):
         indexes = [
             models.Index(fields=["program", "state", "target_date"]),
             models.Index(fields=["state", "target_date"]),
+            # Each program's open critical milestones by date: the next one is the health
+            # forecast's subject, found for a chunk of programs without reading the others.
+            models.Index(
+                fields=["program", "target_date", "id"],
+                condition=Q(critical=True, state__in=OPEN_MILESTONE_STATES),
+                name="milestone_open_critical",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -290,7 +297,8 @@ class StatusUpdate(VersionedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["program", "-created_at"])]
+        # The order above within a program: its latest update is the index's first entry.
+        indexes = [models.Index(fields=["program", "-created_at", "-id"])]
         get_latest_by = "created_at"
 
     def __str__(self) -> str:
