@@ -127,34 +127,14 @@ def _json(value) -> str:
     return orjson.dumps(value).decode()
 
 
-def _digest(result: health.HealthResult, reported: str) -> str:
-    """A hash of all a snapshot stores but its time, taken from the result itself (before any
-    JSON is written, so unchanged snapshots cost no JSON).
+def _snapshot(result: health.HealthResult, reported: str, inputs_digest: str, today, now) -> dict:
+    """A snapshot as the upsert writes it, SNAPSHOT_COLUMNS by name.
 
-    It sees the reasons' exact points where the snapshot keeps one decimal: finer than what
-    is stored, so an equal digest always means an equal snapshot.
+    Its ``digest`` hashes all it stores but its time and digests, as stored (plain JSON
+    values, which orjson writes without calling back into Python): the scheduled recompute
+    leaves alone a stored snapshot with the same digests.
     """
-    content = (
-        result.score,
-        result.grade,
-        result.components,
-        result.reasons,
-        result.watermelon,
-        reported,
-        result.forecast,
-        result.ceiling or "",
-    )
-    return _hash(orjson.dumps(content, default=tuple))
-
-
-def _snapshot(
-    result: health.HealthResult, reported: str, digests: tuple[str, str], today, now
-) -> dict:
-    """A snapshot as the upsert writes it, SNAPSHOT_COLUMNS by name; ``digests``: of the result
-    and of the inputs."""
-    return {
-        "program_id": result.program_id,
-        "day": today,
+    content = {
         "score": result.score,
         "grade": result.grade.value,
         "components": result.components,
@@ -167,8 +147,13 @@ def _snapshot(
         "reported_health": reported,
         "forecast": _forecast_json(result.forecast),
         "ceiling": result.ceiling or "",
-        "digest": digests[0],
-        "inputs_digest": digests[1],
+    }
+    return {
+        "program_id": result.program_id,
+        "day": today,
+        **content,
+        "digest": _hash(orjson.dumps(content)),
+        "inputs_digest": inputs_digest,
         "computed_at": now,
     }
 
@@ -243,8 +228,7 @@ def health_results_store(
     for r in results:
         if r.scored:
             reported = inputs[r.program_id].reported_health or ""
-            digests = (_digest(r, reported), inputs_digests[r.program_id])
-            snapshots.append(_snapshot(r, reported, digests, today, now))
+            snapshots.append(_snapshot(r, reported, inputs_digests[r.program_id], today, now))
     written = _update_program_scores(scores, now, only_changed=only_changed)
     _upsert_snapshots(snapshots, only_changed=only_changed)
     return written
