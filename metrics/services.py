@@ -57,7 +57,8 @@ class _Stored(NamedTuple):
 
 def _stored_today(program_ids: Iterable[int], today: datetime.date) -> dict[int, _Stored]:
     """Today's snapshots of these programs (one query), by program."""
-    rows = HealthSnapshot.objects.filter(ids_q("program_id", program_ids), day=today).values_list(
+    rows = HealthSnapshot.objects.filter(ids_q("program_id", program_ids), day=today)
+    rows = rows.order_by().values_list(  # unordered (a dict): no sort by program name
         "program_id", "inputs_digest", "score", "grade", "watermelon",
         "program__health_score", "program__health_grade", "program__health_watermelon",
     )  # fmt: skip
