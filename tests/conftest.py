@@ -31,7 +31,11 @@ def pytest_collection_modifyitems(items):
             and marker.kwargs.get("transaction")
             and "serialized_rollback" not in marker.kwargs
         ):
-            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True))
+            # First, so it is the closest marker: a test's own decorator is already there, and
+            # an appended marker would come after it (and go unread).
+            item.add_marker(
+                pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False
+            )
 
 
 def restore_migration_data() -> None:
