@@ -112,7 +112,7 @@ _day = datetime.date.fromisoformat
 
 
 # The parts of a program's inputs, each loaded for a whole chunk as one JSON list per program
-# (``core.queries.json_lists_by``), in ``ChunkInputs.parts`` order.
+# (``core.queries.json_lists_by``); a fingerprint joins them in this order.
 PARTS = ("program", "upstream", "milestones", "launches", "risks", "metrics")
 
 
@@ -208,19 +208,22 @@ class ChunkInputs:
         )  # fmt: skip
         self.slip = _slip_days_by_program(ids)
         self.ids = sorted(programs)
-        self.parts = (programs, upstream, milestones, launches, risks, metrics)
+        self.parts: dict[str, dict[int, str]] = {
+            "program": programs, "upstream": upstream, "milestones": milestones,
+            "launches": launches, "risks": risks, "metrics": metrics,
+        }  # fmt: skip
 
     def fingerprint(self, program_id: int) -> bytes:
         """Everything loaded for the program, as sent: equal fingerprints, equal inputs (on
         the same day: which milestones are notable, and which upstream ones are troubled,
         depends on it)."""
-        texts = [part.get(program_id, "") for part in self.parts]
+        texts = [self.parts[part].get(program_id, "") for part in PARTS]
         texts.append(str(self.slip.get(program_id, 0)))
         return "\x1e".join(texts).encode()
 
     def program_input(self, program_id: int) -> ProgramInput:
         """The program's inputs as the engine takes them."""
-        (row,) = orjson.loads(self.parts[0][program_id])
+        (row,) = self._list("program", program_id)
         name, phase, start, target, created, cadence, last_update, reported = row
         upstream = self.upstream.get(program_id, {})
         milestones = tuple(
@@ -237,7 +240,7 @@ class ChunkInputs:
                 upstream.get(m_id, ()),
             )  # fmt: skip
             for m_id, m_name, baseline, m_target, state, critical, completed, planned, moved in (
-                self._list(2, program_id)
+                self._list("milestones", program_id)
             )
         )
         # What is left of the program's slip once its listed milestones' is taken out.
@@ -248,7 +251,7 @@ class ChunkInputs:
             milestones=milestones,
             risks=tuple(
                 RiskInput(title, likelihood, impact, state, _day(due) if due else None)
-                for title, likelihood, impact, state, due in self._list(4, program_id)
+                for title, likelihood, impact, state, due in self._list("risks", program_id)
             ),
             metrics=tuple(
                 MetricInput(
@@ -259,17 +262,17 @@ class ChunkInputs:
                     unit,
                 )  # fmt: skip
                 for m_name, base, goal, base_on, goal_on, direction, value, measured, unit in (
-                    self._list(5, program_id)
+                    self._list("metrics", program_id)
                 )
             ),
             launches=tuple(
                 LaunchInput(title, _day(on), state == LaunchReviewState.APPROVED, open_required)
-                for title, on, state, open_required in self._list(3, program_id)
+                for title, on, state, open_required in self._list("launches", program_id)
             ),
             unlisted_slip_days=unlisted_slip,
         )  # fmt: skip
 
-    def _list(self, part: int, program_id: int) -> list:
+    def _list(self, part: str, program_id: int) -> list:
         text = self.parts[part].get(program_id)
         return orjson.loads(text) if text else []
 
