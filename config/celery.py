@@ -37,4 +37,9 @@ app.conf.beat_schedule = {
         "task": "reviews.tasks.operational_review_create_weekly",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    # Hourly: forget Idempotency-Keys past IDEMPOTENCY_KEY_TTL_HOURS (the table stays small).
+    "idempotency-records-prune": {
+        "task": "reviews.tasks.idempotency_records_prune",
+        "schedule": crontab(minute=15),
+    },
 }

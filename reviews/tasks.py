@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 
+from reviews.api.idempotency import idempotency_records_prune as prune_idempotency_records
 from reviews.ops_services import operational_review_create_weekly as create_weekly
 
 logger = logging.getLogger(__name__)
@@ -19,3 +20,11 @@ def operational_review_create_weekly(self) -> int:
     review = create_weekly()
     logger.info("operational review of the week: %s (id %d)", review, review.pk)
     return review.pk
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
+def idempotency_records_prune(self) -> int:
+    """Delete expired Idempotency-Key records (Celery beat, hourly); safe to run twice."""
+    deleted = prune_idempotency_records()
+    logger.info("expired idempotency records deleted: %d", deleted)
+    return deleted

@@ -11,13 +11,19 @@ same transaction. Later requests from the same user with the same key:
 Two identical requests racing each other serialise on the key's unique index: the second
 waits for the first to commit and then replays its answer. A refused write (4xx) stores
 nothing, so the corrected request may reuse the key.
+
+A key is remembered for ``IDEMPOTENCY_KEY_TTL_HOURS`` (24 by default): after that it starts
+afresh, as a new request would, and an hourly task deletes the expired records.
 """
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
@@ -56,6 +62,17 @@ def _fingerprint(data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def expired_before() -> datetime.datetime:
+    """Records created before this time are expired: their keys start afresh."""
+    return timezone.now() - datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+
+
+def idempotency_records_prune() -> int:
+    """Delete the expired records (hourly, Celery beat); returns how many."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=expired_before()).delete()
+    return deleted
+
+
 def idempotent(request, *, scope: str, perform: Callable[[], Response]) -> Response:
     """Run ``perform`` once per (user, key); replay its stored answer for repeats."""
     key = request.headers.get(HEADER, "").strip()
@@ -73,11 +90,19 @@ def idempotent(request, *, scope: str, perform: Callable[[], Response]) -> Respo
                 )  # fmt: skip
         except IntegrityError:
             record = IdempotencyRecord.objects.select_for_update().get(user=request.user, key=key)
-            if record.scope != scope or record.fingerprint != fingerprint:
+            if record.created_at < expired_before():
+                # Not yet pruned: taken over in place (a request racing this one waits on the
+                # lock, then finds this request's record).
+                record.created_at = timezone.now()
+                record.scope, record.fingerprint = scope, fingerprint
+                record.status_code, record.body = 0, {}
+                record.save()
+            elif record.scope != scope or record.fingerprint != fingerprint:
                 raise IdempotencyKeyReused() from None
-            return Response(
-                record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"}
-            )
+            else:
+                return Response(
+                    record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"}
+                )
         response = perform()
         record.status_code = response.status_code
         record.body = json.loads(JSONRenderer().render(response.data))

@@ -1,12 +1,23 @@
 """The launch-review API: the same rules as the browser, transitions as POST actions,
 optimistic concurrency, and bulk answers that are safe to repeat with an Idempotency-Key."""
 
+import datetime
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from reviews.models import LaunchReview, LaunchReviewItem, LaunchReviewState, SignOff
+from config.celery import app as celery_app
+from reviews.models import (
+    IdempotencyRecord,
+    LaunchReview,
+    LaunchReviewItem,
+    LaunchReviewState,
+    SignOff,
+)
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS
+from reviews.tasks import idempotency_records_prune
 from tests.factories import ProgramFactory
 from tests.reviews.conftest import ALL_STATES, LAUNCH_DATE, answer_all, put_in_state
 
@@ -260,6 +271,46 @@ def test_bulk_answers_replay_with_the_same_idempotency_key(review, author):
     assert refused.status_code == 422
     # Without a key, a repeat writes again.
     assert client.post(url, bulk_body(review), format="json").json()[0]["version"] == 3
+
+
+def test_an_expired_idempotency_key_starts_afresh(review, author, settings):
+    """Past IDEMPOTENCY_KEY_TTL_HOURS a key is new again, whatever it was used for."""
+    client = as_user(author)
+    url = f"{API}/launch-reviews/{review.pk}/answers/"
+    assert (
+        client.post(url, bulk_body(review), format="json", HTTP_IDEMPOTENCY_KEY="k").status_code
+        == 200
+    )
+    record = IdempotencyRecord.objects.get(key="k")
+    record.created_at -= datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS, minutes=1)
+    record.save()
+    other = bulk_body(review)
+    other["answers"][0]["notes"] = "a new run"
+    fresh = client.post(url, other, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert fresh.status_code == 200, fresh.json()  # not 422: the old use has expired
+    assert "Idempotent-Replayed" not in fresh
+    assert fresh.json()[0]["version"] == 3 and fresh.json()[0]["notes"] == "a new run"
+    again = client.post(url, other, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert again["Idempotent-Replayed"] == "true" and again.json() == fresh.json()
+    assert IdempotencyRecord.objects.filter(key="k").count() == 1
+
+
+def test_expired_idempotency_records_are_deleted_every_hour(review, author, settings):
+    client = as_user(author)
+    url = f"{API}/launch-reviews/{review.pk}/answers/"
+    for key in ("old", "new"):
+        assert (
+            client.post(url, bulk_body(review), format="json", HTTP_IDEMPOTENCY_KEY=key).status_code
+            == 200
+        )
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS + 1)
+    )
+    assert idempotency_records_prune.apply().get() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    assert idempotency_records_prune.apply().get() == 0  # safe to run again
+    scheduled = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
+    assert "reviews.tasks.idempotency_records_prune" in scheduled
 
 
 def test_a_refused_bulk_answer_stores_nothing_and_writes_nothing(review, author):
