@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
@@ -15,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from core.roles import Role, has_role
 from programs.selectors import tpm_home
+from reviews.ops_selectors import my_action_item_counts
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "overdue_count": sum(1 for row in rows if row.overdue),
+            "my_items": my_action_item_counts(request.user, today=timezone.localdate()),
         },
     )
 

@@ -8,6 +8,12 @@ app_name = "ops"
 urlpatterns = [
     path("", ops_views.ops_list, name="list"),
     path("current/", ops_views.ops_current, name="current"),
+    path("my-items/", ops_views.my_items, name="my-items"),
+    path(
+        "my-items/<int:item_pk>/<slug:action>/",
+        ops_views.my_item_transition,
+        name="my-item-transition",
+    ),
     path("new/", ops_views.ops_create, name="create"),
     path("<int:pk>/", ops_views.ops_detail, name="detail"),
     path("<int:pk>/edit/", ops_views.ops_edit, name="edit"),

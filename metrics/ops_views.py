@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,6 +31,7 @@ from reviews import ops_services as services
 from reviews.models import OperationalReviewState
 from reviews.ops_selectors import (
     current_review,
+    my_action_items,
     next_review,
     operational_review_get,
     operational_review_list,
@@ -67,6 +69,49 @@ def ops_list(request: HttpRequest) -> HttpResponse:
             "can_run": services.can_run_reviews(request.user),
         },
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def my_items(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's action items from every review: open (overdue first) or done."""
+    done = request.GET.get("show") == "done"
+    page = Paginator(my_action_items(request.user, done=done), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "metrics/my_items.html",
+        {
+            "nav_section": NAV,
+            "page": page,
+            "done": done,
+            "today": timezone.localdate(),
+            "open_count": my_action_items(request.user).count() if done else page.paginator.count,
+        },
+    )
+
+
+@require_POST
+def my_item_transition(request: HttpRequest, item_pk: int, action: str) -> HttpResponse:
+    """Close (or reopen) one of the user's own items between meetings, from their list."""
+    if action not in services.ACTION_ITEM_TRANSITIONS:
+        raise Http404("No such action.")
+    item = get_object_or_404(visible_action_items(request.user), pk=item_pk, owner=request.user)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "This page is out of date: reload it and try again.")
+    else:
+        try:
+            services.action_item_transition(
+                item=item, user=request.user, action=action, version=form.cleaned_data["version"]
+            )
+        except (ValidationError, StaleWriteError) as refusal:
+            messages.error(request, " ".join(getattr(refusal, "messages", [str(refusal)])))
+        else:
+            done = "closed" if action == "close" else "reopened"
+            messages.success(request, f"“{item.title}” {done}.")
+    back = request.POST.get("show") == "done"
+    return redirect(f"{reverse('ops:my-items')}{'?show=done' if back else ''}")
 
 
 @require_http_methods(["GET", "HEAD"])

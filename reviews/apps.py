@@ -31,7 +31,7 @@ def _seed_reviews(sender, *, seed, write, **kwargs) -> None:
 
 
 def _seed_operational_reviews(sender, *, write, today=None, **kwargs) -> None:
-    """Last week's review (closed, with action items, one still open) and this week's."""
+    """Last week's review (closed, with action items, two still open) and this week's."""
     import datetime
 
     from django.contrib.auth import get_user_model
@@ -60,6 +60,12 @@ def _seed_operational_reviews(sender, *, write, today=None, **kwargs) -> None:
             ops_services.action_item_transition(
                 item=item, user=runner, action="close", version=item.version, review=last_week
             )
+    # One of the demo TPM's own, overdue: it shows on their home page and "My action items".
+    ops_services.action_item_create(
+        review=last_week, user=runner, program=programs[0], owner=runner,
+        title="Share the capacity forecast with finance",
+        due_date=last_week.date + datetime.timedelta(days=4),
+    )  # fmt: skip
     last_week.refresh_from_db()
     ops_services.operational_review_transition(
         review=last_week, user=runner, action="close", version=last_week.version

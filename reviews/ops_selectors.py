@@ -25,6 +25,25 @@ def visible_action_items(user) -> QuerySet[ActionItem]:
     )
 
 
+def my_action_items(user, *, done: bool = False) -> QuerySet[ActionItem]:
+    """The user's own action items: open ones by due date (the most overdue first), or done
+    ones, the latest closed first; each with its program and the reviews it went through."""
+    items = visible_action_items(user).filter(
+        owner=user, state=ActionItemState.DONE if done else ActionItemState.OPEN
+    )
+    return items.select_related("program", "created_in", "closed_in").order_by(
+        *(("-closed_at", "-id") if done else ("due_date", "id"))
+    )
+
+
+def my_action_item_counts(user, *, today: datetime.date) -> dict[str, int]:
+    """How many of the user's action items are open, and how many of those overdue (one
+    query)."""
+    return my_action_items(user).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today))
+    )
+
+
 def with_item_counts(reviews: QuerySet[OperationalReview]) -> QuerySet[OperationalReview]:
     return reviews.select_related("portfolio", "facilitator").annotate(
         action_item_count=Count("action_items", distinct=True),

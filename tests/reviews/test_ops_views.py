@@ -228,3 +228,77 @@ def test_admin_lists_reviews_and_action_items(client, admin_user, review):
     for url in ("/admin/reviews/operationalreview/", "/admin/reviews/actionitem/",
                 f"/admin/reviews/operationalreview/{review.pk}/change/"):  # fmt: skip
         assert client.get(url).status_code == 200
+
+
+def test_my_action_items_lists_mine_overdue_first_and_closes_them(client, engineer, review):
+    late = ActionItemFactory(
+        owner=engineer, created_in=review, title="Rotate keys", due_date=TODAY - datetime.timedelta(days=3)
+    )  # fmt: skip
+    soon = ActionItemFactory(
+        owner=engineer, created_in=review, title="Write runbook", due_date=TODAY + datetime.timedelta(days=5)
+    )  # fmt: skip
+    ActionItemFactory(created_in=review, title="Someone else's item")
+    signed_in(client, engineer)
+    page = client.get(reverse("ops:my-items")).content.decode()
+    assert page.index("Rotate keys") < page.index("Write runbook")  # by due date
+    assert "Someone else&#x27;s item" not in page and "Someone else's item" not in page
+    assert f"Overdue since {late.due_date:%-d %b}" in page
+    # The home page counts them.
+    home = client.get(reverse("home")).content.decode()
+    assert "2 action items from operational reviews are yours" in home and "1 overdue" in home
+    url = reverse("ops:my-item-transition", args=[late.pk, "close"])
+    response = client.post(url, {"version": 1})
+    assert response.status_code == 302 and response["Location"] == reverse("ops:my-items")
+    late.refresh_from_db()
+    assert late.state == "done" and late.closed_by == engineer and late.closed_in is None
+    after = client.get(reverse("ops:my-items")).content.decode()
+    assert "closed." in after and "Rotate keys" not in after.split("<table")[1]
+    done = client.get(reverse("ops:my-items") + "?show=done").content.decode()
+    assert "Rotate keys" in done and "Write runbook" not in done
+    # Reopened from the Done tab, back to it.
+    reopen = client.post(
+        reverse("ops:my-item-transition", args=[late.pk, "reopen"]), {"version": 2, "show": "done"}
+    )
+    assert reopen["Location"] == reverse("ops:my-items") + "?show=done"
+    late.refresh_from_db()
+    assert late.state == "open"
+    # A stale version is refused with a message, and nothing changes.
+    stale = client.post(reverse("ops:my-item-transition", args=[soon.pk, "close"]), {"version": 7})
+    assert stale.status_code == 302
+    soon.refresh_from_db()
+    assert soon.state == "open"
+    assert "changed by someone else" in client.get(reverse("ops:my-items")).content.decode()
+
+
+def test_my_action_items_belong_to_me_alone(client, engineer, reviewer, review):
+    item = ActionItemFactory(owner=engineer, created_in=review)
+    signed_in(client, reviewer)
+    url = reverse("ops:my-item-transition", args=[item.pk, "close"])
+    assert client.post(url, {"version": 1}).status_code == 404
+    assert (
+        client.post(reverse("ops:my-item-transition", args=[item.pk, "explode"])).status_code == 404
+    )
+    assert client.get(url).status_code == 405
+    item.refresh_from_db()
+    assert item.state == "open"
+    empty = client.get(reverse("ops:my-items")).content.decode()
+    assert "Nothing on your list" in empty
+
+
+def test_my_action_items_page_has_a_fixed_query_count(client, engineer, review):
+    signed_in(client, engineer)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    def add(n):
+        for _ in range(n):
+            ActionItemFactory(owner=engineer, created_in=review, program=ProgramFactory())
+
+    urls = [reverse("ops:my-items"), reverse("ops:my-items") + "?show=done", reverse("home")]
+    add(2)
+    small = [count(url) for url in urls]
+    add(15)
+    assert [count(url) for url in urls] == small
