@@ -56,6 +56,8 @@ def json_lists_by(
     rows are grouped and written here. Parsed, both give the same values: numbers, text,
     booleans, null, and dates as ISO text.
     """
+    if key in fields:
+        raise ValueError(f"The key {key!r} groups the rows: it cannot also be one of their fields.")
     connection = connections[queryset.db]
     order_columns = [name.removeprefix("-") for name in order]
     columns = list(dict.fromkeys([key, *fields, *order_columns]))

@@ -84,3 +84,8 @@ def test_the_helpers_ask_nothing_of_an_empty_list_of_ids():
         assert fetch_rows(Program.objects.filter(ids_q("pk", [])).values_list("pk", "name")) == []
         assert json_lists_by(Program.objects.filter(ids_q("pk", [])), "id", ("name",), ()) == {}
     assert not captured
+
+
+def test_json_lists_by_refuses_a_key_that_is_also_a_field():
+    with pytest.raises(ValueError, match="groups the rows"):
+        json_lists_by(Program.objects.all(), "id", ("name", "id"), ())
