@@ -1,6 +1,6 @@
 """Reads for the health engine and the health pages.
 
-``health_inputs`` loads everything the engine needs for a chunk of programs with a fixed number
+``ChunkInputs`` loads everything the engine needs for a chunk of programs with a fixed number
 of queries (one per table), whatever the chunk's size: no query per program or milestone.
 """
 
@@ -111,16 +111,11 @@ def _slip_days_by_program(ids: Iterable[int]) -> dict[int, int]:
 _day = datetime.date.fromisoformat
 
 
-# The parts of a program's inputs, each loaded for a whole chunk as one JSON list per program
-# (``core.queries.json_lists_by``); a fingerprint joins them in this order.
-PARTS = ("program", "upstream", "milestones", "launches", "risks", "metrics")
-
-
 class ChunkInputs:
     """The engine's inputs for a chunk of programs as the database sent them, in seven queries.
 
-    Per program, each part (its row, its milestones, risks...: ``PARTS``) arrives as the text
-    of a JSON list. ``fingerprint`` joins those texts, so telling whether a program's inputs
+    Per program, each part (its row, its milestones, risks...: ``parts``) arrives as the text
+    of a JSON list (``core.queries.json_lists_by``). ``fingerprint`` joins those texts, so telling whether a program's inputs
     changed since they were last scored costs a hash, not the building of its rows;
     ``program_input`` parses them into the engine's ``ProgramInput`` for the programs that are
     scored.
@@ -217,7 +212,7 @@ class ChunkInputs:
         """Everything loaded for the program, as sent: equal fingerprints, equal inputs (on
         the same day: which milestones are notable, and which upstream ones are troubled,
         depends on it)."""
-        texts = [self.parts[part].get(program_id, "") for part in PARTS]
+        texts = [part.get(program_id, "") for part in self.parts.values()]
         texts.append(str(self.slip.get(program_id, 0)))
         return "\x1e".join(texts).encode()
 

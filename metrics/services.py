@@ -258,9 +258,9 @@ def _serial_plans() -> None:
         cursor.execute("SET max_parallel_workers_per_gather = 0")
 
 
-def _loaded_ahead(
-    chunks: Iterable[Iterable[int]], load: Callable[[Iterable[int]], list], *, ahead: int = 2
-) -> Iterator[list]:
+def _loaded_ahead[T](
+    chunks: Iterable[Iterable[int]], load: Callable[[Iterable[int]], T], *, ahead: int = 2
+) -> Iterator[T]:
     """``load(chunk)`` for each chunk, in order; from the second chunk on, the next ``ahead``
     chunks load in threads (each with its own database connection) while the caller scores
     and writes this one.

@@ -8,7 +8,7 @@ runs a fixed number of queries whatever the data size. Visibility follows the pr
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -259,13 +259,6 @@ def program_launch_reviews(*, program: Program) -> list[LaunchReview]:
 # --- For the health engine ------------------------------------------------------------------
 
 
-class LaunchReadiness(NamedTuple):
-    name: str
-    launch_date: datetime.date
-    approved: bool
-    open_required_items: int
-
-
 def launch_readiness_rows(program_ids: Iterable[int]) -> QuerySet[LaunchReview]:
     """The programs' launches still ahead (not launched, not withdrawn), each annotated with
     ``open_required``: its required checklist items not done yet.
@@ -275,26 +268,6 @@ def launch_readiness_rows(program_ids: Iterable[int]) -> QuerySet[LaunchReview]:
     return LaunchReview.objects.filter(
         ids_q("program_id", program_ids), state__in=OPEN_REVIEW_STATES
     ).annotate(open_required=Count("items", filter=OPEN_REQUIRED))
-
-
-def launch_readiness_inputs(program_ids: Iterable[int]) -> dict[int, list[LaunchReadiness]]:
-    """Each program's launches still ahead, in one query (``launch_readiness_rows``).
-
-    program id → [(name, launch_date, approved, open_required_items)] by launch date; programs
-    without such launches are absent. ``approved`` is true once every area with required items
-    is signed off.
-    """
-    reviews = (
-        launch_readiness_rows(program_ids)
-        .order_by("program_id", "launch_date", "id")
-        .values_list("program_id", "title", "launch_date", "state", "open_required")
-    )
-    result: dict[int, list[LaunchReadiness]] = {}
-    for program_id, title, launch_date, state, open_required in reviews:
-        result.setdefault(program_id, []).append(
-            LaunchReadiness(title, launch_date, state == LaunchReviewState.APPROVED, open_required)
-        )
-    return result
 
 
 def review_comments(*, review: LaunchReview) -> QuerySet[ReviewComment]:

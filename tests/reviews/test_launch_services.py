@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.errors import DomainError, StaleWriteError
+from metrics.selectors import health_inputs
 from programs.models import MembershipRole, ProgramMembership
 from programs.selectors import visible_programs
 from reviews import services
@@ -19,7 +20,7 @@ from reviews.models import (
     LaunchReviewState,
     SignOff,
 )
-from reviews.selectors import launch_readiness_inputs
+from reviews.selectors import launch_readiness_rows
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS, IllegalTransition
 from tests.factories import MilestoneFactory, ProgramFactory, ReviewerFactory, UserFactory
 from tests.reviews.conftest import ALL_STATES, answer_all, put_in_state
@@ -333,8 +334,8 @@ def test_a_stale_transition_is_refused(review, author):
         )
 
 
-def test_launch_readiness_inputs_in_one_query(program, author, checklist, submitted, secops, sre):
-    """Per program, the launches ahead with approval and open required items; one query."""
+def test_launch_readiness_rows_in_one_query(program, author, checklist, submitted, secops, sre):
+    """Per program, the launches ahead with their state and open required items; one query."""
     other = ProgramFactory()
     services.launch_review_create(
         program=other, user=author, title="Other", launch_date=datetime.date(2026, 10, 1), tier=3
@@ -349,9 +350,22 @@ def test_launch_readiness_inputs_in_one_query(program, author, checklist, submit
     for user, area in ((sre, "reliability"), (secops, "security")):
         services.launch_review_sign_off(review=submitted, user=user, area=area, decision="approved")
     with CaptureQueriesContext(connection) as queries:
-        inputs = launch_readiness_inputs([program.pk, other.pk, 999999])
+        rows = list(
+            launch_readiness_rows([program.pk, other.pk, 999999])
+            .order_by("program_id", "launch_date", "id")
+            .values_list("program_id", "title", "launch_date", "state", "open_required")
+        )
     assert len(queries) == 1
-    assert inputs == {
-        program.pk: [("GA in eu-west", datetime.date(2026, 11, 2), True, 0)],
-        other.pk: [("Other", datetime.date(2026, 10, 1), False, 2)],
+    assert rows == [
+        (program.pk, "GA in eu-west", datetime.date(2026, 11, 2), "approved", 0),
+        (other.pk, "Other", datetime.date(2026, 10, 1), "draft", 2),
+    ]
+    # As the health engine reads them: approved once every area with required items signed off.
+    by_program = {
+        p.id: p.launches
+        for p in health_inputs([program.pk, other.pk], today=datetime.date(2026, 10, 1))
+    }
+    assert by_program == {
+        program.pk: (("GA in eu-west", datetime.date(2026, 11, 2), True, 0),),
+        other.pk: (("Other", datetime.date(2026, 10, 1), False, 2),),
     }
