@@ -1,4 +1,4 @@
-"""Django admin for metrics: the health policy (weights, thresholds, the grade ceiling) above all."""
+"""Django admin for metrics: the health policy (the rubric's thresholds and the score weights) above all."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,7 +21,9 @@ class HealthPolicyAdmin(SimpleHistoryAdmin):
         "__str__",
         "green_at",
         "yellow_at",
-        "critical_overdue_ceiling_days",
+        "critical_overdue_red_days",
+        "stale_yellow_cadences",
+        "high_risk_exposure",
         "updated_at",
     ]
     list_select_related = ["portfolio"]
@@ -29,16 +31,39 @@ class HealthPolicyAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["portfolio"]}),
         (
-            "Weights (relative; a component with weight 0 is ignored)",
+            "Grade: the worst signal decides (watch, yellow, red)",
+            {"fields": ["yellow_families_for_red"]},
+        ),
+        (
+            "Schedule",
             {
                 "fields": [
+                    ("critical_overdue_red_days", "overdue_yellow_days", "overdue_count_yellow"),
+                    "critical_start_window_days",
+                    ("pushes_watch", "pushes_yellow"),
+                    ("slip_yellow_percent", "slip_red_percent"),
+                    "forecast_yellow_days",
+                ]
+            },
+        ),
+        (
+            "Freshness (in update cadences)",
+            {"fields": [("stale_watch_cadences", "stale_yellow_cadences", "stale_red_cadences")]},
+        ),
+        ("Risk", {"fields": [("high_risk_exposure", "high_risks_for_red")]}),
+        ("Launch readiness", {"fields": [("launch_yellow_days", "launch_red_days")]}),
+        ("Outcomes", {"fields": ["metric_behind_yellow_percent"]}),
+        ("Dependencies", {"fields": ["upstream_red_days"]}),
+        (
+            "Score: bands and weights (ranking within a grade; a family with weight 0 is ignored)",
+            {
+                "fields": [
+                    ("green_at", "yellow_at"),
                     ("weight_schedule", "weight_freshness", "weight_risk"),
                     ("weight_outcomes", "weight_launch_readiness", "weight_dependencies"),
                 ]
             },
         ),
-        ("Grades", {"fields": [("green_at", "yellow_at"), "critical_overdue_ceiling_days"]}),
-        ("Windows", {"fields": ["launch_lookahead_days", "high_risk_exposure"]}),
     ]
 
     def save_model(self, request, obj, form, change):

@@ -1,27 +1,43 @@
-"""The health engine: a program's data in, an explainable score out.
+"""The health engine: a program's data in, a grade with its reasons out.
 
 Pure Python — immutable records in (frozen dataclasses, and named tuples for the many small
-ones: a full recompute builds hundreds of thousands of them), a ``HealthResult`` out; no ORM, no clock (``today`` is
-an argument) — so every rule can be tested without a database and reasoned about on paper.
+ones: a full recompute builds hundreds of thousands of them), a ``HealthResult`` out; no ORM, no
+clock (``today`` is an argument) — so every rule can be tested without a database and reasoned
+about on paper.
 
-Each component starts at 100 points and loses points for what a TPM would worry about; every
-loss is a ``Reason`` naming the object. The score is the weighted mean of the components, and
-each reason's cost in *score* points is its component cost times the component's share of
-the weights, so the ranked reasons add up to (100 - score) before the grade ceiling applies.
+It grades the way ``shared/HEALTH_RUBRIC.md`` says an experienced TPM does: **by the worst
+signal, never by an average**. Each rule fires a ``Reason`` (a signal) in one of six families
+with a severity:
+
+- *watch*: worth a line in the reasons, no effect on the grade;
+- *yellow*;
+- *red*.
+
+The grade is red when any red signal fires, or when yellow signals fire in two or more
+families (trouble spreading across a program); otherwise yellow when any yellow fires;
+otherwise green.
+
+The 0–100 score ranks programs within and across grades: each family with something to judge
+scores 100 less what its signals cost, their weighted mean (families with no data left out)
+is the program's *quality*, and the score is that quality placed inside its grade's band
+(red below ``yellow_at``, yellow below ``green_at``, green above). So a red program never scores
+in the green band, and more trouble never raises a score.
+
+A reason is data (family, severity, code, the object's id and name, figures, cost); its
+sentence is rendered from that by ``reason_text``, so pages, the API, the weekly report and the
+ops agenda say the same words, and can filter by cause.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
-from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-COMPONENTS = ("schedule", "freshness", "risk", "outcomes", "launch_readiness", "dependencies")
 OPEN_STATES = frozenset(("planned", "in_progress", "blocked"))
 
 
@@ -31,6 +47,29 @@ class Grade(StrEnum):
     RED = "red"
 
 
+class Severity(StrEnum):
+    WATCH = "watch"  # a line in the reasons; no effect on the grade
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Family(StrEnum):
+    """The six families of signals, in the order a TPM walks a program in a review (dates
+    first): reasons of one severity are listed in this order."""
+
+    SCHEDULE = "schedule"
+    LAUNCH = "launch_readiness"
+    DEPENDENCIES = "dependencies"
+    RISK = "risk"
+    FRESHNESS = "freshness"
+    OUTCOMES = "outcomes"
+
+
+FAMILIES = tuple(Family)
+# Kept under its old name: snapshots, weights and the API call a family a "component".
+COMPONENTS = tuple(f.value for f in FAMILIES)
+FAMILY_RANK = {family: rank for rank, family in enumerate(FAMILIES)}
+SEVERITY_RANK = {Severity.WATCH: 0, Severity.YELLOW: 1, Severity.RED: 2}
 # Reported health in a status update, in the same order of goodness as grades.
 REPORTED_RANK = {"on_track": 0, "at_risk": 1, "off_track": 2}
 GRADE_RANK = {Grade.GREEN: 0, Grade.YELLOW: 1, Grade.RED: 2}
@@ -38,8 +77,13 @@ GRADE_RANK = {Grade.GREEN: 0, Grade.YELLOW: 1, Grade.RED: 2}
 
 @dataclass(frozen=True)
 class Policy:
-    """Weights and thresholds; one default, optionally one per portfolio (edited in admin)."""
+    """Weights and thresholds; one default, optionally one per portfolio (edited in admin).
 
+    The thresholds are the rubric's defaults (``shared/HEALTH_RUBRIC.md``); each one has a
+    field of the same name on ``metrics.models.HealthPolicy``.
+    """
+
+    # How much each family counts in the score (ranking only: the grade ignores weights).
     weights: Mapping[str, float] = field(
         default_factory=lambda: {
             "schedule": 30,
@@ -50,45 +94,58 @@ class Policy:
             "dependencies": 10,
         }
     )
+    # Score bands: green from green_at, yellow from yellow_at, red below.
     green_at: int = 75
     yellow_at: int = 50
-    # Points per day overdue, and the most one milestone can cost.
-    overdue_points_per_day: float = 1.5
-    overdue_points_per_day_critical: float = 3.0
-    overdue_cap: float = 35.0
-    overdue_cap_critical: float = 60.0
-    # Ceiling: a critical milestone this many days overdue keeps the program out of green.
-    critical_overdue_ceiling_days: int = 14
-    # Freshness: one full missed cadence costs this many points.
-    missed_cadence_points: float = 50.0
-    # Launch readiness and outcomes look this far ahead / behind.
-    launch_lookahead_days: int = 14
-    # Risks with likelihood x impact at or above this are "high" and cost more.
-    high_exposure: int = 12
+    # Yellow signals in this many different families make a program red.
+    yellow_families_for_red: int = 2
+    # Schedule.
+    critical_overdue_red_days: int = 14  # 1..this: yellow; more: red
+    overdue_yellow_days: int = 14  # a non-critical milestone overdue more than this: yellow
+    overdue_count_yellow: int = 3  # this many open milestones overdue: yellow
+    critical_start_window_days: int = 7  # a critical milestone due this soon still planned
+    pushes_watch: int = 2
+    pushes_yellow: int = 3
+    slip_yellow_percent: int = 15  # total slip as a share of the program's length
+    slip_red_percent: int = 40
+    forecast_yellow_days: int = 14  # next critical milestone forecast this late
+    # Freshness, in multiples of the program's update cadence.
+    stale_watch_cadences: int = 1
+    stale_yellow_cadences: int = 2
+    stale_red_cadences: int = 4
+    # Risk: likelihood x impact at or above this is high; this many unmitigated high ones: red.
+    high_risk_exposure: int = 15
+    high_risks_for_red: int = 2
+    # Launch readiness.
+    launch_yellow_days: int = 14
+    launch_red_days: int = 7
+    # Outcomes: the latest reading this far behind the path (share of the whole distance).
+    metric_behind_yellow_percent: int = 25
+    # Dependencies: an upstream critical milestone overdue more than this holds a critical one.
+    upstream_red_days: int = 14
 
     @cached_property
     def component_weights(self) -> dict[str, float]:
-        """Every component's weight as a float (0 when absent), converted once per policy:
-        ``compute`` reads them for every program."""
+        """Every family's weight as a float (0 when absent), converted once per policy."""
         return {c: float(self.weights.get(c, 0)) for c in COMPONENTS}
 
-    @cached_property
-    def plans(self) -> dict[bool, tuple[tuple[str, Rule, float], ...]]:
-        """The components that count, each with its rule and its share of the weights, by
-        whether launch data is known (launch readiness counts only then); worked out once per
-        policy, as ``compute`` needs one for every program."""
-        weights = self.component_weights
 
-        def plan(launches_known: bool) -> tuple[tuple[str, Rule, float], ...]:
-            active = [
-                c
-                for c in COMPONENTS
-                if weights[c] > 0 and (launches_known or c != "launch_readiness")
-            ]
-            total = sum(weights[c] for c in active) or 1.0
-            return tuple((c, COMPONENT_RULES[c], weights[c] / total) for c in active)
+# --- Inputs ------------------------------------------------------------------------------
 
-        return {True: plan(True), False: plan(False)}
+
+class UpstreamInput(NamedTuple):
+    """A milestone that a program's milestone waits on (in any program)."""
+
+    id: int
+    name: str
+    program_name: str
+    target_date: datetime.date
+    state: str
+    critical: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
 
 
 class MilestoneInput(NamedTuple):
@@ -101,7 +158,8 @@ class MilestoneInput(NamedTuple):
     completed_date: datetime.date | None = None
     planned_on: datetime.date | None = None  # when the baseline was agreed (creation day)
     times_moved: int = 0
-    # Upstream milestones this one depends on (also in other programs).
+    # Upstream milestones this one waits on that are in trouble (see ``upstream_is_trouble``):
+    # the selector loads only those, as the others cost nothing.
     upstream: tuple[UpstreamInput, ...] = ()
 
     @property
@@ -112,24 +170,13 @@ class MilestoneInput(NamedTuple):
         return max(0, (today - self.target_date).days) if self.is_open else 0
 
 
-class UpstreamInput(NamedTuple):
-    name: str
-    program_name: str
-    target_date: datetime.date
-    state: str
-    program_grade: str = ""  # the upstream program's current grade
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
-
 class RiskInput(NamedTuple):
+    id: int
     title: str
     likelihood: int
     impact: int
     state: str  # open, mitigating, accepted, closed
-    due_date: datetime.date | None = None
+    due_date: datetime.date | None = None  # when the mitigation is due
 
     @property
     def exposure(self) -> int:
@@ -137,6 +184,7 @@ class RiskInput(NamedTuple):
 
 
 class MetricInput(NamedTuple):
+    id: int
     name: str
     baseline_value: float
     target_value: float
@@ -146,9 +194,11 @@ class MetricInput(NamedTuple):
     latest_value: float | None = None
     latest_at: datetime.date | None = None
     unit: str = ""
+    reading_interval_days: int = 30  # how often a reading is expected
 
 
 class LaunchInput(NamedTuple):
+    id: int
     name: str
     launch_date: datetime.date
     approved: bool
@@ -169,31 +219,45 @@ class ProgramInput:
     milestones: tuple[MilestoneInput, ...] = ()
     risks: tuple[RiskInput, ...] = ()
     metrics: tuple[MetricInput, ...] = ()
-    # None: the launch-review data is not available, so the component is neutral (not faked).
-    launches: tuple[LaunchInput, ...] | None = None
-    # The summed slip of milestones left out of ``milestones`` because nothing but their slip
-    # can cost points (see ``summarise``): a full recompute loads only the ones that matter.
+    launches: tuple[LaunchInput, ...] = ()
+    # Milestones left out of ``milestones`` because nothing but their slip and their being open
+    # can fire a signal (see ``summarise``): a full recompute loads only the ones that matter.
     unlisted_slip_days: int = 0
+    unlisted_open: int = 0
+    unlisted_count: int = 0  # of milestones not cancelled
+    # Whether any of its milestones waits on another (the dependencies family has data).
+    has_dependencies: bool = False
+
+    @property
+    def open_milestones(self) -> int:
+        return self.unlisted_open + sum(1 for m in self.milestones if m.is_open)
+
+    @property
+    def milestone_count(self) -> int:
+        return self.unlisted_count + sum(1 for m in self.milestones if m.state != "cancelled")
+
+
+# --- Results -----------------------------------------------------------------------------
 
 
 class Reason(NamedTuple):
-    component: str
-    text: str
-    component_points: float  # what it cost its component (0-100 scale)
-    points: float = 0.0  # what it cost the overall score
+    """One signal: what fired, on what, with the figures that say how bad.
 
+    ``cost`` is what it takes from its family's 100 points (for the score, and to rank reasons
+    of one family and severity). ``figures`` holds plain JSON values only: it is stored.
+    """
 
-@dataclass(frozen=True)
-class HealthResult:
-    program_id: int
-    scored: bool
-    score: int | None
-    grade: Grade | None
-    components: Mapping[str, int]
-    reasons: tuple[Reason, ...]
-    watermelon: bool
-    forecast: Forecast | None
-    ceiling: str | None = None
+    family: str
+    severity: str
+    code: str
+    subject_id: int | None
+    subject: str
+    figures: Mapping[str, Any]
+    cost: float
+
+    @property
+    def text(self) -> str:
+        return reason_text(self._asdict())
 
 
 @dataclass(frozen=True)
@@ -208,6 +272,34 @@ class Forecast:
         return (self.forecast_date - self.target_date).days
 
 
+@dataclass(frozen=True)
+class HealthResult:
+    program_id: int
+    scored: bool
+    score: int | None
+    grade: Grade | None
+    components: Mapping[str, int]
+    reasons: tuple[Reason, ...]
+    watermelon: bool
+    forecast: Forecast | None
+    stale: bool = False  # no current update: older than the freshness window, or none at all
+
+    @property
+    def cause(self) -> str:
+        """The family of the reason that decides the grade ('' when green or not scored)."""
+        if self.grade in (None, Grade.GREEN) or not self.reasons:
+            return ""
+        return self.reasons[0].family
+
+    @property
+    def to_clear(self) -> tuple[Reason, ...]:
+        """What would make the program green: its yellow and red signals, in order."""
+        return tuple(r for r in self.reasons if r.severity != Severity.WATCH)
+
+
+# --- Words -------------------------------------------------------------------------------
+
+
 def _number(value: float) -> str:
     """A reading as people write it: 12,000 / 48.5 / 0.25 — no float noise."""
     if float(value).is_integer():
@@ -219,104 +311,336 @@ def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
-# --- Components: each returns its costs, (text, component points lost), in order -------------
+def _in_days(n: int) -> str:
+    if n < 0:
+        return f"{_days(-n)} ago"
+    return "today" if n == 0 else f"in {_days(n)}"
 
 
-def schedule_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
-    """Overdue milestones, then the total slip, then milestones that keep moving (in that
-    order: a component's points run out from the first reason on)."""
-    overdue_reasons, moved_reasons = [], []
+def _date(iso: str) -> str:
+    """An ISO day as people read it: 3 Mar 2027."""
+    day = datetime.date.fromisoformat(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
+def _unit(figures: Mapping[str, Any]) -> str:
+    return f" {figures['unit']}" if figures.get("unit") else ""
+
+
+# Each code's sentence and remedy, from the reason's subject and figures. A reason stored
+# before structured reasons (a "text" of its own) keeps its words.
+_TEXTS: dict[str, Any] = {
+    "critical_overdue": lambda s, f: f"Critical milestone '{s}' is {_days(f['days'])} overdue",
+    "milestone_overdue": lambda s, f: f"Milestone '{s}' is {_days(f['days'])} overdue",
+    "many_overdue": lambda s, f: f"{f['count']} open milestones are overdue",
+    "critical_not_started": lambda s, f: (
+        f"Critical milestone '{s}' is due {_in_days(f['days'])} and has not started"
+    ),
+    "pushed": lambda s, f: f"Milestone '{s}' has been pushed {f['times']} times",
+    "total_slip": lambda s, f: (
+        f"Milestones have slipped {_days(f['days'])} in total against their baselines "
+        f"({f['percent']}% of the program's length)"
+    ),
+    "no_plan": lambda s, f: f"The program is {f['phase']} with no open milestone: no plan",
+    "forecast_late": lambda s, f: (
+        f"Critical milestone '{s}' is forecast {_days(f['days'])} after its target "
+        f"(on {_date(f['forecast'])}, from its slips so far)"
+    ),
+    "update_stale": lambda s, f: (
+        f"Last status update was {_days(f['days'])} ago (expected every {_days(f['cadence'])})"
+    ),
+    "never_updated": lambda s, f: (
+        f"No status update posted in the {_days(f['days'])} since the program was created"
+    ),
+    "high_risk": lambda s, f: (
+        f"Risk '{s}' (likelihood {f['likelihood']} × impact {f['impact']} = {f['exposure']}) "
+        + (
+            f"has its mitigation {_days(f['late'])} past due"
+            if f.get("late")
+            else "has no mitigation under way"
+        )
+    ),
+    "high_risks": lambda s, f: (
+        f"{f['count']} high risks have no mitigation under way or are past due: "
+        + ", ".join(f"'{name}'" for name in f["names"])
+    ),
+    "mitigation_overdue": lambda s, f: f"Mitigation of '{s}' is {_days(f['late'])} past due",
+    "launch_not_approved": lambda s, f: (
+        f"Launch '{s}' {_in_days(f['days'])} is not approved"
+        if f["days"] >= 0
+        else f"Launch '{s}' was due {_days(-f['days'])} ago and is not approved"
+    ),
+    "launch_unready": lambda s, f: (
+        f"Launch '{s}' {_in_days(f['days'])} is not approved, with {f['open']} required "
+        f"checklist item{'s' if f['open'] != 1 else ''} open"
+    ),
+    "metric_behind": lambda s, f: (
+        f"Metric '{s}' is at {_number(f['value'])}{_unit(f)}, behind the path to "
+        f"{_number(f['target'])}{_unit(f)} (expected {_number(f['expected'])}{_unit(f)}: "
+        f"{f['percent']}% of the way behind)"
+    ),
+    "metric_no_reading": lambda s, f: (
+        f"Metric '{s}' has had no reading for {_days(f['days'])} "
+        f"(expected every {_days(f['interval'])})"
+        if f.get("days") is not None
+        else f"Metric '{s}' has no reading yet"
+    ),
+    "upstream_overdue": lambda s, f: (
+        f"{'Critical milestone' if f.get('critical') else 'Milestone'} '{s}' waits on "
+        f"'{f['upstream']}' ({f['upstream_program']}), {_days(f['days'])} overdue"
+    ),
+    "upstream_after": lambda s, f: (
+        f"Milestone '{s}' waits on '{f['upstream']}' ({f['upstream_program']}), "
+        f"due {_days(f['days'])} after it"
+    ),
+}
+
+_REMEDIES: dict[str, Any] = {
+    "critical_overdue": lambda s, f: f"Finish '{s}', or re-plan it with a new date and a reason",
+    "milestone_overdue": lambda s, f: f"Finish '{s}', or re-plan it with a new date and a reason",
+    "many_overdue": lambda s, f: "Finish or re-plan the overdue milestones",
+    "critical_not_started": lambda s, f: f"Start '{s}', or re-plan it",
+    "pushed": lambda s, f: f"Agree a date for '{s}' that holds",
+    "total_slip": lambda s, f: "Re-baseline the plan with leadership, or recover the slip",
+    "no_plan": lambda s, f: "Add the milestones that remain",
+    "forecast_late": lambda s, f: f"Recover '{s}', or move its target to a date it can make",
+    "update_stale": lambda s, f: "Post a status update",
+    "never_updated": lambda s, f: "Post a status update",
+    "high_risk": lambda s, f: f"Start mitigating '{s}', or set a new mitigation date",
+    "high_risks": lambda s, f: "Start mitigating the high risks, or set new mitigation dates",
+    "mitigation_overdue": lambda s, f: f"Mitigate '{s}', or set a new mitigation date",
+    "launch_not_approved": lambda s, f: f"Get the launch review of '{s}' approved",
+    "launch_unready": lambda s, f: (
+        f"Close the required checklist items of '{s}' and get it approved"
+    ),
+    "metric_behind": lambda s, f: f"Bring '{s}' back to its path, or re-plan its target",
+    "metric_no_reading": lambda s, f: f"Record a reading of '{s}'",
+    "upstream_overdue": lambda s, f: f"Agree a recovery date with the owner of '{f['upstream']}'",
+    "upstream_after": lambda s, f: f"Align '{s}' with '{f['upstream']}', or drop the dependency",
+}
+
+
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """A reason's sentence, from its code, subject and figures (stored or just computed)."""
+    if "text" in reason:  # stored before reasons were structured
+        return reason["text"]
+    render = _TEXTS.get(reason.get("code", ""))
+    return render(reason.get("subject", ""), reason.get("figures", {})) if render else ""
+
+
+def reason_remedy(reason: Mapping[str, Any]) -> str:
+    """What would clear a reason, in a few words ('' for a reason stored as text only)."""
+    render = _REMEDIES.get(reason.get("code", ""))
+    return render(reason.get("subject", ""), reason.get("figures", {})) if render else ""
+
+
+def reason_view(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored reason as pages, the API and reports show it: its structure, its sentence and
+    its remedy. A reason stored before reasons were structured (family, text and score
+    points only) keeps its words and has no severity, code or remedy."""
+    if "text" in stored:
+        return {
+            "family": stored.get("component", ""),
+            "severity": "",
+            "code": "",
+            "subject_id": None,
+            "subject": "",
+            "figures": {},
+            "cost": stored.get("points", 0.0),
+            "text": stored["text"],
+            "remedy": "",
+        }
+    return {**stored, "text": reason_text(stored), "remedy": reason_remedy(stored)}
+
+
+# --- The rules: each family's signals ----------------------------------------------------
+
+# A signal's cost: its severity's base and a share of how bad it is, so reasons of one family
+# and severity rank by how much they cost and a severity never costs less than the one below.
+_BASE = {Severity.WATCH: 5.0, Severity.YELLOW: 25.0, Severity.RED: 60.0}
+_CAP = {Severity.WATCH: 15.0, Severity.YELLOW: 50.0, Severity.RED: 100.0}
+
+
+def _reason(
+    family: Family,
+    severity: Severity,
+    code: str,
+    extra: float,
+    subject_id: int | None = None,
+    subject: str = "",
+    **figures: Any,
+) -> Reason:
+    cost = min(_CAP[severity], _BASE[severity] + max(0.0, extra))
+    return Reason(family.value, severity.value, code, subject_id, subject, figures, cost)
+
+
+def schedule_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+    """Overdue milestones, critical ones not started, pushes, the total slip, no plan."""
+    found: list[Reason] = []
+    overdue_count = 0
     total_slip = program.unlisted_slip_days
+    start_window = today + datetime.timedelta(days=policy.critical_start_window_days)
     for m in program.milestones:  # one pass: a full recompute scores ten thousand programs
-        if m.state == "cancelled":  # never overdue, no slip, its moves no longer matter
+        if m.state == "cancelled":  # never overdue, no slip, its pushes no longer matter
             continue
-        if m.target_date > m.baseline_date:
-            total_slip += (m.target_date - m.baseline_date).days  # slip_days, inlined
-        if m.state in OPEN_STATES and m.target_date < today:
+        total_slip += slip_days(m)
+        if not m.is_open:  # done: only its share of the slip counts (a recovery is green)
+            continue
+        if m.target_date < today:
             overdue = (today - m.target_date).days
+            overdue_count += 1
             if m.critical:
-                cost = min(
-                    policy.overdue_cap_critical, overdue * policy.overdue_points_per_day_critical
+                severity = (
+                    Severity.RED if overdue > policy.critical_overdue_red_days else Severity.YELLOW
                 )
-                text = f"Critical milestone '{m.name}' is {_days(overdue)} overdue"
+                found.append(
+                    _reason(Family.SCHEDULE, severity, "critical_overdue", overdue, m.id, m.name,
+                            days=overdue)
+                )  # fmt: skip
             else:
-                cost = min(policy.overdue_cap, overdue * policy.overdue_points_per_day)
-                text = f"Milestone '{m.name}' is {_days(overdue)} overdue"
-            overdue_reasons.append((text, cost))
-        if m.times_moved > 1:
-            moved_reasons.append(
-                (
-                    f"Milestone '{m.name}' has moved {m.times_moved} times",
-                    min(15.0, 4.0 * (m.times_moved - 1)),
+                severity = (
+                    Severity.YELLOW if overdue > policy.overdue_yellow_days else Severity.WATCH
                 )
-            )
-    # Total slip against the baseline, relative to the program's length: slips adding up to
-    # the whole program's length cost 50 points (capped at 30). A sum, not an average, so an
-    # extra milestone on time never hides the others' slips.
+                found.append(
+                    _reason(Family.SCHEDULE, severity, "milestone_overdue", overdue / 2, m.id,
+                            m.name, days=overdue)
+                )  # fmt: skip
+        elif m.critical and m.state == "planned" and m.target_date <= start_window:
+            days_left = (m.target_date - today).days
+            found.append(
+                _reason(Family.SCHEDULE, Severity.YELLOW, "critical_not_started",
+                        policy.critical_start_window_days - days_left, m.id, m.name,
+                        days=days_left)
+            )  # fmt: skip
+        if m.times_moved >= policy.pushes_watch:
+            severity = Severity.YELLOW if m.times_moved >= policy.pushes_yellow else Severity.WATCH
+            found.append(
+                _reason(Family.SCHEDULE, severity, "pushed", m.times_moved, m.id, m.name,
+                        times=m.times_moved)
+            )  # fmt: skip
+    if overdue_count >= policy.overdue_count_yellow:
+        found.append(
+            _reason(Family.SCHEDULE, Severity.YELLOW, "many_overdue", overdue_count,
+                    count=overdue_count)
+        )  # fmt: skip
+    # Slips summed (never averaged: a milestone on time does not hide another's slip), against
+    # the program's length.
     if total_slip:
         length = max(1, (program.target_date - program.start_date).days)
-        ratio = total_slip / length
-        cost = min(30.0, ratio * 50)
-        if cost >= 0.5:
-            overdue_reasons.append(
-                (
-                    f"Milestones have slipped {_days(total_slip)} in total against their baselines "
-                    f"({ratio:.0%} of the program's length)",
-                    cost,
-                )
-            )
-    return overdue_reasons + moved_reasons
+        percent = 100 * total_slip / length
+        if percent > policy.slip_red_percent:
+            severity = Severity.RED
+        elif percent > policy.slip_yellow_percent:
+            severity = Severity.YELLOW
+        else:
+            severity = None
+        if severity:
+            found.append(
+                _reason(Family.SCHEDULE, severity, "total_slip", percent / 4, days=total_slip,
+                        percent=round(percent))
+            )  # fmt: skip
+    if program.phase in ("executing", "launching") and program.open_milestones == 0:
+        found.append(_reason(Family.SCHEDULE, Severity.YELLOW, "no_plan", 0, phase=program.phase))
+    # The forecast speaks of milestones still ahead: an overdue one is judged by how overdue it is.
+    forecast = forecast_next_critical(program, today)
+    if (
+        forecast
+        and forecast.target_date >= today
+        and forecast.days_late > policy.forecast_yellow_days
+    ):
+        found.append(
+            _reason(Family.SCHEDULE, Severity.YELLOW, "forecast_late", forecast.days_late / 4,
+                    forecast.milestone_id, forecast.milestone_name, days=forecast.days_late,
+                    forecast=forecast.forecast_date.isoformat())
+        )  # fmt: skip
+    return found
 
 
-def freshness_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
+def freshness_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+    """Silence grows from watch (one cadence missed) to yellow (two) to red (four)."""
     cadence = max(1, program.update_cadence_days)
     if program.last_update_on is None:
         waited = (today - program.created_on).days
-        if waited <= cadence:
+        if waited <= policy.stale_yellow_cadences * cadence:
             return []
         return [
-            (
-                f"No status update posted in the {_days(waited)} since the program was created",
-                100.0,
-            )
-        ]
+            _reason(Family.FRESHNESS, Severity.YELLOW, "never_updated", waited / cadence,
+                    days=waited)
+        ]  # fmt: skip
     age = (today - program.last_update_on).days
-    if age <= cadence:
+    if age > policy.stale_red_cadences * cadence:
+        severity = Severity.RED
+    elif age > policy.stale_yellow_cadences * cadence:
+        severity = Severity.YELLOW
+    elif age > policy.stale_watch_cadences * cadence:
+        severity = Severity.WATCH
+    else:
         return []
-    late = age - cadence
-    cost = min(100.0, late / cadence * policy.missed_cadence_points)
     return [
-        (
-            f"Last status update was {_days(age)} ago (expected every {_days(cadence)})",
-            cost,
-        )
-    ]
+        _reason(Family.FRESHNESS, severity, "update_stale", age / cadence, days=age,
+                cadence=cadence)
+    ]  # fmt: skip
 
 
-def risk_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
-    reasons = []
-    for title, likelihood, impact, state, due_date in program.risks:
-        if state == "closed":
+def is_stale(program: ProgramInput, today: datetime.date, policy: Policy) -> bool:
+    """Whether the program has no *current* update: its last one is older than the freshness
+    window (two cadences by default), or it never had one and is older than that."""
+    window = policy.stale_yellow_cadences * max(1, program.update_cadence_days)
+    since = program.last_update_on or program.created_on
+    return (today - since).days > window
+
+
+def risk_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+    """High risks with no mitigation under way or past due: one yellow, several red."""
+    high, lesser = [], []
+    for risk in program.risks:
+        if risk.state not in ("open", "mitigating"):  # accepted and closed: nothing
             continue
-        exposure = likelihood * impact
-        if state != "accepted":
-            # High risks (exposure >= 12 of 25) cost 2 points per exposure point, others 0.6.
-            per_point = 2.0 if exposure >= policy.high_exposure else 0.6
-            reasons.append(
-                (
-                    f"Open risk '{title}' (likelihood {likelihood} × impact {impact} = {exposure})",
-                    exposure * per_point,
-                )
-            )
-        if due_date and due_date < today and state in ("open", "mitigating"):
-            late = (today - due_date).days
-            reasons.append(
-                (
-                    f"Mitigation of '{title}' is {_days(late)} past due",
-                    min(20.0, 8.0 + late * 0.5),
-                )
-            )
-    return reasons
+        exposure = risk.exposure
+        late = (today - risk.due_date).days if risk.due_date and risk.due_date < today else 0
+        if exposure >= policy.high_risk_exposure and (risk.state == "open" or late):
+            high.append((risk, exposure, late))
+        elif late:
+            lesser.append(
+                _reason(Family.RISK, Severity.WATCH, "mitigation_overdue", exposure / 5, risk.id,
+                        risk.title, late=late, exposure=exposure)
+            )  # fmt: skip
+    found = []
+    if len(high) >= policy.high_risks_for_red:
+        high.sort(key=lambda item: (-item[1], item[0].id))
+        found.append(
+            _reason(Family.RISK, Severity.RED, "high_risks", 5 * len(high),
+                    count=len(high), names=[risk.title for risk, _, _ in high])
+        )  # fmt: skip
+    else:
+        for risk, exposure, late in high:
+            found.append(
+                _reason(Family.RISK, Severity.YELLOW, "high_risk", exposure, risk.id, risk.title,
+                        likelihood=risk.likelihood, impact=risk.impact, exposure=exposure,
+                        late=late)
+            )  # fmt: skip
+    return found + lesser
+
+
+def launch_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+    """Launches coming up (or whose date has passed) without approval."""
+    found = []
+    for launch in program.launches:
+        days_left = (launch.launch_date - today).days
+        if launch.approved or days_left > policy.launch_yellow_days:
+            continue
+        urgency = policy.launch_yellow_days - days_left  # grows as the date nears, and after
+        if days_left <= policy.launch_red_days and launch.open_required_items:
+            found.append(
+                _reason(Family.LAUNCH, Severity.RED, "launch_unready", urgency, launch.id,
+                        launch.name, days=days_left, open=launch.open_required_items)
+            )  # fmt: skip
+        else:
+            found.append(
+                _reason(Family.LAUNCH, Severity.YELLOW, "launch_not_approved", urgency, launch.id,
+                        launch.name, days=days_left)
+            )  # fmt: skip
+    return found
 
 
 def expected_on_path(metric: MetricInput, on: datetime.date) -> float:
@@ -328,120 +652,182 @@ def expected_on_path(metric: MetricInput, on: datetime.date) -> float:
     return metric.baseline_value + (metric.target_value - metric.baseline_value) * progress
 
 
-def outcome_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
-    reasons = []
+def outcome_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+    """Metrics behind their straight path (yellow at most: a lagging signal), or unread."""
+    found = []
     for metric in program.metrics:
-        if metric.latest_value is None:
-            if today > metric.baseline_date + datetime.timedelta(days=30):
-                reasons.append((f"Metric '{metric.name}' has no reading yet", 10.0))
+        interval = max(1, metric.reading_interval_days)
+        if metric.latest_value is None or metric.latest_at is None:
+            if (today - metric.baseline_date).days > interval:
+                found.append(
+                    _reason(Family.OUTCOMES, Severity.WATCH, "metric_no_reading", 0, metric.id,
+                            metric.name, days=None, interval=interval)
+                )  # fmt: skip
             continue
-        total = metric.target_value - metric.baseline_value
-        if total == 0:
+        silent = (today - metric.latest_at).days
+        if silent > interval:
+            found.append(
+                _reason(Family.OUTCOMES, Severity.WATCH, "metric_no_reading", silent / interval,
+                        metric.id, metric.name, days=silent, interval=interval)
+            )  # fmt: skip
+        distance = metric.target_value - metric.baseline_value
+        if distance == 0:
             continue
-        on = metric.latest_at or today
-        expected = expected_on_path(metric, on)
-        behind = (expected - metric.latest_value) / total  # > 0 means behind the path
-        if behind > 0.02:
-            unit = f" {metric.unit}" if metric.unit else ""
-            reasons.append(
-                (
-                    f"Metric '{metric.name}' is at {_number(metric.latest_value)}{unit}, behind "
-                    f"the path to {_number(metric.target_value)}{unit} "
-                    f"(expected {_number(expected)}{unit})",
-                    min(50.0, behind * 100),
-                )
-            )
-    return reasons
-
-
-def launch_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
-    reasons = []
-    horizon = today + datetime.timedelta(days=policy.launch_lookahead_days)
-    for launch in program.launches or ():
-        if not (today <= launch.launch_date <= horizon) or launch.approved:
-            continue
-        days_left = (launch.launch_date - today).days
-        # Closer launches cost more: 40 points on launch day, 20 two weeks out.
-        cost = 40.0 - 20.0 * days_left / max(1, policy.launch_lookahead_days)
-        reasons.append(
-            (
-                f"Launch '{launch.name}' in {_days(days_left)} is not approved",
-                cost,
-            )
-        )
-        if launch.open_required_items:
-            reasons.append(
-                (
-                    f"Launch '{launch.name}' has {launch.open_required_items} required checklist items open",
-                    min(30.0, 3.0 * launch.open_required_items),
-                )
-            )
-    return reasons
+        expected = expected_on_path(metric, metric.latest_at)
+        behind = (expected - metric.latest_value) / distance  # > 0: behind the path
+        if behind * 100 > policy.metric_behind_yellow_percent:
+            found.append(
+                _reason(Family.OUTCOMES, Severity.YELLOW, "metric_behind", behind * 20, metric.id,
+                        metric.name, value=metric.latest_value, target=metric.target_value,
+                        expected=round(expected, 2), unit=metric.unit,
+                        percent=round(behind * 100))
+            )  # fmt: skip
+    return found
 
 
 def upstream_is_trouble(m: MilestoneInput, up: UpstreamInput, today: datetime.date) -> bool:
-    """Whether an upstream milestone costs its dependant points: it is open and overdue or due
-    after the dependant, or its program is red."""
-    return (up.is_open and (up.target_date < today or up.target_date > m.target_date)) or (
-        up.program_grade == Grade.RED
-    )
+    """Whether an upstream milestone holds up its dependant: it is open and overdue, or due
+    after the dependant."""
+    return up.is_open and (up.target_date < today or up.target_date > m.target_date)
 
 
-def dependency_reasons(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Cost]:
-    reasons = []
+def dependency_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+    """Open milestones waiting on upstream milestones that are overdue or due after them."""
+    found = []
     for m in program.milestones:
         if not m.is_open:
             continue
         for up in m.upstream:
-            where = f"'{up.name}' ({up.program_name})"
-            if up.is_open and up.target_date < today:
+            if not up.is_open:
+                continue
+            where = {"upstream": up.name, "upstream_program": up.program_name, "upstream_id": up.id}
+            if up.target_date < today:
                 late = (today - up.target_date).days
-                reasons.append(
-                    (
-                        f"'{m.name}' depends on {where}, {_days(late)} overdue",
-                        min(40.0, 15.0 + late * 0.5),
-                    )
-                )
-            elif up.is_open and up.target_date > m.target_date:
+                red = m.critical and up.critical and late > policy.upstream_red_days
+                found.append(
+                    _reason(Family.DEPENDENCIES, Severity.RED if red else Severity.YELLOW,
+                            "upstream_overdue", late / 2, m.id, m.name, days=late,
+                            critical=m.critical, **where)
+                )  # fmt: skip
+            elif up.target_date > m.target_date:
                 gap = (up.target_date - m.target_date).days
-                reasons.append(
-                    (
-                        f"'{m.name}' depends on {where}, due {_days(gap)} after it",
-                        min(30.0, 10.0 + gap * 0.5),
-                    )
-                )
-            if up.program_grade == Grade.RED:
-                reasons.append((f"'{m.name}' depends on {where}, whose program is red", 10.0))
-    return reasons
+                found.append(
+                    _reason(Family.DEPENDENCIES, Severity.YELLOW, "upstream_after", gap / 4,
+                            m.id, m.name, days=gap, **where)
+                )  # fmt: skip
+    return found
 
 
-Cost = tuple[str, float]  # what a rule finds: a reason's text and the component points it costs
-Rule = Callable[[ProgramInput, datetime.date, Policy], list[Cost]]
-_TEXT, _POINTS = itemgetter(1), itemgetter(3)  # Reason.text, Reason.points
-
-COMPONENT_RULES: dict[str, Rule] = {
-    "schedule": schedule_reasons,
-    "freshness": freshness_reasons,
-    "risk": risk_reasons,
-    "outcomes": outcome_reasons,
-    "launch_readiness": launch_reasons,
-    "dependencies": dependency_reasons,
+FAMILY_RULES = {
+    Family.SCHEDULE: schedule_signals,
+    Family.LAUNCH: launch_signals,
+    Family.DEPENDENCIES: dependency_signals,
+    Family.RISK: risk_signals,
+    Family.FRESHNESS: freshness_signals,
+    Family.OUTCOMES: outcome_signals,
 }
 
 
-def grade_for(score: int, policy: Policy) -> Grade:
-    if score >= policy.green_at:
-        return Grade.GREEN
-    if score >= policy.yellow_at:
-        return Grade.YELLOW
-    return Grade.RED
+def _has_data(family: Family, program: ProgramInput) -> bool:
+    """Whether a family has anything to judge: one without data is left out of the score, not
+    counted as perfect (missing data is not good data)."""
+    if family is Family.SCHEDULE:
+        return program.milestone_count > 0
+    if family is Family.LAUNCH:
+        return bool(program.launches)
+    if family is Family.DEPENDENCIES:
+        return program.has_dependencies
+    if family is Family.RISK:
+        return any(r.state in ("open", "mitigating") for r in program.risks)
+    if family is Family.OUTCOMES:
+        return bool(program.metrics)
+    return True  # freshness: a program always has an age and an update record
 
 
-def is_watermelon(reported_health: str | None, grade: Grade | None) -> bool:
-    """Reported health in the last update is better than the computed grade."""
-    if not reported_health or grade is None or reported_health not in REPORTED_RANK:
-        return False
-    return REPORTED_RANK[reported_health] < GRADE_RANK[grade]
+def grade_of(reasons: tuple[Reason, ...] | list[Reason], policy: Policy) -> Grade:
+    """The rubric's grade: red on any red signal or on yellow signals in enough families;
+    yellow on any yellow; green otherwise."""
+    yellow_families = set()
+    for reason in reasons:
+        if reason.severity == Severity.RED:
+            return Grade.RED
+        if reason.severity == Severity.YELLOW:
+            yellow_families.add(reason.family)
+    if len(yellow_families) >= policy.yellow_families_for_red:
+        return Grade.RED
+    return Grade.YELLOW if yellow_families else Grade.GREEN
+
+
+def band(grade: Grade, policy: Policy) -> tuple[int, int]:
+    """The lowest and highest score of a grade."""
+    if grade == Grade.GREEN:
+        return policy.green_at, 100
+    if grade == Grade.YELLOW:
+        return policy.yellow_at, policy.green_at - 1
+    return 0, max(0, policy.yellow_at - 1)
+
+
+def rank_key(reason: Reason) -> tuple:
+    """Severity first, then the family in review order, then the costliest, then by name."""
+    return (
+        -SEVERITY_RANK[Severity(reason.severity)],
+        FAMILY_RANK[Family(reason.family)],
+        -reason.cost,
+        reason.code,
+        reason.subject,
+        reason.subject_id or 0,
+    )
+
+
+def is_watermelon(reported_health: str | None, grade: Grade | None, *, stale: bool) -> bool:
+    """A *current* update says on track while the computed grade is yellow or red. A stale
+    update is no claim about today (the program is flagged stale instead); an 'at risk' or
+    'off track' report is candour, never a watermelon."""
+    return reported_health == "on_track" and not stale and grade in (Grade.YELLOW, Grade.RED)
+
+
+def compute(
+    program: ProgramInput, *, today: datetime.date, policy: Policy | None = None
+) -> HealthResult:
+    """Grade one program. Done and cancelled programs are not graded (no score, no reasons)."""
+    policy = policy or Policy()
+    if program.phase in ("done", "cancelled"):
+        return HealthResult(program.id, False, None, None, {}, (), False, None)
+
+    weights = policy.component_weights
+    reasons: list[Reason] = []
+    components: dict[str, int] = {}
+    weighted = total_weight = 0.0
+    for family, rule in FAMILY_RULES.items():
+        found = rule(program, today, policy)
+        reasons.extend(found)
+        if not found and not _has_data(family, program):
+            continue
+        points = max(0.0, 100.0 - sum(r.cost for r in found))
+        components[family.value] = round(points)
+        weight = weights[family.value]
+        weighted += points * weight
+        total_weight += weight
+    quality = weighted / total_weight if total_weight else 100.0
+    reasons.sort(key=rank_key)
+    grade = grade_of(reasons, policy)
+    low, high = band(grade, policy)
+    score = low + round((high - low) * quality / 100)
+    stale = is_stale(program, today, policy)
+    return HealthResult(
+        program_id=program.id,
+        scored=True,
+        score=score,
+        grade=grade,
+        components={c: components[c] for c in COMPONENTS if c in components},
+        reasons=tuple(reasons),
+        watermelon=is_watermelon(program.reported_health, grade, stale=stale),
+        forecast=forecast_next_critical(program, today),
+        stale=stale,
+    )
+
+
+# --- Forecast, and the summarised form a full recompute loads ----------------------------
 
 
 def forecast_next_critical(program: ProgramInput, today: datetime.date) -> Forecast | None:
@@ -479,83 +865,51 @@ def next_critical(program: ProgramInput) -> MilestoneInput | None:
     )
 
 
-def is_notable(m: MilestoneInput, today: datetime.date) -> bool:
-    """Whether a milestone can cost points other than through its slip: it is overdue, has
-    moved more than once, or waits on a troubled upstream milestone."""
+def is_notable(m: MilestoneInput, today: datetime.date, policy: Policy | None = None) -> bool:
+    """Whether a milestone can fire a signal of its own (beyond adding to the slip and to the
+    count of open milestones): it is open and overdue, pushed more than once, a critical one
+    due soon and not started, or waiting on a troubled upstream milestone."""
     if not m.is_open:
-        return m.times_moved > 1 and m.state != "cancelled"
+        return False
+    policy = policy or Policy()
     return (
         m.target_date < today
-        or m.times_moved > 1
+        or m.times_moved >= policy.pushes_watch
+        or (
+            m.critical
+            and m.state == "planned"
+            and (m.target_date - today).days <= policy.critical_start_window_days
+        )
         or any(upstream_is_trouble(m, up, today) for up in m.upstream)
     )
 
 
-def summarise(program: ProgramInput, today: datetime.date) -> ProgramInput:
+def summarise(
+    program: ProgramInput, today: datetime.date, policy: Policy | None = None
+) -> ProgramInput:
     """The same program with only its notable milestones (and the next critical one, for the
-    forecast) listed; the others' slip moves into ``unlisted_slip_days``.
+    forecast) listed; the others' slip, and whether they are open, move into counts.
 
     ``compute`` gives the same result for both forms (a property test holds it to that). The
-    selector loads this form straight from SQL, so a full recompute reads and scores the few
+    selector loads this form straight from SQL, so a full recompute reads and grades the few
     milestones that matter instead of every one.
     """
     first_critical = next_critical(program)
-    listed, unlisted_slip = [], program.unlisted_slip_days
+    listed = []
+    slip, open_count, count = (
+        program.unlisted_slip_days, program.unlisted_open, program.unlisted_count
+    )  # fmt: skip
     for m in program.milestones:
-        if m is first_critical or is_notable(m, today):
+        if m is first_critical or is_notable(m, today, policy):
             listed.append(m)
         else:
-            unlisted_slip += slip_days(m)
-    return replace(program, milestones=tuple(listed), unlisted_slip_days=unlisted_slip)
-
-
-def compute(
-    program: ProgramInput, *, today: datetime.date, policy: Policy | None = None
-) -> HealthResult:
-    """Score one program. Done and cancelled programs are not scored (never 'failing')."""
-    policy = policy or Policy()
-    if program.phase in ("done", "cancelled"):
-        return HealthResult(program.id, False, None, None, {}, (), False, None)
-
-    components: dict[str, int] = {}
-    reasons: list[Reason] = []
-    weighted = 0.0
-    for component, rule, share in policy.plans[program.launches is not None]:
-        lost = 0.0
-        for text, cost in rule(program, today, policy):
-            # A component cannot lose more than all its points; later reasons are scaled down.
-            take = min(cost, 100.0 - lost)
-            if take <= 0:
-                continue
-            lost += take
-            reasons.append(Reason(component, text, take, take * share))
-        components[component] = round(100.0 - lost)
-        weighted += (100.0 - lost) * share
-    score = max(0, min(100, round(weighted)))
-    grade = grade_for(score, policy)
-    ceiling = None
-    if grade == Grade.GREEN and any(
-        m.critical and m.days_overdue(today) > policy.critical_overdue_ceiling_days
-        for m in program.milestones
-    ):
-        ceiling = (
-            f"A critical milestone is more than {_days(policy.critical_overdue_ceiling_days)} "
-            "overdue: the program cannot be green"
-        )
-        score = min(score, policy.green_at - 1)
-        grade = grade_for(score, policy)
-    # Costliest first, ties by text: two sorts on plain keys (stable) beat one on a lambda.
-    reasons.sort(key=_TEXT)
-    reasons.sort(key=_POINTS, reverse=True)
-    ranked = tuple(reasons)
-    return HealthResult(
-        program_id=program.id,
-        scored=True,
-        score=score,
-        grade=grade,
-        components=components,
-        reasons=ranked,
-        watermelon=is_watermelon(program.reported_health, grade),
-        forecast=forecast_next_critical(program, today),
-        ceiling=ceiling,
+            slip += slip_days(m)
+            open_count += m.is_open
+            count += m.state != "cancelled"
+    return replace(
+        program,
+        milestones=tuple(listed),
+        unlisted_slip_days=slip,
+        unlisted_open=open_count,
+        unlisted_count=count,
     )

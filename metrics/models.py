@@ -28,6 +28,11 @@ class SuccessMetric(VersionedModel):
     direction = models.CharField(max_length=10, choices=Direction, default=Direction.INCREASE)
     baseline_date = models.DateField()
     target_date = models.DateField()
+    reading_interval_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="How often a reading is expected, in days: longer without one is a watch signal.",
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -68,11 +73,20 @@ class MetricReading(TimeStampedModel):
         return f"{self.metric.name} = {self.value:g} on {self.measured_on}"
 
 
-class HealthPolicy(TimeStampedModel):
-    """Weights and thresholds of the health score. One default; optional per-portfolio overrides.
+def _threshold(default: int, help_text: str, *, low: int = 0, high: int = 365):
+    return models.PositiveSmallIntegerField(
+        default=default,
+        validators=[MinValueValidator(low), MaxValueValidator(high)],
+        help_text=help_text,
+    )
 
-    The grade ceiling rule: a critical milestone more than ``critical_overdue_ceiling_days``
-    overdue keeps a program out of green, whatever else it scores.
+
+class HealthPolicy(TimeStampedModel):
+    """Weights and thresholds of the health grade. One default; optional per-portfolio overrides.
+
+    The grade follows the worst signal (``metrics.health``): each threshold below decides when
+    a signal fires and how severe it is; the defaults are those of the TPM rubric. The weights
+    only rank programs by score within their grade's band.
     """
 
     portfolio = models.OneToOneField(
@@ -90,17 +104,96 @@ class HealthPolicy(TimeStampedModel):
     weight_launch_readiness = models.PositiveSmallIntegerField(default=15)
     weight_dependencies = models.PositiveSmallIntegerField(default=10)
     green_at = models.PositiveSmallIntegerField(
-        default=75, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Lowest score of a green program (the score always lies in its grade's band).",
     )
     yellow_at = models.PositiveSmallIntegerField(
-        default=50, validators=[MinValueValidator(0), MaxValueValidator(99)]
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(99)],
+        help_text="Lowest score of a yellow program; red programs score below it.",
     )
-    critical_overdue_ceiling_days = models.PositiveSmallIntegerField(
-        default=14, help_text="A critical milestone overdue longer than this cannot be green."
+    yellow_families_for_red = _threshold(
+        2,
+        "Yellow signals in this many different families (schedule, freshness, risk, launch, "
+        "outcomes, dependencies) make a program red.",
+        low=2,
+        high=6,
     )
-    launch_lookahead_days = models.PositiveSmallIntegerField(default=14)
-    high_risk_exposure = models.PositiveSmallIntegerField(
-        default=12, validators=[MinValueValidator(1), MaxValueValidator(25)]
+    # Schedule.
+    critical_overdue_red_days = _threshold(
+        14, "A critical milestone overdue 1 to this many days is yellow; longer is red.", low=1
+    )
+    overdue_yellow_days = _threshold(
+        14, "A non-critical milestone overdue longer than this is yellow (up to it: watch).", low=1
+    )
+    overdue_count_yellow = _threshold(
+        3, "This many open milestones overdue at once is yellow.", low=1, high=50
+    )
+    critical_start_window_days = _threshold(
+        7, "A critical milestone due within this many days and still planned is yellow."
+    )
+    pushes_watch = _threshold(
+        2, "A milestone pushed this many times is worth a watch line.", low=1, high=50
+    )
+    pushes_yellow = _threshold(
+        3, "A milestone pushed this many times or more is yellow.", low=1, high=50
+    )
+    slip_yellow_percent = _threshold(
+        15,
+        "Slips adding up to more than this share of the program's length (%) are yellow.",
+        high=1000,
+    )
+    slip_red_percent = _threshold(
+        40, "Slips adding up to more than this share of the program's length (%) are red.",
+        high=1000,
+    )  # fmt: skip
+    forecast_yellow_days = _threshold(
+        14, "The next critical milestone forecast more than this many days late is yellow."
+    )
+    # Freshness.
+    stale_watch_cadences = _threshold(
+        1, "Last update older than this many cadences: watch.", low=1, high=52
+    )
+    stale_yellow_cadences = _threshold(
+        2,
+        "Last update older than this many cadences (or none ever, on a program that old): "
+        "yellow, and the update no longer counts as current (stale, never a watermelon).",
+        low=1,
+        high=52,
+    )
+    stale_red_cadences = _threshold(
+        4, "Last update older than this many cadences: red.", low=1, high=52
+    )
+    # Risk.
+    high_risk_exposure = _threshold(
+        15,
+        "Likelihood × impact at or above this makes a risk high: open with no mitigation under "
+        "way, or its mitigation past due, it is yellow.",
+        low=1,
+        high=25,
+    )
+    high_risks_for_red = _threshold(
+        2, "This many such high risks make a program red.", low=1, high=50
+    )
+    # Launch readiness.
+    launch_yellow_days = _threshold(14, "A launch within this many days not approved is yellow.")
+    launch_red_days = _threshold(
+        7, "A launch within this many days not approved, with required items open, is red."
+    )
+    # Outcomes.
+    metric_behind_yellow_percent = _threshold(
+        25,
+        "A metric's latest reading more than this share (%) of the baseline-to-target distance "
+        "behind its straight path is yellow (outcomes alone never make a program red).",
+        low=1,
+        high=100,
+    )
+    # Dependencies.
+    upstream_red_days = _threshold(
+        14,
+        "A critical milestone waiting on a critical upstream milestone overdue longer than "
+        "this is red (any overdue or later upstream milestone: yellow).",
     )
 
     history = HistoricalRecords()
@@ -112,6 +205,18 @@ class HealthPolicy(TimeStampedModel):
                 condition=Q(yellow_at__lt=F("green_at")),
                 name="policy_yellow_below_green",
                 violation_error_message="The yellow threshold must be below the green one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(stale_watch_cadences__lte=F("stale_yellow_cadences"))
+                & Q(stale_yellow_cadences__lte=F("stale_red_cadences"))
+                & Q(pushes_watch__lte=F("pushes_yellow"))
+                & Q(slip_yellow_percent__lte=F("slip_red_percent"))
+                & Q(launch_red_days__lte=F("launch_yellow_days")),
+                name="policy_watch_yellow_red_in_order",
+                violation_error_message=(
+                    "Each watch threshold must be at most its yellow one, and each yellow at "
+                    "most its red one."
+                ),
             ),
         ]
 
@@ -154,7 +259,9 @@ class HealthSnapshot(models.Model):
     watermelon = models.BooleanField(default=False)
     reported_health = models.CharField(max_length=20, blank=True)
     forecast = models.JSONField(null=True, blank=True)
-    ceiling = models.CharField(max_length=200, blank=True)
+    # No current update (older than the freshness window, or none): flagged stale instead of
+    # watermelon.
+    stale = models.BooleanField(default=False)
     # A hash of every field above: the scheduled recompute compares it to skip sending (and
     # rewriting) the snapshots that would not change, most of them on most runs.
     digest = models.CharField(max_length=32, blank=True, default="", editable=False)

@@ -4,18 +4,19 @@
 of queries (one per table), whatever the chunk's size: no query per program or milestone.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 import orjson
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from core.queries import fetch_rows, ids_q, json_lists_by
 from metrics.health import (
-    Grade,
     LaunchInput,
     MetricInput,
     MilestoneInput,
@@ -45,16 +46,15 @@ _depends_on = Milestone.depends_on.through
 
 def _troubled(today: datetime.date, *, dependant_target) -> Q:
     """``health.upstream_is_trouble`` on dependency rows: the upstream milestone is open and
-    overdue or due after its dependant, or its program is red."""
+    overdue or due after its dependant."""
     return Q(to_milestone__state__in=OPEN_MILESTONE_STATES) & (
         Q(to_milestone__target_date__lt=today) | Q(to_milestone__target_date__gt=dependant_target)
-    ) | Q(to_milestone__program__health_grade=Grade.RED)
+    )
 
 
 def _troubled_dependencies(ids: Iterable[int], today: datetime.date) -> QuerySet:
     """Dependency rows of the programs' open milestones on troubled upstream milestones, in a
-    fixed order: a milestone's upstream list is part of its inputs, and the order of reasons
-    decides which are scaled down when a component runs out of points."""
+    fixed order (a milestone's upstream list is part of its inputs)."""
     return _depends_on.objects.filter(
         _troubled(today, dependant_target=F("from_milestone__target_date")),
         ids_q("from_milestone__program_id", ids),
@@ -62,15 +62,28 @@ def _troubled_dependencies(ids: Iterable[int], today: datetime.date) -> QuerySet
     ).order_by("from_milestone_id", "to_milestone_id")
 
 
+class Reach(NamedTuple):
+    """How far ahead, and from how many pushes, a milestone may fire a signal of its own under
+    any of the policies in force (``PolicyBook.reach``): the selector lists every milestone that
+    is notable under one of them, a superset the engine grades exactly like the full list."""
+
+    start_window_days: int = Policy.critical_start_window_days
+    pushes: int = Policy.pushes_watch
+
+
+DEFAULT_REACH = Reach()
+
+
 def _notable_milestones(
-    ids: Iterable[int], today: datetime.date, *, waiting: Iterable[int]
+    ids: Iterable[int], today: datetime.date, *, waiting: Iterable[int], reach: Reach
 ) -> QuerySet[Milestone]:
     """The chunk's milestones that ``health.summarise`` would list, found in SQL.
 
-    Overdue, moved more than once, waiting on a troubled upstream milestone (``waiting``: their
-    ids, already loaded with the dependencies), or the next open critical one (the forecast's
-    subject); ordered as the program page lists them. Each test is a set computed once for the
-    chunk (PostgreSQL hashes it) or a column, not a subquery per row.
+    Open and overdue, pushed more than once, critical and due soon but not started, waiting on
+    a troubled upstream milestone (``waiting``: their ids, already loaded with the
+    dependencies), or the next open critical one (the forecast's subject); ordered as the
+    program page lists them. Each test is a set computed once for the chunk (PostgreSQL hashes
+    it) or a column, not a subquery per row.
     """
     first_critical = (
         Milestone.objects.filter(
@@ -82,28 +95,57 @@ def _notable_milestones(
         .filter(rank=1)
         .values("pk")
     )  # fmt: skip
+    soon = today + datetime.timedelta(days=reach.start_window_days)
     return (
-        Milestone.objects.filter(ids_q("program_id", ids))
+        Milestone.objects.filter(ids_q("program_id", ids), state__in=OPEN_MILESTONE_STATES)
         .filter(
-            Q(state__in=OPEN_MILESTONE_STATES, target_date__lt=today)
+            Q(target_date__lt=today)
             | Q(pk__in=list(waiting))
-            | (Q(times_moved__gt=1) & ~Q(state=MilestoneState.CANCELLED))
+            | Q(times_moved__gte=reach.pushes)
+            | Q(critical=True, state=MilestoneState.PLANNED, target_date__lte=soon)
             | Q(pk__in=first_critical)
         )
         .order_by("program_id", "pk")
     )
 
 
-def _slip_days_by_program(ids: Iterable[int]) -> dict[int, int]:
-    """Each program's summed slip against baselines (cancelled and pulled-in milestones: 0)."""
+class _Counts(NamedTuple):
+    slip: int  # days, summed over milestones not cancelled (pulled in: 0)
+    open: int
+    count: int  # milestones not cancelled
+
+
+def _milestone_counts(ids: Iterable[int]) -> dict[int, _Counts]:
+    """Per program: the summed slip against baselines, and how many milestones are open and
+    not cancelled, in one aggregate query."""
+    counted = ~Q(state=MilestoneState.CANCELLED)
     rows = (
-        Milestone.objects.filter(ids_q("program_id", ids), target_date__gt=F("baseline_date"))
-        .exclude(state=MilestoneState.CANCELLED)
+        Milestone.objects.filter(ids_q("program_id", ids))
         .values("program_id")
-        .annotate(slip=Sum(F("target_date") - F("baseline_date")))
-        .values_list("program_id", "slip")
+        .annotate(
+            slip=Sum(
+                F("target_date") - F("baseline_date"),
+                filter=counted & Q(target_date__gt=F("baseline_date")),
+            ),
+            open=Count("pk", filter=Q(state__in=OPEN_MILESTONE_STATES)),
+            count=Count("pk", filter=counted),
+        )
+        .values_list("program_id", "slip", "open", "count")
     )
-    return {program_id: slip.days for program_id, slip in fetch_rows(rows)}
+    return {
+        program_id: _Counts(slip.days if slip else 0, open_count, count)
+        for program_id, slip, open_count, count in fetch_rows(rows)
+    }
+
+
+def _programs_with_dependencies(ids: Iterable[int]) -> set[int]:
+    """The programs one of whose milestones waits on another (any program)."""
+    rows = (
+        _depends_on.objects.filter(ids_q("from_milestone__program_id", ids))
+        .values_list("from_milestone__program_id", flat=True)
+        .distinct()
+    )
+    return set(rows)
 
 
 # A day as JSON gives it ("2026-11-25"); called directly, not wrapped, as it runs a few hundred
@@ -112,19 +154,21 @@ _day = datetime.date.fromisoformat
 
 
 class ChunkInputs:
-    """The engine's inputs for a chunk of programs as the database sent them, in seven queries.
+    """The engine's inputs for a chunk of programs as the database sent them, in eight queries.
 
     Per program, each part (its row, its milestones, risks...: ``parts``) arrives as the text
-    of a JSON list (``core.queries.json_lists_by``). ``fingerprint`` joins those texts, so telling whether a program's inputs
-    changed since they were last scored costs a hash, not the building of its rows;
-    ``program_input`` parses them into the engine's ``ProgramInput`` for the programs that are
-    scored.
+    of a JSON list (``core.queries.json_lists_by``). ``fingerprint`` joins those texts, so telling
+    whether a program's inputs changed since they were last scored costs a hash, not the
+    building of its rows; ``program_input`` parses them into the engine's ``ProgramInput`` for
+    the programs that are scored.
 
     Only notable milestones are listed (``health.summarise``: typically a fifth of them); the
-    slip of the others arrives as ``unlisted_slip_days``, worked out from the slip summed in SQL.
+    others arrive as counts (their slip, how many are open), worked out from totals in SQL.
     """
 
-    def __init__(self, program_ids: Iterable[int], *, today: datetime.date) -> None:
+    def __init__(
+        self, program_ids: Iterable[int], *, today: datetime.date, reach: Reach = DEFAULT_REACH
+    ) -> None:
         ids = program_ids if isinstance(program_ids, range) else list(program_ids)
         zone = timezone.get_current_timezone()
         latest_health = (
@@ -151,22 +195,22 @@ class ChunkInputs:
         upstream = json_lists_by(
             _troubled_dependencies(ids, today),
             "from_milestone__program_id",
-            ("from_milestone_id", "to_milestone__name", "to_milestone__program__name",
-             "to_milestone__target_date", "to_milestone__state",
-             "to_milestone__program__health_grade"),
+            ("from_milestone_id", "to_milestone_id", "to_milestone__name",
+             "to_milestone__program__name", "to_milestone__target_date", "to_milestone__state",
+             "to_milestone__critical"),
             ("from_milestone_id", "to_milestone_id"),
         )  # fmt: skip
         self.upstream: dict[int, dict[int, tuple[UpstreamInput, ...]]] = {}
         for program_id, text in upstream.items():
             by_milestone = defaultdict(list)
-            for milestone_id, name, program, target, state, grade in orjson.loads(text):
+            for milestone_id, up_id, name, program, target, state, critical in orjson.loads(text):
                 by_milestone[milestone_id].append(
-                    UpstreamInput(name, program, _day(target), state, grade or "")
+                    UpstreamInput(up_id, name, program, _day(target), state, critical)
                 )
             self.upstream[program_id] = {m: tuple(up) for m, up in by_milestone.items()}
         waiting = [m for by_milestone in self.upstream.values() for m in by_milestone]
         milestones = json_lists_by(
-            _notable_milestones(ids, today, waiting=waiting).annotate(
+            _notable_milestones(ids, today, waiting=waiting, reach=reach).annotate(
                 planned_on=TruncDate("created_at", tzinfo=zone)
             ),
             "program_id",
@@ -179,13 +223,14 @@ class ChunkInputs:
         launches = json_lists_by(
             launch_readiness_rows(ids),
             "program_id",
-            ("title", "launch_date", "state", "open_required"),
+            ("id", "title", "launch_date", "state", "open_required"),
             ("launch_date", "id"),
         )
         risks = json_lists_by(
             Risk.objects.filter(ids_q("program_id", ids)).exclude(state="closed"),
             "program_id",
-            ("title", "likelihood", "impact", "state", "due_date"),  # RiskInput's, in its order
+            # RiskInput's fields, in its order
+            ("id", "title", "likelihood", "impact", "state", "due_date"),
             [*Risk._meta.ordering],  # as the program page lists them
         )
         latest_reading = MetricReading.objects.filter(metric=OuterRef("pk")).order_by(
@@ -197,11 +242,12 @@ class ChunkInputs:
                 latest_on=Subquery(latest_reading.values("measured_on")[:1]),
             ),
             "program_id",
-            ("name", "baseline_value", "target_value", "baseline_date", "target_date",
-             "direction", "latest_value", "latest_on", "unit"),
+            ("id", "name", "baseline_value", "target_value", "baseline_date", "target_date",
+             "direction", "latest_value", "latest_on", "unit", "reading_interval_days"),
             ("name", "id"),  # the model's order, without joining programs to sort by name
         )  # fmt: skip
-        self.slip = _slip_days_by_program(ids)
+        self.counts = _milestone_counts(ids)
+        self.with_dependencies = _programs_with_dependencies(ids)
         self.ids = sorted(programs)
         self.parts: dict[str, dict[int, str]] = {
             "program": programs, "upstream": upstream, "milestones": milestones,
@@ -213,7 +259,7 @@ class ChunkInputs:
         the same day: which milestones are notable, and which upstream ones are troubled,
         depends on it)."""
         texts = [part.get(program_id, "") for part in self.parts.values()]
-        texts.append(str(self.slip.get(program_id, 0)))
+        texts.append(repr((self.counts.get(program_id), program_id in self.with_dependencies)))
         return "\x1e".join(texts).encode()
 
     def program_input(self, program_id: int) -> ProgramInput:
@@ -238,33 +284,36 @@ class ChunkInputs:
                 self._list("milestones", program_id)
             )
         )
-        # What is left of the program's slip once its listed milestones' is taken out.
-        unlisted_slip = self.slip.get(program_id, 0) - sum(slip_days(m) for m in milestones)
+        # What is left of the program's totals once its listed milestones' are taken out.
+        counts = self.counts.get(program_id, _Counts(0, 0, 0))
         return ProgramInput(
             program_id, name, phase, _day(start), _day(target), _day(created), cadence,
             _day(last_update) if last_update else None, reported,
             milestones=milestones,
             risks=tuple(
-                RiskInput(title, likelihood, impact, state, _day(due) if due else None)
-                for title, likelihood, impact, state, due in self._list("risks", program_id)
+                RiskInput(r_id, title, likelihood, impact, state, _day(due) if due else None)
+                for r_id, title, likelihood, impact, state, due in self._list("risks", program_id)
             ),
             metrics=tuple(
                 MetricInput(
-                    m_name, float(base), float(goal), _day(base_on), _day(goal_on),
+                    m_id, m_name, float(base), float(goal), _day(base_on), _day(goal_on),
                     direction == Direction.INCREASE,
                     None if value is None else float(value),
                     _day(measured) if measured else None,
                     unit,
+                    interval,
                 )  # fmt: skip
-                for m_name, base, goal, base_on, goal_on, direction, value, measured, unit in (
-                    self._list("metrics", program_id)
-                )
+                for m_id, m_name, base, goal, base_on, goal_on, direction, value, measured, unit,
+                interval in self._list("metrics", program_id)
             ),
             launches=tuple(
-                LaunchInput(title, _day(on), state == LaunchReviewState.APPROVED, open_required)
-                for title, on, state, open_required in self._list("launches", program_id)
+                LaunchInput(l_id, title, _day(on), state == LaunchReviewState.APPROVED, open_required)
+                for l_id, title, on, state, open_required in self._list("launches", program_id)
             ),
-            unlisted_slip_days=unlisted_slip,
+            unlisted_slip_days=counts.slip - sum(slip_days(m) for m in milestones),
+            unlisted_open=counts.open - sum(1 for m in milestones if m.is_open),
+            unlisted_count=counts.count - sum(1 for m in milestones if m.state != "cancelled"),
+            has_dependencies=program_id in self.with_dependencies,
         )  # fmt: skip
 
     def _list(self, part: str, program_id: int) -> list:
@@ -272,9 +321,11 @@ class ChunkInputs:
         return orjson.loads(text) if text else []
 
 
-def health_inputs(program_ids: Iterable[int], *, today: datetime.date) -> list[ProgramInput]:
-    """The engine's inputs for these programs, by id, in seven queries (see ``ChunkInputs``)."""
-    chunk = ChunkInputs(program_ids, today=today)
+def health_inputs(
+    program_ids: Iterable[int], *, today: datetime.date, reach: Reach = DEFAULT_REACH
+) -> list[ProgramInput]:
+    """The engine's inputs for these programs, by id, in eight queries (see ``ChunkInputs``)."""
+    chunk = ChunkInputs(program_ids, today=today, reach=reach)
     return [chunk.program_input(program_id) for program_id in chunk.ids]
 
 
@@ -299,15 +350,13 @@ def program_id_chunks(
         last = chunk[-1]
 
 
+# The policy's thresholds: every field of the engine's Policy but the weights is a column of
+# HealthPolicy with the same name (a test holds the two to that).
+POLICY_THRESHOLDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name != "weights")
+
+
 def _policy_from_row(row: HealthPolicy) -> Policy:
-    return Policy(
-        weights=row.weights(),
-        green_at=row.green_at,
-        yellow_at=row.yellow_at,
-        critical_overdue_ceiling_days=row.critical_overdue_ceiling_days,
-        launch_lookahead_days=row.launch_lookahead_days,
-        high_exposure=row.high_risk_exposure,
-    )
+    return Policy(weights=row.weights(), **{name: getattr(row, name) for name in POLICY_THRESHOLDS})
 
 
 class PolicyBook:
@@ -329,6 +378,15 @@ class PolicyBook:
     def for_program(self, program_id: int) -> Policy:
         return self.by_portfolio.get(self.portfolio_of.get(program_id), self.default)
 
+    @property
+    def reach(self) -> Reach:
+        """The widest reach of any policy in force (see ``Reach``)."""
+        policies = [self.default, *self.by_portfolio.values()]
+        return Reach(
+            start_window_days=max(p.critical_start_window_days for p in policies),
+            pushes=min(p.pushes_watch for p in policies),
+        )
+
 
 def score_history(*, program: Program, days: int = 84) -> list[HealthSnapshot]:
     """The program's daily snapshots over the last ``days`` days (12 weeks), oldest first."""
@@ -343,6 +401,7 @@ def latest_snapshot(*, program: Program) -> HealthSnapshot | None:
 def metric_input(metric: SuccessMetric, latest: MetricReading | None = None) -> MetricInput:
     """One success metric (and its latest reading, if known) as the engine sees it."""
     return MetricInput(
+        id=metric.pk,
         name=metric.name,
         baseline_value=metric.baseline_value,
         target_value=metric.target_value,
@@ -352,4 +411,5 @@ def metric_input(metric: SuccessMetric, latest: MetricReading | None = None) -> 
         latest_value=latest.value if latest else None,
         latest_at=latest.measured_on if latest else None,
         unit=metric.unit,
+        reading_interval_days=metric.reading_interval_days,
     )

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_COLUMNS = {
     "program_id": "integer", "day": "date", "score": "integer", "grade": "text",
     "components": "jsonb", "reasons": "jsonb", "watermelon": "boolean",
-    "reported_health": "text", "forecast": "jsonb", "ceiling": "text", "digest": "text",
+    "reported_health": "text", "forecast": "jsonb", "stale": "boolean", "digest": "text",
     "inputs_digest": "text", "computed_at": "timestamptz",
 }  # fmt: skip
 JSON_COLUMNS = frozenset(c for c, kind in SNAPSHOT_COLUMNS.items() if kind == "jsonb")
@@ -59,10 +59,11 @@ def _stored_today(program_ids: Iterable[int], today: datetime.date) -> dict[int,
     """Today's snapshots of these programs (one query), by program."""
     rows = HealthSnapshot.objects.filter(ids_q("program_id", program_ids), day=today)
     rows = rows.order_by().values_list(  # unordered (a dict): no sort by program name
-        "program_id", "inputs_digest", "score", "grade", "watermelon",
+        "program_id", "inputs_digest", "score", "grade", "watermelon", "stale",
         "program__health_score", "program__health_grade", "program__health_watermelon",
+        "program__health_stale",
     )  # fmt: skip
-    return {row[0]: _Stored(row[1], row[2:5] == row[5:8]) for row in fetch_rows(rows)}
+    return {row[0]: _Stored(row[1], row[2:6] == row[6:10]) for row in fetch_rows(rows)}
 
 
 def _policy_key(policy: health.Policy) -> bytes:
@@ -85,37 +86,53 @@ def _forecast_json(forecast: health.Forecast | None) -> dict | None:
     }
 
 
-def _update_program_scores(
-    rows: list[tuple[int, int | None, str, int]], now, *, only_changed: bool
-) -> int:
+class _ScoreRow(NamedTuple):
+    """A program's denormalised health columns, as ``_update_program_scores`` writes them."""
+
+    program_id: int
+    score: int | None
+    grade: str
+    watermelon: int  # 0 or 1: SQLite has no boolean to cast from
+    stale: int
+    cause: str
+
+
+def _update_program_scores(rows: list[_ScoreRow], now, *, only_changed: bool) -> int:
     """Set the denormalised health columns of many programs in one UPDATE per 1,000 rows.
 
     ``UPDATE ... FROM (VALUES ...)`` (SQLite and PostgreSQL both take it): Django's
     ``bulk_update`` builds a CASE expression per row and field, ten times slower here. With
-    ``only_changed`` rows whose score, grade and flag are already right are left alone: a
-    program row is wide and indexed, and rewriting it costs more than computing its score.
+    ``only_changed`` rows whose columns are already right are left alone: a program row is wide
+    and indexed, and rewriting it costs more than computing its score.
     Returns how many programs were written.
     """
     table = connection.ops.quote_name(Program._meta.db_table)
-    # VALUES columns are column1..4 in both PostgreSQL and SQLite: (id, score, grade, watermelon).
-    score, grade, watermelon = (
-        "CAST(scores.column2 AS integer)", "scores.column3", "CAST(scores.column4 AS boolean)"
-    )  # fmt: skip
+    # VALUES columns are column1..6 in both PostgreSQL and SQLite, in _ScoreRow's order.
+    values_of = {
+        "health_score": "CAST(scores.column2 AS integer)",
+        "health_grade": "scores.column3",
+        "health_watermelon": "CAST(scores.column4 AS boolean)",
+        "health_stale": "CAST(scores.column5 AS boolean)",
+        "health_cause": "scores.column6",
+    }
     changed = (
-        f" AND ({table}.health_score IS DISTINCT FROM {score}"
-        f" OR {table}.health_grade <> {grade} OR {table}.health_watermelon <> {watermelon})"
+        " AND ("
+        + " OR ".join(
+            f"{table}.{column} IS DISTINCT FROM {value}" for column, value in values_of.items()
+        )
+        + ")"
         if only_changed
         else ""
     )
+    assignments = ", ".join(f"{column} = {value}" for column, value in values_of.items())
     written = 0
     for start in range(0, len(rows), 1000):
         batch = rows[start : start + 1000]
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
         params = [value for row in batch for value in row]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET health_score = {score}, health_grade = {grade}, "  # noqa: S608 - placeholders only
-                f"health_watermelon = {watermelon}, health_computed_at = %s "
+                f"UPDATE {table} SET {assignments}, health_computed_at = %s "  # noqa: S608 - placeholders only
                 f"FROM (VALUES {values}) AS scores WHERE {table}.id = scores.column1{changed}",
                 [now, *params],
             )
@@ -139,15 +156,23 @@ def _snapshot(result: health.HealthResult, reported: str, inputs_digest: str, to
         "score": result.score,
         "grade": result.grade.value,
         "components": result.components,
-        # Cost in score points, to one decimal.
+        # Structured: pages and the API render each sentence from these (health.reason_text).
         "reasons": [
-            {"component": component, "text": text, "points": round(points, 1)}
-            for component, text, _, points in result.reasons
+            {
+                "family": family,
+                "severity": severity,
+                "code": code,
+                "subject_id": subject_id,
+                "subject": subject,
+                "figures": figures,
+                "cost": round(cost, 1),
+            }
+            for family, severity, code, subject_id, subject, figures, cost in result.reasons
         ],
         "watermelon": result.watermelon,
         "reported_health": reported,
         "forecast": _forecast_json(result.forecast),
-        "ceiling": result.ceiling or "",
+        "stale": result.stale,
     }
     return {
         "program_id": result.program_id,
@@ -222,7 +247,14 @@ def health_results_store(
     """
     now = timezone.now()
     scores = [
-        (r.program_id, r.score, r.grade.value if r.grade else "", 1 if r.watermelon else 0)
+        _ScoreRow(
+            r.program_id,
+            r.score,
+            r.grade.value if r.grade else "",
+            int(r.watermelon),
+            int(r.stale),
+            r.cause,
+        )
         for r in results
     ]
     snapshots = []
@@ -374,8 +406,13 @@ def health_recompute(
     full = program_ids is None
     chunks = program_id_chunks(program_ids, size=chunk_size)
 
+    reach = policies.reach
+
     def load(chunk: Iterable[int]) -> tuple[ChunkInputs, dict[int, _Stored] | None]:
-        return ChunkInputs(chunk, today=today), _stored_today(chunk, today) if full else None
+        return (
+            ChunkInputs(chunk, today=today, reach=reach),
+            _stored_today(chunk, today) if full else None,
+        )
 
     def stored(count: int, changed_now: int) -> None:
         nonlocal done, changed

@@ -95,8 +95,16 @@ class Program(VersionedModel):
     # (an unchanged score is not rewritten, so its row and time stay as they were).
     health_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
     health_watermelon = models.BooleanField(
-        default=False, editable=False, help_text="Reported healthier than computed."
+        default=False,
+        editable=False,
+        help_text="A current update says on track while the computed grade is yellow or red.",
     )
+    health_stale = models.BooleanField(
+        default=False, editable=False, help_text="No current status update (flagged stale)."
+    )
+    # The family of the reason that decides a yellow or red grade (schedule, launch_readiness,
+    # dependencies, risk, freshness, outcomes): lists and the API filter programs by cause.
+    health_cause = models.CharField(max_length=20, blank=True, editable=False)
     last_update_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(
@@ -105,6 +113,8 @@ class Program(VersionedModel):
             "health_grade",
             "health_computed_at",
             "health_watermelon",
+            "health_stale",
+            "health_cause",
             "last_update_at",
             "updated_at",
         ]  # fmt: skip

@@ -77,7 +77,8 @@ def _migration_data_survives_the_session(django_db_setup, django_db_blocker):
 
 def pytest_sessionstart(session):
     """Runs sharing one test database on a machine take turns instead of flushing each other."""
-    lock_path = os.path.join(tempfile.gettempdir(), "pulse-test-db.lock")
+    name = os.environ.get("TEST_DATABASE_NAME", "test_pulse")
+    lock_path = os.path.join(tempfile.gettempdir(), f"pulse-{name}.lock")
     session.config._pulse_db_lock = open(lock_path, "w")  # noqa: SIM115 - held for the session
     fcntl.flock(session.config._pulse_db_lock, fcntl.LOCK_EX)
 
