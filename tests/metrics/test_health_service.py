@@ -93,7 +93,7 @@ def test_selector_reads_a_fixed_number_of_queries_at_10_and_1000_programs():
         inputs_small = selectors.health_inputs(small, today=TODAY)
     with CaptureQueriesContext(connection) as at_1000:
         inputs_large = selectors.health_inputs(range(large[0], large[-1] + 1), today=TODAY)
-    assert len(at_10) == len(at_1000) == 7
+    assert len(at_10) == len(at_1000) == 8
     assert ">=" in at_1000[0]["sql"] and " IN (" not in at_1000[0]["sql"]  # a run of ids
     assert len(inputs_small) == 10 and len(inputs_large) == 1000
     sample = inputs_large[5]
@@ -105,6 +105,7 @@ def test_selector_reads_a_fixed_number_of_queries_at_10_and_1000_programs():
     (listed,) = sample.milestones
     assert listed.critical and listed.upstream[0].program_name == "large 4"
     assert sample.unlisted_slip_days == 10
+    assert (sample.unlisted_open, sample.open_milestones, sample.has_dependencies) == (1, 2, True)
 
 
 def reference_inputs(today) -> list[health.ProgramInput]:
@@ -127,22 +128,30 @@ def reference_inputs(today) -> list[health.ProgramInput]:
                 len(m.date_changes.all()),
                 tuple(
                     health.UpstreamInput(
-                        u.name, u.program.name, u.target_date, u.state, u.program.health_grade
+                        u.pk, u.name, u.program.name, u.target_date, u.state, u.critical
                     )
-                    for u in m.depends_on.all()
+                    for u in sorted(m.depends_on.all(), key=lambda u: u.pk)
+                    if health.upstream_is_trouble(m, u, today)
                 ),
             )  # fmt: skip
             for m in sorted(p.milestones.all(), key=lambda m: m.pk)
         )
         loaded = selectors.health_inputs([p.pk], today=today)[0]
-        inputs.append(dataclasses.replace(loaded, milestones=milestones, unlisted_slip_days=0))
+        inputs.append(
+            dataclasses.replace(
+                loaded,
+                milestones=milestones,
+                unlisted_slip_days=0,
+                unlisted_open=0,
+                unlisted_count=0,
+            )
+        )
     return inputs
 
 
 def test_the_selector_loads_what_scores_like_every_milestone():
     """The SQL that picks notable milestones agrees with ``health.summarise`` on demo data."""
     call_command("seed_demo", "--programs", "60", "--today", TODAY.isoformat(), stdout=StringIO())
-    health_recompute(today=TODAY)  # grades of upstream programs feed the dependency rule
     full = reference_inputs(TODAY)
     ids = [p.id for p in full]
     loaded = selectors.health_inputs(range(ids[0], ids[-1] + 1), today=TODAY)
@@ -157,8 +166,8 @@ def test_full_recompute_queries_grow_with_chunks_not_programs():
     with CaptureQueriesContext(connection) as one_chunk:
         health_recompute(program_ids=ids, today=TODAY)
     assert Program.objects.filter(health_score__isnull=False).count() == 30
-    # Load (7) + the policies (1) + score update (1) + snapshot upsert (1), plus savepoints.
-    assert len(one_chunk) <= 12
+    # Load (8) + the policies (1) + score update (1) + snapshot upsert (1), plus savepoints.
+    assert len(one_chunk) <= 13
 
 
 def test_the_full_recompute_writes_only_what_changed():
@@ -261,9 +270,23 @@ def test_scores_reasons_and_watermelon_are_stored(tpm):
     program.refresh_from_db()
     snapshot = HealthSnapshot.objects.get(program=program)
     assert program.health_score == snapshot.score and program.health_grade == snapshot.grade
-    assert program.health_grade != "green"
-    assert program.health_watermelon and snapshot.watermelon
-    assert snapshot.reasons[0]["text"] == "Critical milestone 'GA in eu-west' is 40 days overdue"
+    assert (program.health_grade, program.health_cause, program.health_stale) == (
+        "red", "schedule", False,
+    )  # fmt: skip
+    assert program.health_watermelon and snapshot.watermelon and not snapshot.stale
+    # Stored structured; the sentence is rendered from it.
+    assert snapshot.reasons[0] == {
+        "family": "schedule",
+        "severity": "red",
+        "code": "critical_overdue",
+        "subject_id": program.milestones.get().pk,
+        "subject": "GA in eu-west",
+        "figures": {"days": 40},
+        "cost": 100.0,
+    }
+    assert health.reason_text(snapshot.reasons[0]) == (
+        "Critical milestone 'GA in eu-west' is 40 days overdue"
+    )
     assert snapshot.forecast["milestone"] == "GA in eu-west"
 
 
@@ -277,18 +300,39 @@ def test_done_programs_are_not_scored():
 
 def test_a_portfolio_policy_overrides_the_default():
     strict = PortfolioFactory()
-    lenient = ProgramFactory(start_date=TODAY - datetime.timedelta(days=10))
-    graded = ProgramFactory(portfolio=strict, start_date=TODAY - datetime.timedelta(days=10))
+    # In planning: no milestones yet is no signal.
+    lenient = ProgramFactory(phase="planning", start_date=TODAY - datetime.timedelta(days=10))
+    graded = ProgramFactory(
+        portfolio=strict, phase="planning", start_date=TODAY - datetime.timedelta(days=10)
+    )
     for program in (lenient, graded):
         Risk.objects.create(program=program, title="Vendor", likelihood=3, impact=4)
-    # The strict portfolio wants a perfect score for green and 99 for yellow.
-    HealthPolicy.objects.create(portfolio=strict, green_at=100, yellow_at=99)
+    # The strict portfolio counts likelihood x impact 12 as high, and one such risk as red.
+    HealthPolicy.objects.create(portfolio=strict, high_risk_exposure=12, high_risks_for_red=1)
     health_recompute(program_ids=[lenient.pk, graded.pk], today=TODAY)
     lenient.refresh_from_db()
     graded.refresh_from_db()
-    assert lenient.health_score == graded.health_score < 99
-    assert lenient.health_grade == "green"
-    assert graded.health_grade == "red"
+    assert (lenient.health_grade, lenient.health_cause) == ("green", "")
+    assert (graded.health_grade, graded.health_cause) == ("red", "risk")
+
+
+def test_every_engine_threshold_is_a_health_policy_field():
+    """Adding a threshold to the engine's Policy without a HealthPolicy column (or the other
+    way round) is caught here: admins tune every threshold, and the defaults agree."""
+    engine_fields = {f.name: f.default for f in dataclasses.fields(health.Policy)}
+    engine_fields.pop("weights")
+    model_fields = {
+        f.name: f.default for f in HealthPolicy._meta.get_fields() if hasattr(f, "default")
+    }
+    for name, default in engine_fields.items():
+        assert name in model_fields, f"HealthPolicy has no field {name}"
+        assert model_fields[name] == default, name
+    thresholds = set(selectors.POLICY_THRESHOLDS)
+    assert thresholds == set(engine_fields)
+    row = HealthPolicy(**dict.fromkeys(thresholds, 9), portfolio=None)
+    assert selectors._policy_from_row(row) == health.Policy(
+        weights=row.weights(), **dict.fromkeys(thresholds, 9)
+    )
 
 
 def test_edits_recompute_health_on_commit(tpm, django_capture_on_commit_callbacks):
@@ -332,9 +376,10 @@ def test_an_unapproved_launch_soon_costs_launch_readiness(tpm, engineer):
     health_recompute(program_ids=[program.pk])
     snapshot = HealthSnapshot.objects.get(program=program)
     assert snapshot.components["launch_readiness"] < 100
-    texts = [reason["text"] for reason in snapshot.reasons]
-    assert any("Launch 'GA in eu-west' in 3 days is not approved" in text for text in texts)
-    assert any("has 2 required checklist items open" in text for text in texts)
+    assert snapshot.grade == "red"
+    assert health.reason_text(snapshot.reasons[0]) == (
+        "Launch 'GA in eu-west' in 3 days is not approved, with 2 required checklist items open"
+    )
 
 
 def _backends(at_most: int | None = None) -> int:
