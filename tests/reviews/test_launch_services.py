@@ -337,7 +337,7 @@ def test_a_stale_transition_is_refused(review, author):
 def test_launch_readiness_rows_in_one_query(program, author, checklist, submitted, secops, sre):
     """Per program, the launches ahead with their state and open required items; one query."""
     other = ProgramFactory()
-    services.launch_review_create(
+    other_review = services.launch_review_create(
         program=other, user=author, title="Other", launch_date=datetime.date(2026, 10, 1), tier=3
     )
     withdrawn = services.launch_review_create(
@@ -366,6 +366,6 @@ def test_launch_readiness_rows_in_one_query(program, author, checklist, submitte
         for p in health_inputs([program.pk, other.pk], today=datetime.date(2026, 10, 1))
     }
     assert by_program == {
-        program.pk: (("GA in eu-west", datetime.date(2026, 11, 2), True, 0),),
-        other.pk: (("Other", datetime.date(2026, 10, 1), False, 2),),
+        program.pk: ((submitted.pk, "GA in eu-west", datetime.date(2026, 11, 2), True, 0),),
+        other.pk: ((other_review.pk, "Other", datetime.date(2026, 10, 1), False, 2),),
     }
