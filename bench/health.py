@@ -163,6 +163,12 @@ def main() -> int:
                 for name, (python, server) in cpu.items()
             )
         )
+    print("\nA day's snapshot per program (bytes as PostgreSQL stores them):")
+    for r in results["sizes"].values():
+        print(
+            f"{r['programs']:>9,} programs: {r['snapshot_bytes']:.0f} B a row, "
+            f"of which the reasons {r['snapshot_reason_bytes']:.0f} B"
+        )
     main = results["sizes"][args.programs]
     print(
         f"\nFull recompute / floor at {args.programs:,} programs: steady {main['steady_ratio']:.1f}×, "

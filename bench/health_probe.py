@@ -170,6 +170,16 @@ def main() -> None:
             result["programs"] = cursor.fetchone()[0]
             cursor.execute("SELECT count(*) FROM programs_milestone")
             result["milestones"] = cursor.fetchone()[0]
+            # What a day's snapshots store per program: the whole row and its reasons, as
+            # PostgreSQL keeps them (compressed where it compresses).
+            cursor.execute(
+                "SELECT avg(pg_column_size(s.*)), avg(pg_column_size(s.reasons)) "
+                "FROM metrics_healthsnapshot s WHERE day = %s",
+                [today],
+            )
+            row_bytes, reason_bytes = cursor.fetchone()
+            result["snapshot_bytes"] = float(row_bytes or 0)
+            result["snapshot_reason_bytes"] = float(reason_bytes or 0)
     print(json.dumps(result))
 
 

@@ -15,7 +15,7 @@ class SuccessMetricForm(forms.ModelForm):
         model = SuccessMetric
         fields = [
             "name", "unit", "direction", "baseline_value", "target_value", "baseline_date",
-            "target_date",
+            "target_date", "reading_interval_days",
         ]  # fmt: skip
         widgets = {"baseline_date": DateInput, "target_date": DateInput}
         help_texts = {

@@ -769,9 +769,9 @@ def band(grade: Grade, policy: Policy) -> tuple[int, int]:
 
 def rank_key(reason: Reason) -> tuple:
     """Severity first, then the family in review order, then the costliest, then by name."""
-    return (
-        -SEVERITY_RANK[Severity(reason.severity)],
-        FAMILY_RANK[Family(reason.family)],
+    return (  # StrEnum members hash as their values: plain strings look them up
+        -SEVERITY_RANK[reason.severity],
+        FAMILY_RANK[reason.family],
         -reason.cost,
         reason.code,
         reason.subject,
