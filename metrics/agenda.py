@@ -9,10 +9,13 @@ review freezes, and reading a frozen agenda filters it for the reader again.
 
 Sections, for the review's date D and scope (every program, or one portfolio):
 - worsened: active programs graded red or yellow at D whose grade got worse since the previous
-  review's date (or that had no grade then); grades come from the daily HealthSnapshot;
-- watermelons: active programs whose reported health is better than their computed grade;
+  review's date (or that had no grade then), each with the sentence of the reason deciding its
+  grade; grades and reasons come from the daily HealthSnapshot;
+- watermelons: active programs flagged by the engine: a current update says on track while the
+  grade is yellow or red (a stale program, with no current update, never is one), each with
+  the sentence of its deciding reason;
 - overdue_updates: active programs whose last update (or creation) plus their cadence lies
-  before D;
+  before D; those with no current update at all are marked stale;
 - launches: launch reviews neither launched nor withdrawn launching from D to D + 14 days;
 - capacity: capacity requests submitted and waiting for a decision;
 - overdue_actions: open action items due before D.
@@ -26,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from metrics.health import reason_view
 from metrics.models import HealthSnapshot
 from programs.models import Grade, Program
 from programs.selectors import ACTIVE_PHASES, visible_programs
@@ -90,6 +94,20 @@ def _score_at(day: datetime.date) -> Subquery:
     )
 
 
+def _first_reason_at(day: datetime.date | None = None) -> Subquery:
+    """The first reason (the one deciding the grade) of the latest snapshot on or before
+    ``day`` (the latest of all when None)."""
+    snapshots = HealthSnapshot.objects.filter(program=OuterRef("pk"))
+    if day is not None:
+        snapshots = snapshots.filter(day__lte=day)
+    return Subquery(snapshots.order_by("-day").values("reasons__0")[:1])
+
+
+def _reason_text(reason: dict | None) -> str:
+    """A stored reason's sentence, as the program page says it ('' without one)."""
+    return reason_view(reason)["text"] if reason else ""
+
+
 def _worsened(programs: QuerySet[Program], day: datetime.date, since: datetime.date) -> list:
     rows = (
         programs.filter(phase__in=ACTIVE_PHASES)
@@ -97,9 +115,10 @@ def _worsened(programs: QuerySet[Program], day: datetime.date, since: datetime.d
             grade_now=_grade_at(day),
             score_now=_score_at(day),
             grade_before=_grade_at(since),
+            reason_now=_first_reason_at(day),
         )
         .filter(grade_now__in=[Grade.RED, Grade.YELLOW])
-        .values("id", "name", "slug", "grade_now", "score_now", "grade_before")
+        .values("id", "name", "slug", "grade_now", "score_now", "grade_before", "reason_now")
         .order_by("score_now", "name")  # the worst first (red scores lie below yellow ones)
     )
     result = []
@@ -114,20 +133,25 @@ def _worsened(programs: QuerySet[Program], day: datetime.date, since: datetime.d
                 "grade": row["grade_now"],
                 "grade_before": before or "",
                 "score": row["score_now"],
+                "reason": _reason_text(row["reason_now"]),
             }
         )
     return result
 
 
 def _watermelons(programs: QuerySet[Program]) -> list:
-    rows = programs.filter(health_watermelon=True, phase__in=ACTIVE_PHASES).values(
-        "id", "name", "slug", "health_grade", "health_score"
+    # The engine never flags a stale program; the filter keeps it so for rows written earlier.
+    rows = (
+        programs.filter(health_watermelon=True, health_stale=False, phase__in=ACTIVE_PHASES)
+        .annotate(reason=_first_reason_at())
+        .values("id", "name", "slug", "health_grade", "health_score", "reason")
     )
     return [
         {
             "program": _program(row["id"], row["name"], row["slug"]),
             "grade": row["health_grade"],
             "score": row["health_score"],
+            "reason": _reason_text(row["reason"]),
         }
         for row in rows.order_by("health_score", "name")
     ]
@@ -149,6 +173,7 @@ def _overdue_updates(programs: QuerySet[Program], day: datetime.date) -> list:
             "last_update_at",
             "last_at",
             "update_cadence_days",
+            "health_stale",
             "tpm__first_name",
             "tpm__last_name",
             "tpm__username",
@@ -170,6 +195,7 @@ def _overdue_updates(programs: QuerySet[Program], day: datetime.date) -> list:
                 "due": _day(due),
                 "days_overdue": (day - due).days,
                 "tpm": tpm,
+                "stale": row["health_stale"],
             }
         )
     result.sort(key=lambda item: (item["due"], item["program"]["name"]))

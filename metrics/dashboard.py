@@ -31,7 +31,9 @@ from django.db.models.functions import Coalesce, Now
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
+from metrics.health import COMPONENTS, reason_view
 from metrics.models import HealthSnapshot
+from metrics.panels import COMPONENT_LABELS
 from programs.models import OPEN_MILESTONE_STATES, Milestone, Portfolio, Program, Team
 from programs.selectors import ACTIVE_PHASES, visible_programs, with_list_annotations
 from reviews.models import (
@@ -55,22 +57,26 @@ CAPACITY_TEAMS_CHARTED = 10
 
 FLAGS = {
     "watermelon": "Watermelons",
+    "stale": "Stale (no current update)",
     "overdue": "Update overdue",
 }
+# The family of the signal that decides a yellow or red grade (``Program.health_cause``).
+CAUSES = {key: COMPONENT_LABELS[key] for key in COMPONENTS}
 
 
 @dataclass(frozen=True)
 class DashboardFilters:
     """What the dashboard shows, all from the query string so a view can be shared.
 
-    ``portfolio`` and ``team`` scope the whole page; ``grade`` and ``flag`` narrow the table
-    only, so the counts stay readable while a leader clicks through them.
+    ``portfolio`` and ``team`` scope the whole page; ``grade``, ``flag`` and ``cause`` narrow
+    the table only, so the counts stay readable while a leader clicks through them.
     """
 
     portfolio: str = ""
     team: str = ""
     grade: str = ""
     flag: str = ""
+    cause: str = ""  # a key of CAUSES
     sort: str = "score"
     capacity_kind: str = ""
 
@@ -130,13 +136,14 @@ class Counts:
     by_grade: dict[str, int]
     unscored: int
     watermelons: int
+    stale: int
     overdue_updates: int
     launches: int
     capacity_waiting: int
 
 
 def _program_counts(programs: QuerySet[Program]) -> dict[str, int]:
-    """Grade, watermelon and overdue counts of these programs in one aggregate query."""
+    """Grade, watermelon, stale and overdue counts of these programs in one aggregate query."""
     return programs.aggregate(
         total=Count("pk"),
         green=Count("pk", filter=Q(health_grade="green")),
@@ -144,6 +151,7 @@ def _program_counts(programs: QuerySet[Program]) -> dict[str, int]:
         red=Count("pk", filter=Q(health_grade="red")),
         unscored=Count("pk", filter=Q(health_grade="")),
         watermelons=Count("pk", filter=Q(health_watermelon=True)),
+        stale=Count("pk", filter=Q(health_stale=True)),
         overdue=Count("pk", filter=_overdue_update()),
     )
 
@@ -315,8 +323,9 @@ SORT_LABELS = {
 
 
 def table_programs(*, user, filters: DashboardFilters) -> QuerySet[Program]:
-    """The table's rows: the scoped programs narrowed by grade and flag, with what each row
-    shows annotated in the one query (next milestone, latest reported health, forecast)."""
+    """The table's rows: the scoped programs narrowed by grade, flag and cause, with what each
+    row shows annotated in the one query (next milestone, latest reported health, the latest
+    snapshot's forecast and first reason)."""
     programs = scoped_programs(user=user, filters=filters)
     if filters.grade == "none":
         programs = programs.filter(health_grade="")
@@ -324,17 +333,21 @@ def table_programs(*, user, filters: DashboardFilters) -> QuerySet[Program]:
         programs = programs.filter(health_grade=filters.grade)
     if filters.flag == "watermelon":
         programs = programs.filter(health_watermelon=True)
+    elif filters.flag == "stale":
+        programs = programs.filter(health_stale=True)
     elif filters.flag == "overdue":
         programs = programs.filter(_overdue_update())
-    latest_forecast = (
-        HealthSnapshot.objects.filter(program=OuterRef("pk"))
-        .order_by("-day")
-        .values("forecast")[:1]
-    )
+    if filters.cause in CAUSES:
+        programs = programs.filter(health_cause=filters.cause)
+    latest = HealthSnapshot.objects.filter(program=OuterRef("pk")).order_by("-day")
     order = SORTS.get(filters.sort, SORTS["score"])
     return (
         with_list_annotations(programs)
-        .annotate(latest_forecast=Subquery(latest_forecast))
+        .annotate(
+            latest_forecast=Subquery(latest.values("forecast")[:1]),
+            # The deciding reason (the first, as ranked by the engine): its words on the row.
+            latest_first_reason=Subquery(latest.values("reasons__0")[:1]),
+        )
         .defer("problem_statement", "success_criteria")
         .order_by(*order)
     )
@@ -386,6 +399,15 @@ def sparklines(program_ids: Iterable[int], days: list[datetime.date]) -> dict[in
     return lines
 
 
+def first_reason_of(program: Program) -> dict[str, Any] | None:
+    """The latest snapshot's first reason as pages show it (``health.reason_view``), for a
+    yellow or red program; None for a green or unscored one (its reasons are watch lines)."""
+    reason = getattr(program, "latest_first_reason", None)
+    if not reason or program.health_grade not in ("yellow", "red"):
+        return None
+    return reason_view(reason)
+
+
 def forecast_of(program: Program) -> dict[str, Any] | None:
     """The latest snapshot's forecast of the next critical milestone, dates parsed."""
     forecast = getattr(program, "latest_forecast", None)
@@ -399,9 +421,9 @@ def forecast_of(program: Program) -> dict[str, Any] | None:
 
 
 CSV_HEADER = [
-    "Program", "Portfolio", "Phase", "TPM", "Grade", "Score", "Watermelon", "Reported",
-    "Next milestone", "Next milestone date", "Forecast milestone", "Forecast date",
-    "Days late", "Last update", "URL",
+    "Program", "Portfolio", "Phase", "TPM", "Grade", "Score", "Cause", "First reason",
+    "Watermelon", "Stale", "Reported", "Next milestone", "Next milestone date",
+    "Forecast milestone", "Forecast date", "Days late", "Last update", "URL",
 ]  # fmt: skip
 
 
@@ -410,6 +432,7 @@ def csv_rows(programs: QuerySet[Program], *, base_url: str = "") -> Iterator[lis
     yield CSV_HEADER
     for program in programs.iterator(chunk_size=2000):
         forecast = forecast_of(program) or {}
+        reason = first_reason_of(program)
         yield [
             program.name,
             program.portfolio.name,
@@ -417,7 +440,10 @@ def csv_rows(programs: QuerySet[Program], *, base_url: str = "") -> Iterator[lis
             program.tpm.get_full_name() or program.tpm.username,
             program.get_health_grade_display() if program.health_grade else "",
             "" if program.health_score is None else str(program.health_score),
+            program.health_cause,
+            reason["text"] if reason else "",
             "yes" if program.health_watermelon else "",
+            "yes" if program.health_stale else "",
             (program.latest_reported_health or "").replace("_", " "),
             program.next_milestone_name or "",
             program.next_milestone_date.isoformat() if program.next_milestone_date else "",
@@ -462,6 +488,7 @@ def portfolio_dashboard(
             by_grade={grade: counts[grade] for grade in ("green", "yellow", "red")},
             unscored=counts["unscored"],
             watermelons=counts["watermelons"],
+            stale=counts["stale"],
             overdue_updates=counts["overdue"],
             launches=len(launches),
             capacity_waiting=capacity_data.waiting_count,

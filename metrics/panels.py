@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from metrics import charts
-from metrics.health import expected_on_path
+from metrics.health import COMPONENTS, expected_on_path, reason_view
 from metrics.models import HealthPolicy, MetricReading, SuccessMetric
 from metrics.selectors import latest_snapshot, metric_input, score_history
 from programs.models import Risk, RiskState
@@ -40,8 +40,30 @@ def _thresholds(program) -> tuple[int, int]:
     return (policy.green_at, policy.yellow_at) if policy else (75, 50)
 
 
+def health_view(snapshot) -> dict:
+    """What the page shows of a stored snapshot: its reasons rendered (sentence and remedy, old
+    stored reasons kept in their words), what would make it green, and each family's score
+    (families without data were not scored: listed as such, never as a perfect 100)."""
+    reasons = [reason_view(stored) for stored in snapshot.reasons]
+    not_green = snapshot.grade in ("yellow", "red")
+    return {
+        "reasons": reasons,
+        # The yellow and red signals in the engine's order: clearing them all makes it green.
+        "to_clear": [r for r in reasons if r["severity"] in ("yellow", "red")] if not_green else [],
+        "components": [
+            {
+                "key": key,
+                "label": COMPONENT_LABELS.get(key, key),
+                "score": snapshot.components.get(key),
+            }
+            for key in (*COMPONENTS, *(k for k in snapshot.components if k not in COMPONENTS))
+        ],
+    }
+
+
 def health_panel(request, program, can_edit: bool) -> Panel:
-    """Score, grade, components, ranked reasons, watermelon, forecast and the score history."""
+    """Score, grade, flags (stale, watermelon), each family's score, the signals worst first
+    with their severity, what would make it green, the forecast and the score history."""
     snapshot = latest_snapshot(program=program)
     history = score_history(program=program)
     green_at, yellow_at = _thresholds(program)
@@ -54,12 +76,7 @@ def health_panel(request, program, can_edit: bool) -> Panel:
                 yellow_at=yellow_at,
             )
         )
-    components = []
-    if snapshot:
-        components = [
-            {"key": key, "label": COMPONENT_LABELS.get(key, key), "score": value}
-            for key, value in snapshot.components.items()
-        ]
+    view = health_view(snapshot) if snapshot else {"reasons": [], "to_clear": [], "components": []}
     forecast = None
     if snapshot and snapshot.forecast:
         forecast = {
@@ -74,8 +91,7 @@ def health_panel(request, program, can_edit: bool) -> Panel:
         context={
             "program": program,
             "snapshot": snapshot,
-            "components": components,
-            "reasons": snapshot.reasons if snapshot else [],
+            **view,
             "forecast": forecast,
             "reported_label": REPORTED_LABELS.get(snapshot.reported_health, "") if snapshot else "",
             "figure": figure,

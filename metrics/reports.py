@@ -1,8 +1,10 @@
 """The weekly report: what changed in a portfolio over one week, built, stored, rendered, mailed.
 
 A week runs Monday to Sunday. The report of the week starting ``week_start`` compares each
-program's snapshot at the end of the week with the one a week earlier (grade moves, new
-watermelons), lists the milestone slips recorded during the week with their reasons, the asks
+program's snapshot at the end of the week with the one a week earlier (grade moves, each with
+the sentence of the reason that decides the new grade; new watermelons: a *current* update
+reporting on track while the grade is yellow or red; a stale program, with no current update,
+is never a watermelon and is marked stale among the programs without an update), lists the milestone slips recorded during the week with their reasons, the asks
 of leadership in the week's status updates, the programs whose update was overdue at the end of
 the week, and the launches of the 14 days after it.
 
@@ -22,6 +24,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from metrics.health import reason_view
 from metrics.models import HealthSnapshot, ReportSubscription, WeeklyReport
 from programs.models import MilestoneDateChange, Portfolio, Program, StatusUpdate
 from programs.selectors import ACTIVE_PHASES, visible_programs
@@ -62,6 +65,14 @@ def _person(user) -> str:
     if user is None:
         return "someone"
     return user.get_full_name() or user.username
+
+
+def first_reason_text(reasons_head: dict | None, grade: str) -> str:
+    """The sentence of the reason deciding a yellow or red grade (a snapshot's first reason,
+    old stored ones in their words); '' for green, where reasons are watch lines at most."""
+    if not reasons_head or grade not in ("yellow", "red"):
+        return ""
+    return reason_view(reasons_head)["text"]
 
 
 def _latest_by_program(rows: Iterable[dict], until: datetime.date) -> dict[int, dict]:
@@ -118,14 +129,31 @@ def build_weekly_report(
             program_id__in=ids,
             day__gte=before_day - datetime.timedelta(days=SNAPSHOT_TOLERANCE_DAYS),
             day__lte=last_day,
-        ).values("program_id", "day", "grade", "score", "watermelon", "reported_health")
+        ).values(
+            "program_id",
+            "day",
+            "grade",
+            "score",
+            "watermelon",
+            "stale",
+            "reported_health",
+            "reasons__0",  # the first reason only: the one that decides the grade
+        )
     )
     before = _latest_by_program(snapshots, before_day)
     after = _latest_by_program(snapshots, last_day)
 
     grade_changes, new_watermelons, grades = [], [], []
     for program_id, now in after.items():
-        grades.append({"program_id": program_id, "grade": now["grade"], "score": now["score"]})
+        grades.append(
+            {
+                "program_id": program_id,
+                "grade": now["grade"],
+                "score": now["score"],
+                "stale": now["stale"],
+            }
+        )
+        reason = first_reason_text(now["reasons__0"], now["grade"])
         then = before.get(program_id)
         if then and then["grade"] != now["grade"]:
             grade_changes.append(
@@ -136,15 +164,19 @@ def build_weekly_report(
                     "score_from": then["score"],
                     "score_to": now["score"],
                     "worse": GRADE_RANK.get(now["grade"], 0) < GRADE_RANK.get(then["grade"], 0),
+                    "reason": reason,
                 }
             )
-        if now["watermelon"] and not (then and then["watermelon"]):
+        # Flagged by the engine's rule; a stale program (no current update) never is one.
+        watermelon = now["watermelon"] and not now["stale"]
+        if watermelon and not (then and then["watermelon"] and not then["stale"]):
             new_watermelons.append(
                 {
                     **ref(program_id),
                     "reported": now["reported_health"],
                     "grade": now["grade"],
                     "score": now["score"],
+                    "reason": reason,
                 }
             )
     grade_changes.sort(key=lambda item: (not item["worse"], item["program"]))
@@ -221,6 +253,7 @@ def build_weekly_report(
                     "last_update": timezone.localdate(last).isoformat() if last else None,
                     "due": due.isoformat(),
                     "days_overdue": (last_day - due).days,
+                    "stale": bool(after.get(program_id, {}).get("stale")),
                 }
             )
     no_update.sort(key=lambda item: (-item["days_overdue"], item["program"]))
@@ -253,11 +286,15 @@ def visible_content(content: dict[str, Any], visible_ids: set[int] | None) -> di
 
 
 def summary(content: dict[str, Any]) -> dict[str, int]:
-    """Programs per grade at the end of the week, from the (visible) content."""
+    """Programs per grade at the end of the week, and how many were stale, from the
+    (visible) content."""
     counts = {"green": 0, "yellow": 0, "red": 0}
+    stale = 0
     for item in content.get("grades", []):
         counts[item["grade"]] = counts.get(item["grade"], 0) + 1
+        stale += bool(item.get("stale"))  # reports stored before stale was recorded: none
     counts["total"] = sum(counts.values())
+    counts["stale"] = stale
     return counts
 
 
@@ -281,8 +318,12 @@ def render_markdown(content: dict[str, Any], *, base_url: str = "") -> str:
         f"Week of {week_start:%-d %b} to {week_end:%-d %b %Y}, as of {_date(content['as_of'])}.",
         "",
         f"**{counts['total']} programs scored:** {counts['green']} green, "
-        f"{counts['yellow']} yellow, {counts['red']} red.",
+        f"{counts['yellow']} yellow, {counts['red']} red"
+        + (f"; {counts['stale']} stale (no current update)." if counts["stale"] else "."),
     ]
+
+    def why(item: dict[str, Any]) -> str:
+        return f" — {item['reason']}" if item.get("reason") else ""
 
     def section(key: str, items: list[dict[str, Any]], line) -> None:
         lines.extend(["", f"## {SECTION_TITLES[key]} ({len(items)})", ""])
@@ -296,6 +337,7 @@ def render_markdown(content: dict[str, Any], *, base_url: str = "") -> str:
         content["grade_changes"],
         lambda i: (
             f"- {link(i)}: {i['from']} → **{i['to']}** (score {i['score_from']} → {i['score_to']})"
+            + why(i)
         ),
     )
     section(
@@ -303,7 +345,7 @@ def render_markdown(content: dict[str, Any], *, base_url: str = "") -> str:
         content["new_watermelons"],
         lambda i: (
             f"- {link(i)}: reported {i['reported'].replace('_', ' ')}, computed "
-            f"**{i['grade']}** ({i['score']})"
+            f"**{i['grade']}** ({i['score']})" + why(i)
         ),
     )
     section(
@@ -338,6 +380,7 @@ def render_markdown(content: dict[str, Any], *, base_url: str = "") -> str:
             f"- {link(i)} — TPM {i['tpm']}: due {_date(i['due'])}, "
             f"{i['days_overdue']} day{'s' if i['days_overdue'] != 1 else ''} overdue"
             + (f" (last {_date(i['last_update'])})" if i["last_update"] else " (never updated)")
+            + (" — **stale**: what it last reported no longer counts" if i.get("stale") else "")
         ),
     )
     lines.append("")

@@ -2,6 +2,7 @@
 dashboard (with its CSV export) and the weekly reports."""
 
 import csv
+import dataclasses
 import datetime
 from urllib.parse import urlencode
 
@@ -90,6 +91,10 @@ def _dashboard_filters(
     portfolios, teams = dashboard.filter_choices()
     form = DashboardFilterForm(request.GET or None, portfolios=portfolios, teams=teams)
     filters = form.filters() if request.GET else dashboard.DashboardFilters()
+    # The cause filter (the family deciding a yellow or red grade): an unknown one is dropped.
+    cause = request.GET.get("cause", "")
+    if cause in dashboard.CAUSES:
+        filters = dataclasses.replace(filters, cause=cause)
     form.selected_portfolio = next((p for p in portfolios if p.slug == filters.portfolio), None)
     return form, filters
 
@@ -100,10 +105,21 @@ def _table_context(request: HttpRequest, filters: dashboard.DashboardFilters, to
     ).get_page(request.GET.get("page"))
     lines = dashboard.sparklines((p.pk for p in page.object_list), dashboard.weekly_days(today))
     rows = [
-        {"program": p, "spark": lines.get(p.pk), "forecast": dashboard.forecast_of(p)}
+        {
+            "program": p,
+            "spark": lines.get(p.pk),
+            "forecast": dashboard.forecast_of(p),
+            "reason": dashboard.first_reason_of(p),
+        }
         for p in page.object_list
     ]
-    return {"page": page, "rows": rows, "sort": filters.sort, "today": today}
+    return {
+        "page": page,
+        "rows": rows,
+        "sort": filters.sort,
+        "today": today,
+        "causes": dashboard.CAUSES,
+    }
 
 
 def _capacity_list_url() -> str:

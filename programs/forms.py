@@ -34,7 +34,7 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
-from programs.selectors import SORTS, visible_programs
+from programs.selectors import HEALTH_CAUSES, SORTS, visible_programs
 
 User = get_user_model()
 
@@ -70,6 +70,11 @@ class ProgramFilterForm(forms.Form):
     team = forms.ChoiceField(label="Team", required=False)
     grade = forms.ChoiceField(
         label="Health", required=False, choices=[("", "Any grade"), *Grade.choices]
+    )
+    cause = forms.ChoiceField(
+        label="Cause",
+        required=False,
+        choices=[("", "Any cause"), *HEALTH_CAUSES.items()],
     )
     sort = forms.ChoiceField(
         label="Sort by",

@@ -36,6 +36,16 @@ from programs.models import (
 )
 
 ACTIVE_PHASES = (Phase.PROPOSED, Phase.PLANNING, Phase.EXECUTING, Phase.LAUNCHING)
+# What ``Program.health_cause`` holds: the family of the signal deciding a yellow or red grade
+# (the health engine's families, in its review order; metrics writes the column).
+HEALTH_CAUSES = {
+    "schedule": "Schedule",
+    "launch_readiness": "Launch readiness",
+    "dependencies": "Dependencies",
+    "risk": "Risk",
+    "freshness": "Freshness",
+    "outcomes": "Outcomes",
+}
 
 
 def visible_programs(user) -> QuerySet[Program]:
@@ -81,7 +91,8 @@ SORTS = {
 
 
 def program_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[Program]:
-    """The program list: visible programs filtered by search text, portfolio, phase, TPM, team."""
+    """The program list: visible programs filtered by search text, portfolio, phase, TPM, team,
+    grade and the cause of a yellow or red grade."""
     filters = filters or {}
     programs = visible_programs(user)
     if q := (filters.get("q") or "").strip():
@@ -96,6 +107,8 @@ def program_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[Pro
         programs = programs.filter(teams__slug=team)
     if grade := filters.get("grade"):
         programs = programs.filter(health_grade=grade)
+    if (cause := filters.get("cause")) in HEALTH_CAUSES:
+        programs = programs.filter(health_cause=cause)
     order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
     return with_list_annotations(programs).order_by(*order)
 

@@ -31,11 +31,20 @@ DAY = datetime.date(2026, 11, 9)
 PREVIOUS = datetime.date(2026, 11, 2)
 
 
-def snap(program, day, grade, score=None):
+def snap(program, day, grade, score=None, reasons=()):
     score = score if score is not None else {"green": 90, "yellow": 60, "red": 30}[grade]
     HealthSnapshot.objects.create(
-        program=program, day=day, score=score, grade=grade, computed_at=timezone.now()
-    )
+        program=program, day=day, score=score, grade=grade, computed_at=timezone.now(),
+        reasons=list(reasons),
+    )  # fmt: skip
+
+
+OVERDUE = {"family": "schedule", "severity": "red", "code": "critical_overdue", "subject_id": 7,
+           "subject": "Cutover", "figures": {"days": 20}, "cost": 80.0}  # fmt: skip
+OVERDUE_TEXT = "Critical milestone 'Cutover' is 20 days overdue"
+RISKS = {"family": "risk", "severity": "red", "code": "high_risks", "subject_id": None,
+         "subject": "", "figures": {"count": 2, "names": ["Vendor", "Power"]}, "cost": 70.0}  # fmt: skip
+RISKS_TEXT = "2 high risks have no mitigation under way or are past due: 'Vendor', 'Power'"
 
 
 def launch(program, days, state="submitted", author=None):
@@ -71,16 +80,23 @@ def situation(tpm, engineer):
         ("After date", "green", "green"),
     ]:  # fmt: skip
         snap(p[name], PREVIOUS, before)
-        snap(p[name], DAY - datetime.timedelta(days=1), now)
+        snap(p[name], DAY - datetime.timedelta(days=1), now,
+             reasons=[OVERDUE] if name == "Red new" else ())  # fmt: skip
     snap(p["After date"], DAY + datetime.timedelta(days=1), "red")
     snap(secret, PREVIOUS, "green")
     snap(secret, DAY, "red")
     Program.objects.filter(name__in=["Melon", "Melon done", "Secret"]).update(
         health_watermelon=True, health_grade="red", health_score=40
     )
+    snap(p["Melon"], PREVIOUS, "red")
+    snap(p["Melon"], DAY - datetime.timedelta(days=1), "red", reasons=[RISKS, OVERDUE])
     Program.objects.filter(name__in=["Melon done"]).update(phase=Phase.DONE)
     Program.objects.filter(name__in=["Stale", "Stale cancelled", "Secret"]).update(
         last_update_at=fresh(datetime.date(2026, 10, 20))
+    )
+    # No current update (20 days on a weekly cadence): the engine flags it stale, not watermelon.
+    Program.objects.filter(name="Stale").update(
+        health_stale=True, health_grade="yellow", health_score=60
     )
     Program.objects.filter(name="Stale cancelled").update(phase=Phase.CANCELLED)
     for days, state in [(3, "submitted"), (14, "draft"), (15, "submitted"), (-1, "submitted"),
@@ -128,6 +144,37 @@ def test_each_section_gets_exactly_its_items(situation, leader):
     assert stale["days_overdue"] == 13
     red = agenda["sections"][0]["items"][0]
     assert (red["grade_before"], red["grade"]) == ("green", "red")
+
+
+def test_grade_turns_and_watermelons_say_their_deciding_reason(situation, leader, client):
+    """A program turned red or yellow, and a watermelon, carry the sentence of their latest
+    snapshot's first reason: the program page's words, on the page and in the print view."""
+    agenda = build_agenda(review=situation, user=leader)
+    worsened = {i["program"]["name"]: i["reason"] for i in agenda["sections"][0]["items"]}
+    assert worsened["Red new"] == OVERDUE_TEXT
+    assert worsened["Yellow new"] == ""  # no reason stored: nothing invented
+    melons = {i["program"]["name"]: i["reason"] for i in agenda["sections"][1]["items"]}
+    assert melons["Melon"] == RISKS_TEXT
+    client.force_login(leader)
+    html = client.get(situation.get_absolute_url()).content.decode()
+    assert OVERDUE_TEXT.replace("'", "&#x27;") in html.split('id="agenda-worsened"', 1)[1]
+    assert RISKS_TEXT.replace("'", "&#x27;") in html.split('id="agenda-watermelons"', 1)[1]
+
+
+def test_a_stale_program_is_shown_stale_not_watermelon(situation, leader, client):
+    """A stale program sits among the overdue updates, marked stale, and never among the
+    watermelons, even on a row flagged both before the engine knew stale."""
+    Program.objects.filter(name="Stale").update(health_watermelon=True)
+    agenda = build_agenda(review=situation, user=leader)
+    assert "Stale" not in names(agenda, "watermelons")
+    overdue = {i["program"]["name"]: i["stale"] for i in agenda["sections"][2]["items"]}
+    assert overdue == {"Secret": False, "Stale": True}
+    client.force_login(leader)
+    html = client.get(situation.get_absolute_url()).content.decode()
+    section = html.split('id="agenda-overdue_updates"', 1)[1].split("</section>", 1)[0]
+    stale_row = section.split(">Stale</a>", 1)[1].split("</li>", 1)[0]
+    assert 'class="tag tag-stale"' in stale_row
+    assert ">Stale</a>" not in html.split('id="agenda-watermelons"', 1)[1].split("</section>", 1)[0]
 
 
 def test_confidential_programs_are_hidden_from_outsiders(situation, outsider, engineer):
@@ -183,7 +230,7 @@ def test_the_agenda_takes_the_same_queries_at_two_sizes(situation, outsider):
     for _ in range(15):
         program = ProgramFactory(tpm=tpm)
         snap(program, PREVIOUS, "green")
-        snap(program, DAY, "red")
+        snap(program, DAY, "red", reasons=[OVERDUE, RISKS])
         launch(program, 4)
         CapacityRequestFactory(program=program, state="submitted")
         ActionItemFactory(program=program, due_date=DAY - datetime.timedelta(days=3))

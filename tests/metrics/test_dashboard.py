@@ -32,10 +32,18 @@ DASHBOARD = reverse("leadership:dashboard")
 CSV = reverse("leadership:dashboard-csv")
 
 
-def scored(program: Program, *, grade: str, score: int, watermelon: bool = False) -> Program:
+def scored(
+    program: Program,
+    *,
+    grade: str,
+    score: int,
+    watermelon: bool = False,
+    stale: bool = False,
+    cause: str = "",
+) -> Program:
     Program.objects.filter(pk=program.pk).update(
         health_grade=grade, health_score=score, health_watermelon=watermelon,
-        last_update_at=timezone.now(),
+        health_stale=stale, health_cause=cause, last_update_at=timezone.now(),
     )  # fmt: skip
     program.refresh_from_db()
     return program
@@ -76,10 +84,12 @@ def populate(*, programs: int, portfolio=None, team=None, prefix: str = "p") -> 
         program = scored(
             ProgramFactory(name=f"{prefix} {n}", slug=f"{prefix}-{n}", portfolio=portfolio),
             grade=grade, score={"green": 80, "yellow": 60, "red": 30}[grade],
-            watermelon=n % 5 == 0,
+            watermelon=n % 5 == 0, stale=n % 4 == 1, cause="" if grade == "green" else "schedule",
         )  # fmt: skip
         program.teams.add(team)
         history(program, ["green", grade], today)
+        if grade != "green":
+            HealthSnapshot.objects.filter(program=program, day=today).update(reasons=RED_REASONS)
         MilestoneFactory(
             program=program, baseline_date=today, target_date=today + datetime.timedelta(days=n + 1)
         )
@@ -95,9 +105,20 @@ def populate(*, programs: int, portfolio=None, team=None, prefix: str = "p") -> 
     return made
 
 
+RED_REASONS = [
+    {"family": "schedule", "severity": "red", "code": "critical_overdue", "subject_id": 1,
+     "subject": "Cutover", "figures": {"days": 21}, "cost": 81.0},
+    {"family": "risk", "severity": "yellow", "code": "high_risk", "subject_id": 2,
+     "subject": "Vendor", "figures": {"likelihood": 4, "impact": 5, "exposure": 20, "late": 0},
+     "cost": 45.0},
+]  # fmt: skip
+RED_FIRST_REASON = "Critical milestone 'Cutover' is 21 days overdue"
+
+
 @pytest.fixture
 def portfolio_data(tpm):
-    """Portfolio "core": green, yellow, red (watermelon, overdue), plus one in "edge"."""
+    """Portfolio "core": green, yellow (stale: its update is a month old; cause freshness),
+    red (watermelon, overdue; cause schedule, with its reasons stored), plus one in "edge"."""
     today = timezone.localdate()
     core = PortfolioFactory(name="Core", slug="core")
     edge = PortfolioFactory(name="Edge", slug="edge")
@@ -106,21 +127,30 @@ def portfolio_data(tpm):
         ProgramFactory(name="Green one", portfolio=core, tpm=tpm), grade="green", score=90
     )
     yellow = scored(
-        ProgramFactory(name="Yellow one", portfolio=core, tpm=tpm), grade="yellow", score=60
+        ProgramFactory(name="Yellow one", portfolio=core, tpm=tpm), grade="yellow", score=60,
+        stale=True, cause="freshness",
+    )  # fmt: skip
+    Program.objects.filter(pk=yellow.pk).update(
+        last_update_at=timezone.now() - datetime.timedelta(days=30)
     )
     red = scored(
         ProgramFactory(name="Red one", portfolio=core, tpm=tpm),
         grade="red",
         score=30,
         watermelon=True,
+        cause="schedule",
     )
     Program.objects.filter(pk=red.pk).update(
-        last_update_at=timezone.now() - datetime.timedelta(days=20)
+        last_update_at=timezone.now() - datetime.timedelta(days=10)
     )
-    other = scored(ProgramFactory(name="Edge one", portfolio=edge, tpm=tpm), grade="red", score=20)
+    other = scored(
+        ProgramFactory(name="Edge one", portfolio=edge, tpm=tpm), grade="red", score=20,
+        cause="risk",
+    )  # fmt: skip
     green.teams.add(kernel)
     history(green, ["red", "yellow", "green"], today)
     history(red, ["green", "green", "red"], today)
+    HealthSnapshot.objects.filter(program=red, day=today).update(reasons=RED_REASONS)
     MilestoneFactory(
         program=red,
         name="Big slip",
@@ -159,7 +189,8 @@ def test_counts_charts_and_capacity_for_a_portfolio(leader, portfolio_data):
     assert data.counts.total == 3
     assert data.counts.by_grade == {"green": 1, "yellow": 1, "red": 1}
     assert data.counts.watermelons == 1
-    assert data.counts.overdue_updates == 1
+    assert data.counts.stale == 1
+    assert data.counts.overdue_updates == 2
     assert data.counts.launches == 1  # the one in 10 days; 45 days is outside, edge is filtered
     assert data.counts.capacity_waiting == 1
     assert data.weeks[-1]["counts"] == {"green": 1, "red": 1}
@@ -183,9 +214,53 @@ def test_grade_and_flag_narrow_the_table_not_the_counts(client, leader, portfoli
     html = client.get(DASHBOARD, {"portfolio": "core", "grade": "red"}).content.decode()
     assert 'class="kpi-value">1<' in html  # the green count is still shown
     assert table(html) == ["Red one"]
-    assert table(client.get(DASHBOARD, {"flag": "overdue"}).content.decode()) == ["Red one"]
+    overdue = client.get(DASHBOARD, {"flag": "overdue"}).content.decode()
+    assert table(overdue) == ["Red one", "Yellow one"]
     watermelons = client.get(DASHBOARD, {"flag": "watermelon"}).content.decode()
     assert table(watermelons) == ["Red one"]
+
+
+def row_of(html: str, name: str) -> str:
+    body = html.split('id="dashboard-table"', 1)[-1]
+    return body.split(f">{name}</a>", 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_stale_program_is_counted_and_shown_stale_not_watermelon(client, leader, portfolio_data):
+    """Stale (no current update) has its own count, filter and tag, apart from watermelons."""
+    client.force_login(leader)
+    html = client.get(DASHBOARD, {"portfolio": "core"}).content.decode()
+    stale_kpi = html.split('class="kpi kpi-stale', 1)[1].split("</a>", 1)[0]
+    assert "flag=stale" in stale_kpi and 'class="kpi-value">1<' in stale_kpi
+    yellow, red = row_of(html, "Yellow one"), row_of(html, "Red one")
+    assert 'class="tag tag-stale"' in yellow and "tag-watermelon" not in yellow
+    assert 'class="tag tag-watermelon"' in red and "tag-stale" not in red
+    stale = client.get(DASHBOARD, {"flag": "stale"}).content.decode()
+    assert table(stale) == ["Yellow one"]
+    assert '<option value="stale" selected>' in stale
+
+
+def test_cause_filter_narrows_the_table_and_lives_in_the_url(client, leader, portfolio_data):
+    """The cause (the family deciding a yellow or red grade) filters the table, not the counts;
+    the row shows its deciding reason's sentence; an unknown cause is ignored."""
+    client.force_login(leader)
+    html = client.get(DASHBOARD, {"cause": "schedule"}).content.decode()
+    assert table(html) == ["Red one"]
+    assert '<option value="schedule" selected>Schedule</option>' in html
+    red_kpi = html.split('class="kpi kpi-red', 1)[1].split("</a>", 1)[0]
+    assert 'class="kpi-value">2<' in red_kpi  # the counts stay the whole scope's
+    assert 'form="dashboard-filters"' in html.split('id="id_cause"', 1)[1].split(">", 1)[0]
+    assert RED_FIRST_REASON.replace("'", "&#x27;") in row_of(html, "Red one")
+    assert table(client.get(DASHBOARD, {"cause": "risk"}).content.decode()) == ["Edge one"]
+    both = client.get(DASHBOARD, {"cause": "freshness", "flag": "stale"}).content.decode()
+    assert table(both) == ["Yellow one"]
+    assert table(client.get(DASHBOARD, {"cause": "outcomes"}).content.decode()) == []
+    ignored = client.get(DASHBOARD, {"cause": "ceiling", "portfolio": "core"}).content.decode()
+    assert table(ignored) == ["Red one", "Yellow one", "Green one"]
+    paged = client.get(
+        DASHBOARD, {"cause": "schedule", "sort": "-score"},
+        headers={"HX-Request": "true", "HX-Target": "dashboard-table"},
+    ).content.decode()  # fmt: skip
+    assert "cause=schedule" in paged  # sort links keep the cause
 
 
 def test_page_draws_every_chart_from_json(client, leader, portfolio_data):
@@ -222,7 +297,27 @@ def test_csv_export_keeps_the_filters(client, leader, portfolio_data):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == dashboard.CSV_HEADER
     assert [row[0] for row in rows[1:]] == ["Red one"]
-    assert rows[1][4:7] == ["Red", "30", "yes"]
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert (record["Grade"], record["Score"], record["Watermelon"]) == ("Red", "30", "yes")
+    assert (record["Cause"], record["First reason"], record["Stale"]) == (
+        "schedule",
+        RED_FIRST_REASON,
+        "",
+    )
+
+
+def test_csv_has_stale_and_cause_columns_and_the_cause_filter(client, leader, portfolio_data):
+    """Stale and cause are columns (nothing about the old ceiling), and the cause filters."""
+    client.force_login(leader)
+    header = dashboard.CSV_HEADER
+    assert {"Stale", "Cause", "First reason"} <= set(header)
+    assert not any("ceiling" in column.lower() for column in header)
+    response = client.get(CSV, {"cause": "freshness"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row[0] for row in rows[1:]] == ["Yellow one"]
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert (record["Stale"], record["Watermelon"], record["Cause"]) == ("yes", "", "freshness")
+    assert record["First reason"] == ""  # no snapshot stored for it
 
 
 def test_confidential_programs_never_reach_outsiders(client, outsider, leader, portfolio_data):
@@ -272,7 +367,9 @@ def count_queries(client, path: str, params: dict, headers: dict | None = None) 
         (DASHBOARD, {}, None),
         (DASHBOARD, {"portfolio": "big", "team": "big-team", "sort": "-next"}, None),
         (DASHBOARD, {"sort": "tpm"}, {"HX-Request": "true", "HX-Target": "dashboard-table"}),
+        (DASHBOARD, {"flag": "stale", "cause": "schedule"}, None),
         (CSV, {"flag": "overdue"}, None),
+        (CSV, {"cause": "schedule"}, None),
     ],
 )
 def test_query_count_does_not_grow_with_programs(client, leader, path, params, headers):

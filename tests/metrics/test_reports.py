@@ -35,11 +35,29 @@ def at(day: datetime.date, hour: int = 12) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-def snapshot(program, day, grade, *, watermelon=False, reported="on_track"):
+def snapshot(program, day, grade, *, watermelon=False, reported="on_track", stale=False,
+             reasons=()):  # fmt: skip
     HealthSnapshot.objects.create(
         program=program, day=day, grade=grade, score={"green": 80, "yellow": 60, "red": 30}[grade],
-        watermelon=watermelon, reported_health=reported, computed_at=at(day),
+        watermelon=watermelon, reported_health=reported, computed_at=at(day), stale=stale,
+        reasons=list(reasons),
     )  # fmt: skip
+
+
+def reason(family, severity, code, subject="", **figures):
+    """A reason as snapshots store it (``metrics.health.Reason`` as a dict)."""
+    return {"family": family, "severity": severity, "code": code, "subject_id": 1,
+            "subject": subject, "figures": figures, "cost": 50.0}  # fmt: skip
+
+
+GA_OVERDUE = reason("schedule", "red", "critical_overdue", "GA", days=21)
+GA_OVERDUE_TEXT = "Critical milestone 'GA' is 21 days overdue"
+METRIC_BEHIND = reason("outcomes", "yellow", "metric_behind", "Adoption", value=10, target=100,
+                       expected=50, unit="%", percent=44)  # fmt: skip
+METRIC_BEHIND_TEXT = (
+    "Metric 'Adoption' is at 10 %, behind the path to 100 % (expected 50 %: 44% of the way behind)"
+)
+NEVER_UPDATED = reason("freshness", "yellow", "never_updated", days=60)
 
 
 def program_in(portfolio, name, **extra):
@@ -79,18 +97,21 @@ def week(tpm):
     slipping = program_in(core, "Slipping", tpm=tpm)
     steady = program_in(core, "Steady", tpm=tpm)
     secret = program_in(core, "Secret", tpm=tpm, confidential=True)
-    program_in(core, "Silent", tpm=tpm)  # never updated
+    silent = program_in(core, "Silent", tpm=tpm)  # never updated: stale
     elsewhere = program_in(other, "Elsewhere", tpm=tpm)
     # Grades: slipping goes green → red; steady stays yellow (a watermelon all week: not new);
-    # secret becomes a watermelon; elsewhere changes grade in another portfolio.
+    # secret becomes a watermelon; silent is stale (no update ever: never a watermelon);
+    # elsewhere changes grade in another portfolio, its reason stored in the old form.
     snapshot(slipping, SUNDAY_BEFORE, "green")
-    snapshot(slipping, LAST_DAY, "red")
+    snapshot(slipping, LAST_DAY, "red", reasons=[GA_OVERDUE, METRIC_BEHIND])
     snapshot(steady, SUNDAY_BEFORE, "yellow", watermelon=True)
     snapshot(steady, LAST_DAY, "yellow", watermelon=True)
     snapshot(secret, SUNDAY_BEFORE, "yellow")
-    snapshot(secret, LAST_DAY, "yellow", watermelon=True)
+    snapshot(secret, LAST_DAY, "yellow", watermelon=True, reasons=[METRIC_BEHIND])
+    snapshot(silent, LAST_DAY, "yellow", stale=True, reasons=[NEVER_UPDATED])
     snapshot(elsewhere, SUNDAY_BEFORE, "green")
-    snapshot(elsewhere, LAST_DAY, "red")
+    snapshot(elsewhere, LAST_DAY, "red",
+             reasons=[{"component": "schedule", "text": "Overdue in the old words", "points": 30}])  # fmt: skip
     # Updates within the week keep three programs fresh; one asks leadership for something.
     update(slipping, WEEK + datetime.timedelta(days=1), asks="Approve the vendor change.")
     update(steady, WEEK + datetime.timedelta(days=2))
@@ -109,7 +130,7 @@ def week(tpm):
     issued = WEEK + datetime.timedelta(days=7)
     launch(steady, issued + datetime.timedelta(days=5), "Steady GA")
     launch(steady, issued + datetime.timedelta(days=20), "Steady v2")
-    return {"core": core, "secret": secret, "slipping": slipping}
+    return {"core": core, "other": other, "secret": secret, "slipping": slipping}
 
 
 def names(items):
@@ -132,14 +153,41 @@ def test_content_of_a_prepared_week(week):
         ("Slipping", "Approve the vendor change."),
     ]
     assert names(content["no_update"]) == ["Silent"]
-    assert reports.summary(content) == {"green": 0, "yellow": 2, "red": 1, "total": 3}
+    assert reports.summary(content) == {
+        "green": 0, "yellow": 3, "red": 1, "total": 4, "stale": 1
+    }  # fmt: skip
+
+
+def test_grade_moves_and_watermelons_say_their_deciding_reason_and_stale_is_not_one(week):
+    """Each grade change and new watermelon carries its first reason's sentence (the program
+    page's words); a stale program is listed stale among the silent ones, never a watermelon."""
+    content = reports.build_weekly_report(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    assert [i["reason"] for i in content["grade_changes"]] == [GA_OVERDUE_TEXT]
+    assert [i["reason"] for i in content["new_watermelons"]] == [METRIC_BEHIND_TEXT]
+    assert [(i["program"], i["stale"]) for i in content["no_update"]] == [("Silent", True)]
+    assert "Silent" not in names(content["new_watermelons"])
+    other = reports.build_weekly_report(portfolio=week["other"], week_start=WEEK, today=TODAY)
+    assert [i["reason"] for i in other["grade_changes"]] == ["Overdue in the old words"]
+
+
+def test_a_stale_snapshot_flagged_watermelon_is_not_reported_as_one(week):
+    """A snapshot written with both flags (before stale existed) counts as stale only."""
+    HealthSnapshot.objects.filter(program__name="Silent").update(watermelon=True)
+    content = reports.build_weekly_report(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    assert names(content["new_watermelons"]) == ["Secret"]
 
 
 def test_markdown_lists_every_section(week):
     content = reports.build_weekly_report(portfolio=week["core"], week_start=WEEK, today=TODAY)
     text = reports.render_markdown(content, base_url="https://pulse.example")
     assert text.startswith("# Core — weekly report")
-    assert "[Slipping](https://pulse.example/programs/slipping/): green → **red**" in text
+    assert (
+        "[Slipping](https://pulse.example/programs/slipping/): green → **red** "
+        f"(score 80 → 30) — {GA_OVERDUE_TEXT}"
+    ) in text
+    assert f"computed **yellow** (60) — {METRIC_BEHIND_TEXT}" in text
+    assert "(never updated) — **stale**" in text
+    assert "4 programs scored:** 0 green, 3 yellow, 1 red; 1 stale (no current update)." in text
     assert "Reason: Vendor hardware late" in text
     assert "  > Approve the vendor change." in text
     assert "## New watermelons (1)" in text and "## Programs without an update (1)" in text
@@ -160,6 +208,7 @@ def test_generate_is_idempotent_and_mails_subscribers_once(week, leader, outside
     assert sorted(m.to[0] for m in mail.outbox) == sorted([leader.email, outsider.email])
     by_address = {m.to[0]: m.body for m in mail.outbox}
     assert "Secret" in by_address[leader.email]
+    assert GA_OVERDUE_TEXT in by_address[outsider.email]  # the program page's words
     assert "Secret" not in by_address[outsider.email]
     assert "Slipping" in by_address[outsider.email]
 
@@ -192,6 +241,9 @@ def test_report_pages_for_leaders_and_outsiders(client, week, leader, outsider):
     assert "Week of" in listing and "Generate now" not in listing
     html = client.get(report.get_absolute_url()).content.decode()
     assert "Vendor hardware late" in html and "Secret" not in html
+    assert GA_OVERDUE_TEXT.replace("'", "&#x27;") in html.split('id="grade_changes"', 1)[1]
+    silent = html.split('id="no_update"', 1)[1].split("</section>", 1)[0]
+    assert 'class="tag tag-stale"' in silent
     md = client.get(reverse("leadership:report-markdown", args=["core", WEEK.isoformat()]))
     assert md["Content-Disposition"].endswith(f'week-{WEEK:%Y-%m-%d}.md"')
     assert b"Slipping" in md.content and b"Secret" not in md.content
@@ -228,7 +280,7 @@ def grow(portfolio, n: int, prefix: str) -> None:
     for i in range(n):
         program = program_in(portfolio, f"{prefix} {i}", tpm=tpm, confidential=i % 2 == 0)
         snapshot(program, SUNDAY_BEFORE, "green")
-        snapshot(program, LAST_DAY, "red", watermelon=True)
+        snapshot(program, LAST_DAY, "red", watermelon=True, reasons=[GA_OVERDUE, METRIC_BEHIND])
         update(program, WEEK + datetime.timedelta(days=1), asks="More people.")
         milestone = MilestoneFactory(program=program, target_date=TODAY)
         move(milestone, on=WEEK + datetime.timedelta(days=2), to=TODAY + datetime.timedelta(days=3),

@@ -17,8 +17,11 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     "/dashboard/",
     "/dashboard/?sort=-score",
+    "/dashboard/?flag=stale&cause=schedule",
     "/dashboard/programs.csv",
+    "/dashboard/programs.csv?cause=freshness",
     "/programs/",
+    "/programs/?cause=schedule",
     "/api/v1/programs/",
     "/api/v1/health/",
 ]

@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from metrics.models import MetricReading, SuccessMetric
+from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
 from metrics.services import health_recompute
+from programs import services as program_services
 from tests.factories import MembershipFactory, MilestoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,92 @@ def test_program_page_shows_score_reasons_and_forecast(client, tpm, scored_progr
     assert "Critical milestone &#x27;GA in eu-west&#x27; is 30 days overdue" in html
     assert "Next critical milestone" in html
     assert "plotly-basic.min.js" in html and "js/charts.js" in html
+
+
+def _health_section(html: str) -> str:
+    return html.split('id="health"', 1)[1].split("</section>\n", 1)[0]
+
+
+@pytest.fixture
+def red_program(program, tpm):
+    """Red through the services: a critical milestone 30 days overdue (red), a high risk with
+    no mitigation (yellow), a milestone 5 days overdue (watch), an on-track update (current)."""
+    today = timezone.localdate()
+    program_services.milestone_create(
+        program=program, user=tpm, name="GA in eu-west", critical=True, state="in_progress",
+        target_date=today - datetime.timedelta(days=30),
+    )  # fmt: skip
+    program_services.milestone_create(
+        program=program, user=tpm, name="Docs refresh", state="in_progress",
+        target_date=today - datetime.timedelta(days=5),
+    )  # fmt: skip
+    program_services.risk_create(
+        program=program, user=tpm, title="Vendor firmware late", likelihood=4, impact=5
+    )
+    program_services.status_update_post(
+        program=program, user=tpm, reported_health="on_track", summary="All fine."
+    )
+    health_recompute(program_ids=[program.pk])
+    program.refresh_from_db()
+    return program
+
+
+def test_red_program_panel_shows_severities_and_what_would_make_it_green(client, tpm, red_program):
+    """Each signal carries its severity, worst first; "what would make it green" lists the red
+    and yellow ones in that order with their remedies, and leaves the watch line out."""
+    assert red_program.health_grade == "red" and red_program.health_cause == "schedule"
+    client.force_login(tpm)
+    panel = _health_section(client.get(red_program.get_absolute_url()).content.decode())
+    why, to_green = panel.split("What would make it green", 1)
+    critical = "Critical milestone &#x27;GA in eu-west&#x27; is 30 days overdue"
+    risk = "Risk &#x27;Vendor firmware late&#x27; (likelihood 4 × impact 5 = 20)"
+    watch = "Milestone &#x27;Docs refresh&#x27; is 5 days overdue"
+    assert why.index(critical) < why.index(risk) < why.index(watch)
+    assert why.index('class="sev sev-red"') < why.index(critical)
+    assert why.index(critical) < why.index('class="sev sev-yellow"') < why.index(risk)
+    assert why.index(risk) < why.index('class="sev sev-watch"') < why.index(watch)
+    assert "ceiling" not in panel
+    remedy_critical = "Finish &#x27;GA in eu-west&#x27;, or re-plan it with a new date and a reason"
+    remedy_risk = "Start mitigating &#x27;Vendor firmware late&#x27;, or set a new mitigation date"
+    assert to_green.index(remedy_critical) < to_green.index(remedy_risk)
+    assert critical in to_green and watch not in to_green
+    # A current on-track update on a red program: the watermelon flag, explained in its title.
+    assert 'class="tag tag-watermelon" title="Watermelon: green outside, red inside.' in panel
+    assert "tag-stale" not in panel
+
+
+def test_panel_scores_a_family_at_zero_and_says_which_have_no_data(client, tpm, program):
+    """A family at 0 shows its number; a family with nothing to judge is "not scored"."""
+    HealthSnapshot.objects.create(
+        program=program, day=timezone.localdate(), score=20, grade="red",
+        components={"schedule": 0, "freshness": 100},
+        reasons=[{"family": "schedule", "severity": "red", "code": "many_overdue",
+                  "subject_id": None, "subject": "", "figures": {"count": 6}, "cost": 100}],
+        computed_at=timezone.now(),
+    )  # fmt: skip
+    client.force_login(tpm)
+    panel = _health_section(client.get(program.get_absolute_url()).content.decode())
+    assert 'aria-label="Schedule 0 of 100"' in panel
+    assert '<span class="component-score">0</span>' in panel
+    risk_row = panel.split(">Risk</span>", 1)[1].split("</li>", 1)[0]
+    assert "not scored: no data" in risk_row
+    assert "6 open milestones are overdue" in panel
+
+
+def test_panel_shows_a_stale_program_as_stale_and_old_reasons_in_their_words(client, tpm, program):
+    """A stale snapshot is flagged stale (not watermelon); a reason stored before reasons were
+    structured keeps its words and shows the points it cost."""
+    HealthSnapshot.objects.create(
+        program=program, day=timezone.localdate(), score=60, grade="yellow", stale=True,
+        reported_health="on_track", components={"freshness": 40},
+        reasons=[{"component": "freshness", "text": "No update for 30 days", "points": 12.5}],
+        computed_at=timezone.now(),
+    )  # fmt: skip
+    client.force_login(tpm)
+    panel = _health_section(client.get(program.get_absolute_url()).content.decode())
+    assert 'class="tag tag-stale"' in panel and "tag-watermelon" not in panel
+    assert "No update for 30 days" in panel and "−12.5" in panel
+    assert "What would make it green" not in panel  # an old reason has no severity to clear
 
 
 def test_program_page_without_a_score_says_so(client, tpm, program):

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from metrics.services import health_recompute
 from programs import services
 from programs.models import Program
 from tests.factories import (
@@ -63,6 +64,13 @@ def populate(*, tpm, programs: int, children: int) -> list:
             RiskFactory(program=program, owner=tpm, state="closed" if r % 2 else "open")
             DecisionFactory(program=program, decided_by=tpm)
         created.append(program)
+    # Scored, so the program page draws its health panel (reasons, what would make it green);
+    # every other program's grade decided by its schedule, so the cause filter finds some at
+    # both sizes.
+    health_recompute(program_ids=[program.pk for program in created])
+    Program.objects.filter(pk__in=[program.pk for program in created[::2]]).update(
+        health_cause="schedule"
+    )
     return created
 
 
@@ -85,6 +93,9 @@ def measure(client, *, who: str, programs: int, children: int) -> dict[str, int]
         "list": count_queries(client, reverse("programs:list")),
         "list filtered": count_queries(
             client, f"{reverse('programs:list')}?q=Program&sort=-updated&page=1"
+        ),
+        "list by cause": count_queries(
+            client, f"{reverse('programs:list')}?cause=schedule&sort=-score"
         ),
         "program": count_queries(client, program.get_absolute_url()),
         "move form": count_queries(

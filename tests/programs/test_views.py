@@ -871,9 +871,11 @@ def catalogue(tpm, engineer):
         "alpha": ProgramFactory(name="Alpha storage", slug="alpha", portfolio=core, tpm=tpm, phase="planning",
                                 health_grade="green", health_score=90, target_date=datetime.date(2027, 1, 1)),
         "bravo": ProgramFactory(name="Bravo network", slug="bravo", portfolio=core, tpm=other_tpm,
-                                health_grade="red", health_score=30, target_date=datetime.date(2026, 6, 1)),
+                                health_grade="red", health_score=30, health_cause="schedule",
+                                health_watermelon=True, target_date=datetime.date(2026, 6, 1)),
         "charlie": ProgramFactory(name="Charlie lake", slug="charlie", portfolio=data, tpm=tpm,
-                                  health_grade="yellow", health_score=60, target_date=datetime.date(2026, 9, 1)),
+                                  health_grade="yellow", health_score=60, health_cause="freshness",
+                                  health_stale=True, target_date=datetime.date(2026, 9, 1)),
         "delta": ProgramFactory(name="Delta archive", slug="delta", portfolio=data, tpm=other_tpm, phase="done"),
         "echo": ProgramFactory(name="Echo secret", slug="echo", portfolio=data, tpm=other_tpm, confidential=True),
     }  # fmt: skip
@@ -917,6 +919,10 @@ def test_list_shows_visible_programs_with_their_columns(client, engineer, catalo
         ("team=storage", ["Alpha storage"]),
         ("grade=red", ["Bravo network"]),
         ("portfolio=core&grade=green", ["Alpha storage"]),
+        ("cause=schedule", ["Bravo network"]),
+        ("cause=freshness&portfolio=data", ["Charlie lake"]),
+        ("cause=risk", []),
+        ("cause=ceiling", ["Alpha storage", "Bravo network", "Charlie lake", "Delta archive"]),
         ("sort=-name", ["Delta archive", "Charlie lake", "Bravo network", "Alpha storage"]),
         ("sort=target", ["Bravo network", "Charlie lake", "Alpha storage", "Delta archive"]),
         ("sort=-score", ["Alpha storage", "Charlie lake", "Bravo network", "Delta archive"]),
@@ -928,6 +934,25 @@ def test_list_filters_search_and_sort(client, engineer, catalogue, query, expect
     response = client.get(f"{reverse('programs:list')}?{query}")
     assert response.status_code == 200
     assert listed_names(response) == expected
+
+
+def test_list_tags_stale_apart_from_watermelon_and_keeps_the_cause(client, engineer, catalogue):
+    """A stale program gets a stale tag, a watermelon its own; the cause filter stays chosen
+    in the form and rides along on the sort links."""
+    client.force_login(engineer)
+    page = text(client.get(reverse("programs:list")))
+    rows = {
+        name: page.split(f">{name}</a>", 1)[1].split("</tr>", 1)[0]
+        for name in ("Bravo network", "Charlie lake")
+    }
+    assert 'class="tag tag-watermelon"' in rows["Bravo network"]
+    assert "tag-stale" not in rows["Bravo network"]
+    assert 'class="tag tag-stale"' in rows["Charlie lake"]
+    assert "tag-watermelon" not in rows["Charlie lake"]
+    filtered = text(client.get(f"{reverse('programs:list')}?cause=schedule"))
+    assert '<option value="schedule" selected>Schedule</option>' in filtered
+    assert '<label class="field-label" for="id_cause">Cause</label>' in filtered
+    assert "cause=schedule&amp;sort=-name" in filtered
 
 
 def test_list_keeps_filters_in_the_form_and_links(client, engineer, catalogue):
