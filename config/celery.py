@@ -19,6 +19,12 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.recompute_all_health",
         "schedule": crontab(minute="*/30"),
     },
+    # Every minute: rescore programs whose change could not be enqueued while Redis was down
+    # (marked in the database); once the broker is back, this is the first task beat sends.
+    "recompute-pending-health": {
+        "task": "metrics.tasks.recompute_pending_health",
+        "schedule": crontab(minute="*"),
+    },
     # Weekday mornings, before stand-ups: remind TPMs whose status update is overdue.
     "update-reminders": {
         "task": "metrics.tasks.send_update_reminders",

@@ -34,10 +34,30 @@ RETRY = {
 
 
 def schedule_program_recompute(program_ids) -> None:
-    """Enqueue one recompute per program unless one is already waiting to run (coalescing)."""
+    """Enqueue one recompute per program unless one is already waiting to run (coalescing).
+
+    Best effort: a save never fails because Redis (the cache that coalesces, or the broker) is
+    down. A program whose recompute could not be enqueued is marked in the database
+    (``health_pending_since``) and ``recompute_pending_health`` rescores it once the broker is
+    back.
+    """
+    missed = []
     for program_id in program_ids:
-        if cache.add(PENDING_KEY.format(program_id), 1, timeout=60):
-            recompute_program_health.apply_async(args=[program_id], countdown=COALESCE_SECONDS)
+        try:
+            if cache.add(PENDING_KEY.format(program_id), 1, timeout=60):
+                # retry=False: with the broker down, fail at once rather than hold the request.
+                recompute_program_health.apply_async(
+                    args=[program_id], countdown=COALESCE_SECONDS, retry=False
+                )
+        except Exception:  # redis, kombu and socket errors alike: the change is saved anyway
+            logger.warning(
+                "health recompute of program %s not enqueued; marked for the sweep",
+                program_id,
+                exc_info=True,
+            )
+            missed.append(program_id)
+    if missed:
+        Program.objects.filter(pk__in=missed).update(health_pending_since=timezone.now())
 
 
 @shared_task(bind=True, **RETRY)
@@ -45,6 +65,33 @@ def recompute_program_health(self, program_id: int) -> int:
     """Recompute one program after a change (and re-open the coalescing window first)."""
     cache.delete(PENDING_KEY.format(program_id))
     return health_recompute(program_ids=[program_id]).programs
+
+
+# Programs rescored per sweep; more wait for the next minute's.
+SWEEP_BATCH = 1000
+
+
+@shared_task(bind=True, **RETRY)
+def recompute_pending_health(self) -> int:
+    """Every minute (Celery beat): rescore the programs whose change could not be enqueued.
+
+    A mark is cleared only if it did not change meanwhile: a change made while this runs is
+    rescored by the next sweep. Idempotent: running it twice rescores the same programs.
+    """
+    pending = list(
+        Program.objects.filter(health_pending_since__isnull=False)
+        .order_by("health_pending_since")
+        .values_list("pk", "health_pending_since")[:SWEEP_BATCH]
+    )
+    if not pending:
+        return 0
+    health_recompute(program_ids=[program_id for program_id, _ in pending])
+    for program_id, since in pending:
+        Program.objects.filter(pk=program_id, health_pending_since=since).update(
+            health_pending_since=None
+        )
+    logger.info("rescored %d programs whose recompute had not been enqueued", len(pending))
+    return len(pending)
 
 
 @shared_task(bind=True, **RETRY)

@@ -105,6 +105,9 @@ class Program(VersionedModel):
     # The family of the reason that decides a yellow or red grade (schedule, launch_readiness,
     # dependencies, risk, freshness, outcomes): lists and the API filter programs by cause.
     health_cause = models.CharField(max_length=20, blank=True, editable=False)
+    # Set when a change's recompute could not be enqueued (Redis down): a sweep every minute
+    # rescores the program once the broker is back, so no change is ever left unscored.
+    health_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
     last_update_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(
@@ -115,6 +118,7 @@ class Program(VersionedModel):
             "health_watermelon",
             "health_stale",
             "health_cause",
+            "health_pending_since",
             "last_update_at",
             "updated_at",
         ]  # fmt: skip
@@ -126,6 +130,12 @@ class Program(VersionedModel):
             models.Index(fields=["portfolio", "phase"]),
             models.Index(fields=["health_grade"]),
             models.Index(fields=["target_date"]),
+            # The sweep's lookup: almost always empty, so the index is too.
+            models.Index(
+                fields=["health_pending_since"],
+                condition=Q(health_pending_since__isnull=False),
+                name="program_health_pending",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,8 +12,10 @@ program_changed = Signal()
 
 
 def notify_program_changed(*program_ids: int) -> None:
+    """Tell the apps above, once the write commits. Robust: a listener that fails is logged and
+    never turns a saved change into an error (the row is already committed)."""
     ids = frozenset(program_ids)
-    transaction.on_commit(lambda: program_changed.send(sender=None, program_ids=ids))
+    transaction.on_commit(lambda: program_changed.send(sender=None, program_ids=ids), robust=True)
 
 
 # Sent by ``manage.py seed_demo`` after it wrote the programs' demo data, so the apps above

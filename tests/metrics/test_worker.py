@@ -6,54 +6,24 @@ committed rows. Marked ``worker``: CI runs them (Redis is started by .ci/run).
 
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import psycopg2
 import pytest
 import redis
 from django.db import connection
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from config.celery import app
 from metrics.models import HealthSnapshot
 from metrics.tasks import recompute_program_health
 from programs.models import Program
+from tests.celery_support import celery_worker, children_of, wait_for
 from tests.factories import ProgramFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-ROOT = Path(__file__).resolve().parents[2]
-WORKER_LOG = Path(tempfile.gettempdir()) / "pulse-test-celery-worker.log"
-REDIS_CACHE = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-}
-
-
-def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def children_of(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(c) for c in path.read_text().split()] if path.exists() else []
-
-
-def reset_connections() -> None:
-    """Forget pooled broker connections so the next publish or ping uses the current broker_url."""
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -68,57 +38,8 @@ def worker(live_server):
         pytest.fail(
             f"Redis is not reachable at {REDIS_URL}: start it (see README, Running the tests)"
         )
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": REDIS_URL,
-    }
-    log = open(WORKER_LOG, "a")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"test-{os.getpid()}@localhost",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    previous = (app.conf.task_always_eager, app.conf.broker_url)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = REDIS_URL
-    reset_connections()
-    try:
-        with override_settings(CACHES=REDIS_CACHE, CELERY_TASK_ALWAYS_EAGER=False):
-            ping = lambda: app.control.ping(timeout=0.5)  # noqa: E731
-            wait_for(ping, 30, "the worker to answer a ping", interval=0.5)
-            yield process
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url = previous
-        reset_connections()
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with celery_worker(REDIS_URL) as process:
+        yield process
 
 
 def test_an_api_edit_is_rescored_by_the_worker(worker, tpm):
