@@ -113,8 +113,24 @@ def test_metrics_lists_document_their_filters(schema):
     expected = {
         "/api/v1/success-metrics/": {"program", "direction", "ordering", "page"},
         "/api/v1/metric-readings/": {"metric", "program", "measured_on_after", "page"},
-        "/api/v1/health/": {"grade", "watermelon", "portfolio", "min_score", "max_score"},
-        "/api/v1/health-snapshots/": {"program", "day_after", "day_before", "grade"},
+        "/api/v1/health/": {
+            "grade",
+            "watermelon",
+            "cause",
+            "stale",
+            "portfolio",
+            "min_score",
+            "max_score",
+        },
+        "/api/v1/health-snapshots/": {
+            "program",
+            "day_after",
+            "day_before",
+            "grade",
+            "cause",
+            "stale",
+        },
+        "/api/v1/programs/": {"health_grade", "watermelon", "cause", "stale"},
     }
     for path, names in expected.items():
         operation = schema["paths"][path]["get"]
@@ -130,3 +146,68 @@ def test_readings_and_health_are_not_writable_and_health_sends_no_etag(schema):
     assert "ETag" not in health.get("headers", {})
     reasons = schema["components"]["schemas"]["ProgramHealth"]["properties"]["reasons"]
     assert reasons["items"]["$ref"] == "#/components/schemas/Reason"
+
+
+FAMILIES = ["schedule", "launch_readiness", "dependencies", "risk", "freshness", "outcomes"]
+
+
+def enum_of(schema, prop: dict) -> tuple[list, bool]:
+    """The values a property's enum allows, and whether it may also be blank."""
+    refs = [prop["$ref"]] if "$ref" in prop else [r["$ref"] for r in prop.get("oneOf", [])]
+    refs += [r["$ref"] for r in prop.get("allOf", [])]
+    names = [ref.rsplit("/", 1)[1] for ref in refs]
+    blank = "BlankEnum" in names
+    values = [
+        v
+        for name in names
+        if name != "BlankEnum"
+        for v in schema["components"]["schemas"][name]["enum"]
+    ]
+    return values, blank
+
+
+def test_reasons_are_structured_with_families_and_severities_as_enums(schema):
+    """A reason has its structure, sentence and remedy; family and severity are enums (the
+    severity blank for reasons stored before severities); no field is left undocumented."""
+    reason = schema["components"]["schemas"]["Reason"]
+    props = reason["properties"]
+    assert list(props) == [
+        "family", "severity", "code", "subject_id", "subject", "figures", "cost", "text", "remedy",
+    ]  # fmt: skip
+    assert set(reason["required"]) == set(props)
+    assert enum_of(schema, props["family"]) == (FAMILIES, False)
+    assert enum_of(schema, props["severity"]) == (["watch", "yellow", "red"], True)
+    assert props["subject_id"]["nullable"] is True
+    assert props["figures"]["type"] == "object"
+    assert (props["cost"]["type"], props["text"]["type"]) == ("number", "string")
+    for name, prop in props.items():
+        assert prop.get("description"), name
+
+
+@pytest.mark.parametrize(
+    "component, stale, cause",
+    [
+        ("ProgramHealth", "stale", "cause"),
+        ("HealthSnapshot", "stale", "cause"),
+        ("Program", "health_stale", "health_cause"),
+        ("ProgramList", "health_stale", "health_cause"),
+    ],
+)
+def test_health_shapes_carry_stale_and_cause_and_no_ceiling(schema, component, stale, cause):
+    props = schema["components"]["schemas"][component]["properties"]
+    assert props[stale]["type"] == "boolean" and props[stale]["description"]
+    assert enum_of(schema, props[cause]) == (FAMILIES, True)
+    assert props[cause]["description"]
+    assert not {"ceiling", "health_ceiling"} & set(props)
+
+
+def test_program_health_lists_what_would_make_it_green(schema):
+    to_clear = schema["components"]["schemas"]["ProgramHealth"]["properties"]["to_clear"]
+    assert to_clear["items"]["$ref"] == "#/components/schemas/Reason"
+    assert to_clear["description"]
+
+
+def test_cause_filters_offer_the_families(schema):
+    for path in ("/api/v1/health/", "/api/v1/health-snapshots/", "/api/v1/programs/"):
+        (cause,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "cause"]
+        assert sorted(cause["schema"]["items"]["enum"]) == sorted(FAMILIES), path

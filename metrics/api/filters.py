@@ -5,11 +5,16 @@ choice, a malformed date or number) answer 400 with a message for the parameter.
 """
 
 import django_filters as filters
-from django.db.models import F
+from django.db.models import F, Q
 from rest_framework.filters import OrderingFilter
 
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
+from programs.api.serializers import HEALTH_FAMILY_CHOICES
 from programs.models import Grade, Program
+
+CAUSE_HELP = (
+    "The family deciding a yellow or red grade (e.g. launch_readiness). Repeat for several."
+)
 
 
 class SuccessMetricFilter(filters.FilterSet):
@@ -43,6 +48,10 @@ class ProgramHealthFilter(filters.FilterSet):
     watermelon = filters.BooleanFilter(
         field_name="health_watermelon", help_text="Reported healthier than computed."
     )
+    cause = filters.MultipleChoiceFilter(
+        field_name="health_cause", choices=HEALTH_FAMILY_CHOICES, help_text=CAUSE_HELP
+    )
+    stale = filters.BooleanFilter(field_name="health_stale", help_text="No current status update.")
     portfolio = filters.CharFilter(field_name="portfolio__slug", help_text="Portfolio slug.")
     min_score = filters.NumberFilter(
         field_name="health_score", lookup_expr="gte", help_text="Score at least this (0-100)."
@@ -53,7 +62,7 @@ class ProgramHealthFilter(filters.FilterSet):
 
     class Meta:
         model = Program
-        fields = ["grade", "watermelon", "portfolio", "min_score", "max_score"]
+        fields = ["grade", "watermelon", "cause", "stale", "portfolio", "min_score", "max_score"]
 
 
 class HealthSnapshotFilter(filters.FilterSet):
@@ -63,10 +72,22 @@ class HealthSnapshotFilter(filters.FilterSet):
     )
     grade = filters.MultipleChoiceFilter(choices=Grade.choices, help_text="Repeat for several.")
     watermelon = filters.BooleanFilter()
+    stale = filters.BooleanFilter(help_text="No current status update that day.")
+    cause = filters.MultipleChoiceFilter(
+        choices=HEALTH_FAMILY_CHOICES, method="filter_cause", help_text=CAUSE_HELP
+    )
 
     class Meta:
         model = HealthSnapshot
-        fields = ["program", "day", "grade", "watermelon"]
+        fields = ["program", "day", "grade", "watermelon", "stale", "cause"]
+
+    def filter_cause(self, queryset, name, value):
+        """Yellow and red snapshots whose first reason (the deciding one) is of these families;
+        a reason stored before reasons were structured names its family ``component``."""
+        if not value:
+            return queryset
+        first = Q(reasons__0__family__in=value) | Q(reasons__0__component__in=value)
+        return queryset.exclude(grade=Grade.GREEN).filter(first)
 
 
 class NamedOrderingFilter(OrderingFilter):

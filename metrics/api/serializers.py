@@ -9,9 +9,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from metrics.health import MetricInput, expected_on_path
+from metrics.health import MetricInput, Severity, expected_on_path, reason_view
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from programs.api.serializers import (
+    HEALTH_CAUSE_HELP,
+    HEALTH_FAMILY_CHOICES,
+    HEALTH_STALE_HELP,
     InputSerializer,
     VersionedInputSerializer,
     VisibleProgramField,
@@ -65,6 +68,7 @@ class SuccessMetricSerializer(serializers.ModelSerializer):
     )
     def get_expected_today(self, metric: SuccessMetric) -> float:
         path = MetricInput(
+            id=metric.pk,
             name=metric.name,
             baseline_value=metric.baseline_value,
             target_value=metric.target_value,
@@ -130,11 +134,55 @@ class MetricReadingInputSerializer(InputSerializer):
 
 # --- Health -------------------------------------------------------------------------------
 
+SEVERITY_CHOICES = [
+    (Severity.WATCH.value, "Watch"),
+    (Severity.YELLOW.value, "Yellow"),
+    (Severity.RED.value, "Red"),
+]
+
 
 class ReasonSerializer(serializers.Serializer):
-    component = serializers.CharField(help_text="schedule, freshness, risk, outcomes, ...")
-    text = serializers.CharField()
-    points = serializers.FloatField(help_text="Score points it cost.")
+    """One signal of a grade, as stored in a snapshot, with its sentence and remedy.
+
+    Rendered by ``metrics.health.reason_view``, so the API says the words the pages say. A
+    reason stored before reasons were structured keeps its words: no severity, code, subject
+    or remedy.
+    """
+
+    family = serializers.ChoiceField(
+        choices=HEALTH_FAMILY_CHOICES, help_text="The family of signals it belongs to."
+    )
+    severity = serializers.ChoiceField(
+        choices=SEVERITY_CHOICES,
+        allow_blank=True,
+        help_text="red or yellow decide the grade; watch does not. Empty for a reason stored "
+        "before severities.",
+    )
+    code = serializers.CharField(
+        allow_blank=True,
+        help_text="What fired, e.g. critical_overdue, launch_unready, update_stale; empty for "
+        "a reason stored before codes.",
+    )
+    subject_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="Id of the object it is about (a milestone, risk, launch review or success "
+        "metric: the code says which); null when it is about the program as a whole.",
+    )
+    subject = serializers.CharField(
+        allow_blank=True, help_text="The name of that object; empty for the program."
+    )
+    figures = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="The numbers behind it, by name (e.g. days, count, percent).",
+    )
+    cost = serializers.FloatField(help_text="Score points it cost its family (out of 100).")
+    text = serializers.CharField(help_text="The reason as a sentence.")
+    remedy = serializers.CharField(
+        allow_blank=True, help_text="What would clear it; empty for a reason stored as text only."
+    )
+
+    def to_representation(self, stored: dict) -> dict:
+        return super().to_representation(reason_view(stored))
 
 
 class ForecastSerializer(serializers.Serializer):
@@ -145,15 +193,42 @@ class ForecastSerializer(serializers.Serializer):
     days_late = serializers.IntegerField()
 
 
-COMPONENTS_HELP = "Each component's score, 0 to 100, by name."
-REASONS_HELP = "What cost points, most costly first."
+def snapshot_cause(snapshot: HealthSnapshot | None) -> str:
+    """The family of a snapshot's first reason (the one deciding its grade); '' when green.
+
+    Reasons are stored ranked, the deciding one first; of a snapshot stored before reasons were
+    ranked by severity, it is the costliest reason's family.
+    """
+    if snapshot is None or snapshot.grade == Grade.GREEN or not snapshot.reasons:
+        return ""
+    return reason_view(snapshot.reasons[0])["family"]
+
+
+def snapshot_to_clear(snapshot: HealthSnapshot | None) -> list[dict]:
+    """A snapshot's reasons that would have to clear for it to be green: all but the watch
+    ones, in order (none when green). A snapshot stored before severities has none of watch:
+    all its reasons are kept."""
+    if snapshot is None or snapshot.grade == Grade.GREEN:
+        return []
+    return [r for r in snapshot.reasons if r.get("severity") != Severity.WATCH]
+
+
+COMPONENTS_HELP = (
+    "Each family's score, 0 to 100, by name; families with nothing to judge are left out."
+)
+REASONS_HELP = (
+    "Every signal: red first, then yellow, then watch; within a severity by family in review "
+    "order (schedule, launch_readiness, dependencies, risk, freshness, outcomes), then cost."
+)
+TO_CLEAR_HELP = (
+    "What would make the program green: its yellow and red reasons, in order (empty when green)."
+)
 FORECAST_HELP = "Forecast of the next open critical milestone; null when there is none."
-CEILING_HELP = "Why the grade was capped below green; empty when it was not."
 REPORTED_HELP = "Reported health of the latest status update when computed; empty if none."
 
 
 class HealthSnapshotSerializer(serializers.ModelSerializer):
-    """A program's health on one day, with what cost it points."""
+    """A program's health on one day, with the signals behind it."""
 
     program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     components = serializers.DictField(
@@ -164,23 +239,32 @@ class HealthSnapshotSerializer(serializers.ModelSerializer):
     reported_health = serializers.ChoiceField(
         choices=ReportedHealth.choices, allow_blank=True, read_only=True, help_text=REPORTED_HELP
     )
+    stale = serializers.BooleanField(read_only=True, help_text=HEALTH_STALE_HELP)
+    cause = serializers.SerializerMethodField()
 
     class Meta:
         model = HealthSnapshot
         fields = [
-            "id", "program", "day", "score", "grade", "watermelon", "components", "reasons",
-            "forecast", "ceiling", "reported_health", "computed_at",
+            "id", "program", "day", "score", "grade", "watermelon", "stale", "cause",
+            "components", "reasons", "forecast", "reported_health", "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = {"ceiling": {"help_text": CEILING_HELP}}
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=HEALTH_FAMILY_CHOICES, allow_blank=True, help_text=HEALTH_CAUSE_HELP
+        )
+    )
+    def get_cause(self, snapshot: HealthSnapshot) -> str:
+        return snapshot_cause(snapshot)
 
 
 class ProgramHealthSerializer(serializers.ModelSerializer):
     """A program's current health, and the explanation from its latest snapshot.
 
-    Score, grade and watermelon are the program's current values (null/empty until first
-    computed, and for done or cancelled programs, which are not scored); the explanation
-    comes from the most recent daily snapshot, whose ``day`` is given.
+    Score, grade, watermelon, stale and cause are the program's current values (null/empty
+    until first computed, and for done or cancelled programs, which are not scored); the
+    explanation comes from the most recent daily snapshot, whose ``day`` is given.
     """
 
     portfolio = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -195,7 +279,17 @@ class ProgramHealthSerializer(serializers.ModelSerializer):
     watermelon = serializers.BooleanField(
         source="health_watermelon",
         read_only=True,
-        help_text="Reported healthier in the last update than computed.",
+        help_text="A current status update says on track while the grade is yellow or red.",
+    )
+    stale = serializers.BooleanField(
+        source="health_stale", read_only=True, help_text=HEALTH_STALE_HELP
+    )
+    cause = serializers.ChoiceField(
+        source="health_cause",
+        choices=HEALTH_FAMILY_CHOICES,
+        allow_blank=True,
+        read_only=True,
+        help_text=HEALTH_CAUSE_HELP,
     )
     computed_at = serializers.DateTimeField(
         source="health_computed_at",
@@ -224,15 +318,15 @@ class ProgramHealthSerializer(serializers.ModelSerializer):
         source="latest_snapshot.reasons", many=True, read_only=True, default=list,
         help_text=REASONS_HELP,
     )  # fmt: skip
+    to_clear = ReasonSerializer(
+        source="latest_to_clear", many=True, read_only=True, help_text=TO_CLEAR_HELP
+    )
     forecast = ForecastSerializer(
         source="latest_snapshot.forecast",
         read_only=True,
         allow_null=True,
         default=None,
         help_text=FORECAST_HELP,
-    )
-    ceiling = serializers.CharField(
-        source="latest_snapshot.ceiling", read_only=True, default="", help_text=CEILING_HELP
     )
     reported_health = serializers.ChoiceField(
         source="latest_snapshot.reported_health",
@@ -246,8 +340,9 @@ class ProgramHealthSerializer(serializers.ModelSerializer):
     class Meta:
         model = Program
         fields = [
-            "slug", "name", "portfolio", "phase", "score", "grade", "watermelon", "computed_at",
-            "snapshot_day", "components", "reasons", "forecast", "ceiling", "reported_health",
+            "slug", "name", "portfolio", "phase", "score", "grade", "watermelon", "stale",
+            "cause", "computed_at", "snapshot_day", "components", "reasons", "to_clear",
+            "forecast", "reported_health",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -257,4 +352,5 @@ class ProgramHealthSerializer(serializers.ModelSerializer):
         if prefetched is None:
             prefetched = list(program.health_snapshots.order_by("-day")[:1])
         program.latest_snapshot = prefetched[0] if prefetched else None
+        program.latest_to_clear = snapshot_to_clear(program.latest_snapshot)
         return super().to_representation(program)

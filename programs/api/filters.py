@@ -8,6 +8,7 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
 
+from programs.api.serializers import HEALTH_FAMILY_CHOICES
 from programs.models import (
     OPEN_MILESTONE_STATES,
     Decision,
@@ -37,12 +38,18 @@ class ProgramFilter(filters.FilterSet):
     watermelon = filters.BooleanFilter(
         field_name="health_watermelon", help_text="Reported healthier than computed."
     )
+    cause = filters.MultipleChoiceFilter(
+        field_name="health_cause",
+        choices=HEALTH_FAMILY_CHOICES,
+        help_text="The family deciding a yellow or red grade. Repeat for several.",
+    )
+    stale = filters.BooleanFilter(field_name="health_stale", help_text="No current status update.")
 
     class Meta:
         model = Program
         fields = [
             "portfolio", "phase", "tpm", "team", "health_grade", "confidential", "watermelon",
-            "priority",
+            "cause", "stale", "priority",
         ]  # fmt: skip
 
 

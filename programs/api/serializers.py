@@ -34,6 +34,27 @@ from programs.selectors import visible_programs
 
 User = get_user_model()
 
+# The families of health signals (``metrics.health.Family``, in review order), which a
+# program's ``health_cause`` names. Spelt out here because ``programs`` imports no other app;
+# the metrics API uses this list too (one enum in the schema), and a test holds it to the
+# engine's families.
+HEALTH_FAMILY_CHOICES = [
+    ("schedule", "Schedule"),
+    ("launch_readiness", "Launch readiness"),
+    ("dependencies", "Dependencies"),
+    ("risk", "Risk"),
+    ("freshness", "Freshness"),
+    ("outcomes", "Outcomes"),
+]
+HEALTH_CAUSE_HELP = (
+    "The family of the signal that decides a yellow or red grade (where to look first); "
+    "empty when green or not yet computed."
+)
+HEALTH_STALE_HELP = (
+    "No current status update (older than two update cadences, or none on a program older "
+    "than that): flagged stale, never watermelon."
+)
+
 VERSION_HELP = (
     "The version you edited (from GET). Required unless an If-Match header is sent; "
     "a stale version is refused with 409."
@@ -162,6 +183,10 @@ class ProgramSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Latest computed grade; empty until health was first computed.",
     )
+    health_stale = serializers.BooleanField(read_only=True, help_text=HEALTH_STALE_HELP)
+    health_cause = serializers.ChoiceField(
+        choices=HEALTH_FAMILY_CHOICES, allow_blank=True, read_only=True, help_text=HEALTH_CAUSE_HELP
+    )
     latest_reported_health = serializers.ChoiceField(
         choices=ReportedHealth.choices,
         allow_null=True,
@@ -177,8 +202,9 @@ class ProgramSerializer(serializers.ModelSerializer):
             "slug", "name", "portfolio", "tpm", "sponsor", "teams", "phase", "priority",
             "start_date", "target_date", "problem_statement", "success_criteria",
             "confidential", "update_cadence_days", "health_score", "health_grade",
-            "health_computed_at", "health_watermelon", "latest_reported_health",
-            "next_milestone", "last_update_at", "version", "created_at", "updated_at",
+            "health_computed_at", "health_watermelon", "health_stale", "health_cause",
+            "latest_reported_health", "next_milestone", "last_update_at", "version",
+            "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -214,6 +240,8 @@ class ProgramInputSerializer(InputSerializer):
             "health_grade",
             "health_computed_at",
             "health_watermelon",
+            "health_stale",
+            "health_cause",
         )
     }
 

@@ -10,9 +10,19 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from metrics import services as metric_services
+from metrics.health import FAMILIES
 from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
+from programs import services as program_services
+from programs.api.serializers import HEALTH_FAMILY_CHOICES
 from programs.models import Program
-from tests.factories import MembershipFactory, PortfolioFactory, ProgramFactory, UserFactory
+from reviews import services as review_services
+from tests.factories import (
+    MembershipFactory,
+    PortfolioFactory,
+    ProgramFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -213,14 +223,16 @@ def test_health_shows_the_overdue_critical_milestone_posted_through_the_api(
     response = client.get(f"{API}/health/{program.slug}/")
     assert response.status_code == 200
     body = response.json()
-    assert body["score"] is not None and body["score"] < 75
-    assert body["grade"] in ("yellow", "red")
+    # A critical milestone more than 14 days overdue is red, and a red score is below 50.
+    assert body["grade"] == "red"
+    assert body["score"] is not None and body["score"] < 50
     assert body["snapshot_day"] == timezone.localdate().isoformat()
     assert body["computed_at"] is not None
     top = body["reasons"][0]
-    assert top["component"] == "schedule"
-    assert "'GA in eu-west' is 20 days overdue" in top["text"]
-    assert top["points"] > 0
+    assert (top["family"], top["severity"], top["code"]) == ("schedule", "red", "critical_overdue")
+    assert top["text"] == "Critical milestone 'GA in eu-west' is 20 days overdue"
+    assert top["cost"] > 0
+    assert body["cause"] == "schedule"
     assert body["components"]["schedule"] < 100
     assert body["forecast"]["milestone"] == "GA in eu-west"
     history = client.get(f"{API}/health-snapshots/", {"program": program.slug}).json()
@@ -237,17 +249,175 @@ def test_a_reading_behind_the_path_shows_up_as_an_outcome_reason(
             {"metric": metric.pk, "value": 10, "measured_on": days(0).isoformat()},
         )
     assert response.status_code == 201, response.json()
-    reasons = client.get(f"{API}/health/{metric.program.slug}/").json()["reasons"]
-    texts = [reason["text"] for reason in reasons if reason["component"] == "outcomes"]
-    assert texts == [
-        "Metric 'Hosts on kernel 6.8' is at 10 %, behind the path to 100 % (expected 50 %)"
+    body = client.get(f"{API}/health/{metric.program.slug}/").json()
+    outcomes = [reason for reason in body["reasons"] if reason["family"] == "outcomes"]
+    assert outcomes == [
+        {
+            "family": "outcomes",
+            "severity": "yellow",
+            "code": "metric_behind",
+            "subject_id": metric.pk,
+            "subject": "Hosts on kernel 6.8",
+            # 10 read today, where the path from 0 to 100 expects 50: 40% of the way behind.
+            "figures": {
+                "value": 10.0,
+                "target": 100.0,
+                "expected": 50.0,
+                "unit": "%",
+                "percent": 40,
+            },  # fmt: skip
+            "cost": outcomes[0]["cost"],
+            "text": "Metric 'Hosts on kernel 6.8' is at 10 %, behind the path to 100 % "
+            "(expected 50 %: 40% of the way behind)",
+            "remedy": "Bring 'Hosts on kernel 6.8' back to its path, or re-plan its target",
+        }
     ]
+    # Executing with no milestone is a yellow "no plan" too: yellow in two families is red.
+    assert (body["grade"], body["cause"]) == ("red", "schedule")
+    assert [r["code"] for r in body["to_clear"]] == ["no_plan", "metric_behind"]
+    assert body["to_clear"][1] == outcomes[0]
 
 
 def test_health_of_a_program_never_computed_is_empty_not_an_error(tpm, program):
     body = as_user(tpm).get(f"{API}/health/{program.slug}/").json()
     assert (body["score"], body["grade"], body["snapshot_day"]) == (None, "", None)
-    assert (body["reasons"], body["components"], body["forecast"]) == ([], {}, None)
+    assert (body["reasons"], body["to_clear"], body["components"]) == ([], [], {})
+    assert (body["forecast"], body["stale"], body["cause"]) == (None, False, "")
+
+
+def test_reasons_are_served_structured_with_their_sentence_and_remedy(tpm, program):
+    """A program red because of an overdue critical milestone, built through the services and
+    graded by the health service: the API gives each signal's structure, its sentence and what
+    would clear it, and ``to_clear`` leaves out the watch signals."""
+    critical = program_services.milestone_create(
+        program=program, user=tpm, name="Cut over the fleet", target_date=days(-30), critical=True
+    )
+    minor = program_services.milestone_create(
+        program=program, user=tpm, name="Retire old images", target_date=days(-3)
+    )
+    metric_services.health_recompute(program_ids=[program.pk])
+
+    body = as_user(tpm).get(f"{API}/health/{program.slug}/").json()
+    assert (body["grade"], body["cause"], body["stale"], body["watermelon"]) == (
+        "red", "schedule", False, False,
+    )  # fmt: skip
+    assert body["score"] < 50
+    red = {
+        "family": "schedule",
+        "severity": "red",
+        "code": "critical_overdue",
+        "subject_id": critical.pk,
+        "subject": "Cut over the fleet",
+        "figures": {"days": 30},
+        "cost": 90.0,  # red's 60, and a point a day overdue
+        "text": "Critical milestone 'Cut over the fleet' is 30 days overdue",
+        "remedy": "Finish 'Cut over the fleet', or re-plan it with a new date and a reason",
+    }
+    watch = {
+        "family": "schedule",
+        "severity": "watch",
+        "code": "milestone_overdue",
+        "subject_id": minor.pk,
+        "subject": "Retire old images",
+        "figures": {"days": 3},
+        "cost": 6.5,
+        "text": "Milestone 'Retire old images' is 3 days overdue",
+        "remedy": "Finish 'Retire old images', or re-plan it with a new date and a reason",
+    }
+    assert body["reasons"] == [red, watch]
+    assert body["to_clear"] == [red]
+
+    history = as_user(tpm).get(f"{API}/health-snapshots/", {"program": program.slug}).json()
+    (today,) = history["results"]
+    assert (today["grade"], today["cause"], today["stale"]) == ("red", "schedule", False)
+    assert today["reasons"] == [red, watch]
+    assert "ceiling" not in today and "ceiling" not in body
+
+
+def test_snapshots_stored_before_structured_reasons_keep_their_words(tpm, program):
+    """History is never rewritten: a snapshot whose reasons were stored as text is served with
+    those words, its family from its component, and no severity, code or remedy."""
+    program_services.milestone_create(
+        program=program, user=tpm, name="Cut over the fleet", target_date=days(-30), critical=True
+    )
+    metric_services.health_recompute(program_ids=[program.pk])
+    make_snapshot(
+        program,
+        day=days(-3),
+        score=61,
+        grade="yellow",
+        reasons=[{"component": "schedule", "text": "old words", "points": 3.2}],
+    )
+    old = {
+        "family": "schedule",
+        "severity": "",
+        "code": "",
+        "subject_id": None,
+        "subject": "",
+        "figures": {},
+        "cost": 3.2,
+        "text": "old words",
+        "remedy": "",
+    }
+    client = as_user(tpm)
+    history = client.get(f"{API}/health-snapshots/", {"program": program.slug}).json()["results"]
+    assert [row["day"] for row in history] == [days(0).isoformat(), days(-3).isoformat()]
+    assert history[0]["reasons"][0]["code"] == "critical_overdue"
+    assert (history[1]["reasons"], history[1]["cause"], history[1]["stale"]) == (
+        [old], "schedule", False,
+    )  # fmt: skip
+    assert client.get(f"{API}/health-snapshots/{history[1]['id']}/").json()["reasons"] == [old]
+
+    # A program whose latest snapshot is an old one is explained by it.
+    elder = ProgramFactory(slug="elder", tpm=tpm)
+    make_snapshot(
+        elder,
+        day=days(-3),
+        score=61,
+        grade="yellow",
+        reasons=[{"component": "risk", "text": "old words", "points": 3.2}],
+    )
+    body = client.get(f"{API}/health/elder/").json()
+    assert body["reasons"] == body["to_clear"] == [{**old, "family": "risk"}]
+
+
+def test_red_because_of_a_launch_is_found_by_cause(tpm, program):
+    """``?grade=red&cause=launch_readiness``: every program red because of a launch."""
+    review = review_services.launch_review_create(
+        program=program, user=tpm, title="GA in eu-west", launch_date=days(3), tier=3
+    )
+    late = ProgramFactory(slug="late-milestone", tpm=tpm)
+    program_services.milestone_create(
+        program=late, user=tpm, name="Cut over", target_date=days(-30), critical=True
+    )
+    metric_services.health_recompute(program_ids=[program.pk, late.pk])
+
+    client = as_user(tpm)
+    url = f"{API}/health/"
+    assert slugs(client, url, grade="red") == [program.slug, "late-milestone"]
+    assert slugs(client, url, grade="red", cause="launch_readiness") == [program.slug]
+    assert slugs(client, url, grade="red", cause="schedule") == ["late-milestone"]
+    body = client.get(f"{url}{program.slug}/").json()
+    required = review.items.filter(required=True).count()
+    assert body["to_clear"][0]["code"] == "launch_unready"
+    assert body["to_clear"][0]["subject_id"] == review.pk
+    assert body["to_clear"][0]["text"] == (
+        f"Launch 'GA in eu-west' in 3 days is not approved, with {required} required "
+        "checklist items open"
+    )
+    assert body["to_clear"][0]["remedy"] == (
+        "Close the required checklist items of 'GA in eu-west' and get it approved"
+    )
+    programs = client.get(f"{API}/programs/", {"cause": "launch_readiness"}).json()["results"]
+    assert [(row["slug"], row["health_cause"]) for row in programs] == [
+        (program.slug, "launch_readiness")
+    ]
+
+
+def test_the_api_names_the_engines_families():
+    """The choices the API filters and describes causes by are the engine's families, in
+    review order."""
+    assert [value for value, _ in HEALTH_FAMILY_CHOICES] == [family.value for family in FAMILIES]
 
 
 def test_health_and_snapshots_are_read_only(tpm, program):
@@ -457,6 +627,9 @@ def test_bad_reading_input_answers_400_with_the_field(tpm, metric, overrides, fi
     "url, field",
     [
         ("/health/?grade=purple", "grade"),
+        ("/health/?cause=weather", "cause"),
+        ("/health-snapshots/?cause=weather", "cause"),
+        ("/programs/?cause=weather", "cause"),
         ("/health/?min_score=lots", "min_score"),
         ("/health-snapshots/?day_after=not-a-date", "day"),
         ("/health-snapshots/?grade=blue", "grade"),
@@ -482,22 +655,44 @@ def test_malformed_json_is_a_400_with_detail(tpm, metric):
 # --- Health filters and ordering ------------------------------------------------------------
 
 
+def signal(family: str, severity: str, code: str, subject: str, **figures) -> dict:
+    """A reason as the health service stores it."""
+    return {
+        "family": family,
+        "severity": severity,
+        "code": code,
+        "subject_id": 7,
+        "subject": subject,
+        "figures": figures,
+        "cost": 30.0,
+    }
+
+
 @pytest.fixture
 def graded_programs(tpm):
-    """Three programs with current health and two days of snapshots each."""
+    """Three programs with current health and two days of snapshots each: alpha green, bravo
+    yellow (a risk; watermelon), charlie red (a launch; stale)."""
     infra = PortfolioFactory(slug="core-infra", name="Core Infrastructure")
+    bravo_risk = signal(
+        "risk", "yellow", "high_risk", "bravo risk", likelihood=4, impact=4, exposure=16, late=0
+    )
+    charlie_launch = signal("launch_readiness", "red", "launch_unready", "GA", days=2, open=3)
+    charlie_stale = signal("freshness", "yellow", "update_stale", "", days=20, cadence=7)
     rows = [
-        ("alpha", 88, "green", False, infra),
-        ("bravo", 61, "yellow", True, infra),
-        ("charlie", 32, "red", False, PortfolioFactory(slug="data", name="Data")),
-    ]
+        ("alpha", 88, "green", False, False, infra, []),
+        ("bravo", 61, "yellow", True, False, infra, [bravo_risk]),
+        ("charlie", 32, "red", False, True, PortfolioFactory(slug="data", name="Data"),
+         [charlie_launch, charlie_stale]),
+    ]  # fmt: skip
     programs = {}
-    for slug, score, grade, watermelon, portfolio in rows:
+    for slug, score, grade, watermelon, stale, portfolio, reasons in rows:
         program = ProgramFactory(slug=slug, name=slug.title(), tpm=tpm, portfolio=portfolio)
         Program.objects.filter(pk=program.pk).update(
             health_score=score,
             health_grade=grade,
             health_watermelon=watermelon,
+            health_stale=stale,
+            health_cause=reasons[0]["family"] if reasons else "",
             health_computed_at=timezone.now(),
         )
         make_snapshot(program, day=days(-1), score=score + 5, grade="green")
@@ -507,7 +702,8 @@ def graded_programs(tpm):
             score=score,
             grade=grade,
             watermelon=watermelon,
-            reasons=[{"component": "risk", "text": f"{slug} risk", "points": 4.0}],
+            stale=stale,
+            reasons=reasons,
             components={"risk": 70},
             reported_health="on_track" if watermelon else "",
         )
@@ -539,6 +735,17 @@ def test_health_list_filters_and_orders(tpm, graded_programs):
 
 def test_health_list_explains_each_program_from_its_latest_snapshot(tpm, graded_programs):
     rows = as_user(tpm).get(f"{API}/health/", {"watermelon": "true"}).json()["results"]
+    reason = {
+        "family": "risk",
+        "severity": "yellow",
+        "code": "high_risk",
+        "subject_id": 7,
+        "subject": "bravo risk",
+        "figures": {"likelihood": 4, "impact": 4, "exposure": 16, "late": 0},
+        "cost": 30.0,
+        "text": "Risk 'bravo risk' (likelihood 4 × impact 4 = 16) has no mitigation under way",
+        "remedy": "Start mitigating 'bravo risk', or set a new mitigation date",
+    }
     assert rows == [
         {
             "slug": "bravo",
@@ -548,15 +755,78 @@ def test_health_list_explains_each_program_from_its_latest_snapshot(tpm, graded_
             "score": 61,
             "grade": "yellow",
             "watermelon": True,
+            "stale": False,
+            "cause": "risk",
             "computed_at": rows[0]["computed_at"],
             "snapshot_day": days(0).isoformat(),
             "components": {"risk": 70},
-            "reasons": [{"component": "risk", "text": "bravo risk", "points": 4.0}],
+            "reasons": [reason],
+            "to_clear": [reason],
             "forecast": None,
-            "ceiling": "",
             "reported_health": "on_track",
         }
     ]
+
+
+def test_health_list_filters_by_cause_and_stale(tpm, graded_programs):
+    client = as_user(tpm)
+    url = f"{API}/health/"
+    assert slugs(client, url, cause="risk") == ["bravo"]
+    assert slugs(client, f"{url}?cause=risk&cause=launch_readiness") == ["bravo", "charlie"]
+    assert slugs(client, url, grade="red", cause="launch_readiness") == ["charlie"]
+    assert slugs(client, url, grade="yellow", cause="launch_readiness") == []
+    assert slugs(client, url, cause="schedule") == []
+    assert slugs(client, url, stale="true") == ["charlie"]
+    assert slugs(client, url, stale="false") == ["alpha", "bravo", "unscored"]
+    charlie = client.get(f"{url}charlie/").json()
+    assert (charlie["cause"], charlie["stale"]) == ("launch_readiness", True)
+    assert [r["code"] for r in charlie["to_clear"]] == ["launch_unready", "update_stale"]
+    assert charlie["to_clear"][1]["text"] == (
+        "Last status update was 20 days ago (expected every 7 days)"
+    )
+
+
+def test_program_list_filters_by_cause_and_stale(tpm, graded_programs):
+    client = as_user(tpm)
+    url = f"{API}/programs/"
+    assert slugs(client, url, cause="launch_readiness") == ["charlie"]
+    assert slugs(client, f"{url}?cause=risk&cause=launch_readiness") == ["bravo", "charlie"]
+    assert slugs(client, url, stale="true") == ["charlie"]
+    rows = client.get(url).json()["results"]
+    assert [(r["slug"], r["health_cause"], r["health_stale"]) for r in rows] == [
+        ("alpha", "", False),
+        ("bravo", "risk", False),
+        ("charlie", "launch_readiness", True),
+        ("unscored", "", False),
+    ]
+    detail = client.get(f"{url}charlie/").json()
+    assert (detail["health_cause"], detail["health_stale"]) == ("launch_readiness", True)
+
+
+def test_snapshot_history_filters_by_cause_and_stale(tpm, graded_programs):
+    client = as_user(tpm)
+    url = f"{API}/health-snapshots/"
+    # Yesterday all three were green: no cause. Today bravo's is risk, charlie's a launch.
+    assert slugs(client, url, cause="launch_readiness") == ["charlie"]
+    assert sorted(slugs(client, f"{url}?cause=risk&cause=launch_readiness")) == [
+        "bravo", "charlie",
+    ]  # fmt: skip
+    assert slugs(client, url, cause="freshness") == []  # charlie's second reason decides nothing
+    assert slugs(client, url, stale="true") == ["charlie"]
+    rows = client.get(url, {"program": "charlie"}).json()["results"]
+    assert [(r["day"], r["cause"], r["stale"]) for r in rows] == [
+        (days(0).isoformat(), "launch_readiness", True),
+        (days(-1).isoformat(), "", False),
+    ]
+    # A snapshot stored before structured reasons is found by its component.
+    make_snapshot(
+        graded_programs["alpha"],
+        day=days(-9),
+        score=40,
+        grade="red",
+        reasons=[{"component": "schedule", "text": "old words", "points": 30.0}],
+    )
+    assert slugs(client, url, cause="schedule") == ["alpha"]
 
 
 def test_snapshot_history_filters_and_orders_by_day(tpm, graded_programs):

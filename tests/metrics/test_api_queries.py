@@ -34,13 +34,16 @@ FILTERED = {
     "/api/v1/success-metrics/?direction=increase&portfolio=portfolio-1&ordering=-target_date": 4,
     "/api/v1/metric-readings/?measured_on_after=2000-01-01&ordering=value": 4,
     "/api/v1/health/?grade=red&grade=yellow&watermelon=false&min_score=1&ordering=-score": 5,
+    "/api/v1/health/?cause=schedule&cause=risk&stale=false&ordering=score": 5,
     "/api/v1/health-snapshots/?day_after=2000-01-01&grade=red&grade=yellow&ordering=day": 4,
+    "/api/v1/health-snapshots/?cause=schedule&stale=false&ordering=-score": 4,
 }
 
 
 def build_programs(count: int, *, reader, offset: int) -> None:
     """``count`` programs with metrics, readings and snapshots; every third is confidential,
-    every other has ``reader`` as a member."""
+    every other has ``reader`` as a member. The last three days' snapshots have structured
+    reasons, the older ones reasons stored as text (before reasons were structured)."""
     today = timezone.localdate()
     for n in range(offset, offset + count):
         tpm = UserFactory(username=f"tpm-{n}", roles=["TPM"])
@@ -56,7 +59,11 @@ def build_programs(count: int, *, reader, offset: int) -> None:
         score = 20 + (n * 7) % 75
         grade = "green" if score >= 75 else "yellow" if score >= 50 else "red"
         Program.objects.filter(pk=program.pk).update(
-            health_score=score, health_grade=grade, health_computed_at=timezone.now()
+            health_score=score,
+            health_grade=grade,
+            health_cause="" if grade == "green" else "schedule",
+            health_stale=n % 5 == 0,
+            health_computed_at=timezone.now(),
         )
         for k, direction in enumerate(("increase", "decrease")):
             metric = SuccessMetric.objects.create(
@@ -84,11 +91,27 @@ def build_programs(count: int, *, reader, offset: int) -> None:
                 score=score,
                 grade=grade,
                 components={"schedule": score},
-                reasons=[{"component": "schedule", "text": "Late", "points": 100 - score}],
+                reasons=(
+                    [structured_reason(program, severity="yellow" if score >= 50 else "red")]
+                    if day < 3
+                    else [{"component": "schedule", "text": "Late", "points": 100 - score}]
+                ),
                 computed_at=timezone.now(),
             )
             for day in range(7)
         )
+
+
+def structured_reason(program, *, severity: str) -> dict:
+    return {
+        "family": "schedule",
+        "severity": severity,
+        "code": "critical_overdue",
+        "subject_id": program.pk,
+        "subject": "Cut over",
+        "figures": {"days": 20},
+        "cost": 80.0,
+    }
 
 
 def count_queries(client: APIClient, url: str) -> int:

@@ -114,6 +114,7 @@ def test_tpm_creates_a_program_and_becomes_its_tpm_member(tpm):
     assert body["version"] == 1
     assert body["teams"] == ["storage"]
     assert body["health_score"] is None and body["health_grade"] == ""
+    assert (body["health_stale"], body["health_cause"]) == (False, "")
     assert body["next_milestone"] is None and body["latest_reported_health"] is None
     assert response["ETag"] == '"1"'
     program = Program.objects.get(slug="zonal-storage-migration")
@@ -123,7 +124,11 @@ def test_tpm_creates_a_program_and_becomes_its_tpm_member(tpm):
 
 def test_program_detail_carries_etag_health_and_next_milestone(tpm, program, milestone):
     Program.objects.filter(pk=program.pk).update(
-        health_score=62, health_grade="yellow", health_computed_at=timezone.now()
+        health_score=62,
+        health_grade="yellow",
+        health_stale=True,
+        health_cause="freshness",
+        health_computed_at=timezone.now(),
     )
     StatusUpdateFactory(program=program, reported_health="at_risk")
     response = as_user(tpm).get(f"{API}/programs/{program.slug}/")
@@ -132,6 +137,7 @@ def test_program_detail_carries_etag_health_and_next_milestone(tpm, program, mil
     body = response.json()
     assert (body["health_score"], body["health_grade"]) == (62, "yellow")
     assert body["health_computed_at"] is not None
+    assert (body["health_stale"], body["health_cause"]) == (True, "freshness")
     assert body["latest_reported_health"] == "at_risk"
     assert body["next_milestone"] == {"name": "GA in eu-west", "target_date": "2026-12-01"}
 
@@ -609,6 +615,8 @@ def test_milestone_target_date_cannot_be_patched_around_the_ledger(tpm, mileston
         ({"priority": 9}, "priority"),
         ({"update_cadence_days": 0}, "update_cadence_days"),
         ({"health_score": 100}, "health_score"),
+        ({"health_cause": "schedule"}, "health_cause"),
+        ({"health_stale": False}, "health_stale"),
         ({"colour": "blue"}, "colour"),
     ],
 )
@@ -760,9 +768,17 @@ def catalogue(tpm, leader):
         tpm=other_tpm,
         health_grade="red",
         health_watermelon=True,
+        health_cause="launch_readiness",
     )
     ProgramFactory(
-        name="Charlie", slug="charlie", portfolio=edge, tpm=tpm, phase="done", health_grade="red"
+        name="Charlie",
+        slug="charlie",
+        portfolio=edge,
+        tpm=tpm,
+        phase="done",
+        health_grade="red",
+        health_stale=True,
+        health_cause="freshness",
     )
     ProgramFactory(name="Delta", slug="delta", portfolio=edge, tpm=other_tpm, confidential=True)
     return leader
@@ -779,6 +795,11 @@ def catalogue(tpm, leader):
         ("health_grade=red", ["bravo", "charlie"]),
         ("confidential=true", ["delta"]),
         ("watermelon=true", ["bravo"]),
+        ("cause=launch_readiness", ["bravo"]),
+        ("cause=freshness&cause=launch_readiness", ["bravo", "charlie"]),
+        ("health_grade=red&cause=launch_readiness", ["bravo"]),
+        ("stale=true", ["charlie"]),
+        ("stale=false", ["alpha", "bravo", "delta"]),
         ("search=rav", ["bravo"]),
         ("ordering=-name", ["delta", "charlie", "bravo", "alpha"]),
     ],

@@ -39,6 +39,7 @@ bodies = st.dictionaries(st.sampled_from(FIELDS), values, max_size=6)
 QUERY_KEYS = [
     "program", "phase", "state", "critical", "overdue", "target_date_after", "created_before",
     "min_exposure", "ordering", "page", "page_size", "search", "health_grade", "confidential",
+    "watermelon", "cause", "stale",
 ]  # fmt: skip
 
 
