@@ -74,9 +74,19 @@ def capacity_budget_set(
 
 @transaction.atomic
 def capacity_budget_update(
-    *, budget: CapacityBudget, user: AbstractBaseUser, version: int | None, amount: Decimal
+    *,
+    budget: CapacityBudget,
+    user: AbstractBaseUser,
+    version: int | None,
+    amount: Decimal | None = None,
 ) -> CapacityBudget:
-    """Change a budget's amount if ``version`` is still current."""
+    """Change a budget's amount if ``version`` is still current. A partial update without an
+    amount changes nothing (and keeps the version), once checked against the version."""
+    if amount is None:
+        locked = CapacityBudget.objects.select_for_update().get(pk=budget.pk)
+        if version is not None and locked.version != version:
+            raise StaleWriteError(current_version=locked.version, submitted_version=version)
+        return locked
     return apply_versioned_update(
         instance=budget, expected_version=version, data={"amount": amount}, user=user
     )

@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "RiskStateEnum": "programs.models.RiskState",
         "ReportedHealthEnum": "programs.models.ReportedHealth",
         "GradeEnum": "programs.models.Grade",
+        "HealthFamilyEnum": "programs.api.serializers.HEALTH_FAMILY_CHOICES",
     },
 }
 

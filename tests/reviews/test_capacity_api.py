@@ -37,6 +37,15 @@ def test_budgets_are_read_by_all_and_written_by_admins(budget, requester, admin_
     assert as_user(admin_user).patch(url, {"amount": "1"}, HTTP_IF_MATCH='"1"').status_code == 412
 
 
+def test_a_partial_budget_update_without_an_amount_changes_nothing(budget, admin_user):
+    """It used to be a 500 (the service required the amount)."""
+    url = f"{API}/capacity-budgets/{budget.pk}/"
+    response = as_user(admin_user).patch(url, {}, HTTP_IF_MATCH='"1"', format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["amount"], response.json()["version"]) == ("100.00", 1)
+    assert as_user(admin_user).patch(url, {}, HTTP_IF_MATCH='"7"', format="json").status_code == 412
+
+
 def test_file_edit_and_delete_a_draft(requester, team, program, outsider):
     client = as_user(requester)
     created = client.post(f"{API}/capacity-requests/", request_payload(program))
