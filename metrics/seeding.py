@@ -4,16 +4,20 @@ Runs when ``seed_demo`` sends ``programs.signals.demo_seeded``. Deterministic pe
 inserts only, so 10,000 programs stay quick.
 """
 
+import bisect
 import datetime
 import random
 import time
+from collections import defaultdict
+from collections.abc import Mapping
 
 from django.utils import timezone
 
-from metrics.health import Grade
+from metrics.health import Grade, Policy, is_watermelon
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
+from metrics.selectors import PolicyBook
 from metrics.services import health_recompute
-from programs.models import Phase, Portfolio, Program
+from programs.models import Phase, Portfolio, Program, StatusUpdate
 
 # (name, unit, baseline, target): what infrastructure programs promise to move.
 METRIC_KINDS = [
@@ -31,15 +35,26 @@ METRIC_KINDS = [
     ("IPv6-reachable services", "%", 8, 100),
 ]
 HISTORY_DAYS = 84  # 12 weeks of daily snapshots behind every trend chart
+# How far behind its path a healthy program's metric runs (a share of the progress due): at
+# most a tenth, with the readings' noise of 3% well inside the rubric's 25%.
+ON_PATH_LAGS = (0.0, 0.0, 0.03, 0.05, 0.08, 0.1)
 READING_EVERY_DAYS = 14
 
 
-def seed_metrics(*, seed: int, today: datetime.date, batch_size: int = 2000) -> dict[str, int]:
+def seed_metrics(
+    *,
+    seed: int,
+    today: datetime.date,
+    batch_size: int = 2000,
+    stories: Mapping[int, str] | None = None,
+) -> dict[str, int]:
     """One or two success metrics per active program, with a reading every two weeks.
 
-    How far behind its path a metric runs depends on the program (a few programs lag badly),
-    so outcomes cost some programs points and not others.
+    A program whose story (``seed_demo``'s) is a metric behind its path runs 70% behind it
+    (more than a quarter of the distance, half way through: yellow); the others stay within
+    a tenth of it, as healthy programs do.
     """
+    stories = stories or {}
     rng = random.Random(f"metrics-{seed}")  # noqa: S311 - demo data, reproducible on purpose
     programs = list(
         Program.objects.exclude(phase__in=[Phase.PROPOSED, Phase.CANCELLED])
@@ -64,7 +79,7 @@ def seed_metrics(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
                     target_date=target,
                 )  # fmt: skip
             )
-        lag[pk] = rng.choice((0.0, 0.0, 0.05, 0.1, 0.25, 0.45))
+        lag[pk] = 0.7 if stories.get(pk) == "metric_behind" else rng.choice(ON_PATH_LAGS)
     SuccessMetric.objects.bulk_create(metrics, batch_size=batch_size)
     readings: list[MetricReading] = []
     for metric in metrics:
@@ -84,42 +99,77 @@ def seed_metrics(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
     return {"success metrics": len(metrics), "metric readings": len(readings)}
 
 
-def _grade(score: int) -> str:
-    return Grade.GREEN if score >= 75 else Grade.YELLOW if score >= 50 else Grade.RED
-
-
 def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> int:
-    """Backfill daily snapshots for the 12 weeks before today, ending at today's real score.
+    """Backfill daily snapshots for the 12 weeks before today (since the program was created),
+    ending at today's real score.
 
-    A seeded random walk backwards from the computed score: the charts show plausible trends
-    (some programs sliding, some recovering) without recomputing 84 past days of data.
+    A seeded random walk backwards from the computed score, each day's grade the band its score
+    lies in (so a score is always inside its grade's band), draws plausible trends (some
+    programs sliding, some recovering) without recomputing 84 past days of data. What the
+    program's updates said is replayed: each day's reported health is its latest update's, and
+    a day on which that update was older than the freshness window is stale, and graded as
+    its silence would have been (yellow, red beyond four cadences). A watermelon is a current
+    "on track" over a yellow or red grade.
     """
     rng = random.Random(f"history-{seed}")  # noqa: S311 - demo data, reproducible on purpose
     now = timezone.now()
+    zone = timezone.get_current_timezone()
     current = list(
-        HealthSnapshot.objects.filter(day=today).values_list(
-            "program_id", "score", "components", "reported_health"
-        )
+        HealthSnapshot.objects.filter(day=today)
+        .order_by("program_id")
+        .values_list("program_id", "score", "components")
     )
+    ids = [program_id for program_id, _score, _components in current]
+    policies = PolicyBook()
+    policies.load_portfolios(ids)
+    programs = {
+        pk: (created.astimezone(zone).date(), cadence)
+        for pk, created, cadence in Program.objects.filter(pk__in=ids).values_list(
+            "pk", "created_at", "update_cadence_days"
+        )
+    } if ids else {}  # fmt: skip
+    updates: dict[int, list[tuple[datetime.date, str]]] = defaultdict(list)
+    for program_id, created_at, reported in (
+        StatusUpdate.objects.filter(program_id__in=ids, created_at__date__lt=today)
+        .order_by("program_id", "created_at", "id")
+        .values_list("program_id", "created_at", "reported_health")
+    ):
+        updates[program_id].append((created_at.astimezone(zone).date(), reported))
     rows: list[HealthSnapshot] = []
     written = 0
-    for program_id, score, components, reported in current:
+    for program_id, score, components in current:
+        policy = policies.for_program(program_id)
+        created_on, cadence = programs[program_id]
+        posted = updates.get(program_id, [])
+        posted_days = [on for on, _reported in posted]
         drift = rng.choice((-0.6, -0.3, 0.0, 0.0, 0.3, 0.5))  # points per day, going back
         value = float(score)
         for back in range(1, HISTORY_DAYS):
+            day = today - datetime.timedelta(days=back)
+            if day < created_on:
+                break
             value = min(100.0, max(5.0, value + drift + rng.uniform(-1.5, 1.5)))
+            latest = bisect.bisect_right(posted_days, day) - 1
+            last_on, reported = posted[latest] if latest >= 0 else (None, "")
+            silence = (day - (last_on or created_on)).days
+            stale = silence > policy.stale_yellow_cadences * cadence
             day_score = round(value)
+            if stale:  # silence is yellow at least; red beyond four cadences since an update
+                red = last_on is not None and silence > policy.stale_red_cadences * cadence
+                day_score = min(day_score, (policy.yellow_at if red else policy.green_at) - 1)
+            grade = _grade(day_score, policy)
             rows.append(
                 HealthSnapshot(
                     program_id=program_id,
-                    day=today - datetime.timedelta(days=back),
+                    day=day,
                     score=day_score,
-                    grade=_grade(day_score),
+                    grade=grade,
                     components=components,
                     reasons=[],
                     reported_health=reported,
                     computed_at=now,
-                    watermelon=reported == "on_track" and day_score < 75,
+                    watermelon=is_watermelon(reported or None, grade, stale=stale),
+                    stale=stale,
                 )  # fmt: skip
             )
         if len(rows) >= batch_size * 5:
@@ -128,6 +178,13 @@ def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
             rows = []
     HealthSnapshot.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
     return written + len(rows)
+
+
+def _grade(score: int, policy: Policy) -> Grade:
+    """The grade whose band holds a score."""
+    if score >= policy.green_at:
+        return Grade.GREEN
+    return Grade.YELLOW if score >= policy.yellow_at else Grade.RED
 
 
 def seed_reports(*, today: datetime.date) -> int:
@@ -143,7 +200,9 @@ def seed_reports(*, today: datetime.date) -> int:
 
 def on_demo_seeded(sender, *, seed, today, batch_size, with_health, write, **kwargs) -> None:
     started = time.perf_counter()
-    counts = seed_metrics(seed=seed, today=today, batch_size=batch_size)
+    counts = seed_metrics(
+        seed=seed, today=today, batch_size=batch_size, stories=kwargs.get("stories") or {}
+    )
     if with_health:
         counts["programs scored"] = health_recompute(today=today).scored  # done, cancelled: not
         counts["health history rows"] = seed_history(seed=seed, today=today, batch_size=batch_size)

@@ -18,14 +18,15 @@ class ReviewsConfig(AppConfig):
         demo_seeded.connect(_seed_operational_reviews, dispatch_uid="reviews.seed_ops")
 
 
-def _seed_reviews(sender, *, seed, write, **kwargs) -> None:
-    """``seed_demo`` finished the programs: add launch reviews and capacity requests."""
+def _seed_reviews(sender, *, seed, write, today=None, launches=None, **kwargs) -> None:
+    """``seed_demo`` finished the programs: add launch reviews (the ones its programs' stories
+    call for, on the same ``today``) and capacity requests."""
     from io import StringIO
 
     from django.core.management import call_command
 
     out = StringIO()
-    call_command("seed_reviews", seed=seed, stdout=out)
+    call_command("seed_reviews", seed=seed, today=today, plan=launches, stdout=out)
     for line in out.getvalue().splitlines():
         write(line)
 

@@ -67,12 +67,51 @@ PHASE_MIX = [
     (Phase.DONE, 0.15),
     (Phase.CANCELLED, 0.05),
 ]
-WATERMELON_SHARE = 0.06  # reported green while a critical milestone is overdue
-STALE_SHARE = 0.08  # no update for 3 to 6 weeks: at least two weekly updates missed
 CONFIDENTIAL_SHARE = 0.04
 CROSS_DEPENDENCY_SHARE = 0.15  # programs with a milestone that waits on another program
 UPDATE_WEEKS = 12
 WORK_HOURS = range(8, 19)
+
+# The health of a real organisation under the rubric (``metrics.health``): of the graded
+# programs about seven in ten green, a fifth yellow and a few red; a handful stale (silent for
+# more than two cadences) and a handful of watermelons (a current "on track" update over a
+# yellow or red grade).
+RED_SHARE = 0.08
+YELLOW_SHARE = 0.21
+WATERMELON_SHARE = 0.045
+
+# A yellow or red program has one story: the problem a TPM would name first in the review.
+# Stories are dealt in this order, round and round, so a small seed still shows varied causes
+# and a large one keeps these proportions (a story listed twice is twice as common).
+YELLOW_STORIES = (
+    "silent", "critical_overdue", "high_risk", "metric_behind", "launch_pending",
+    "upstream_late", "no_plan", "pushed", "silent", "critical_overdue", "slip", "not_started",
+    "high_risk", "many_overdue", "metric_behind",
+)  # fmt: skip
+RED_STORIES = (
+    "silent_long", "critical_overdue_long", "two_high_risks", "launch_unready",
+    "upstream_critical", "critical_overdue_long", "slip_long", "silent_long",
+)  # fmt: skip
+GREEN = "green"
+RUNNING = (Phase.EXECUTING, Phase.LAUNCHING)
+# The phases a story can happen in; the others need a running program (dates in the past).
+STORY_PHASES = {
+    "launch_pending": (Phase.LAUNCHING,),
+    "launch_unready": (Phase.LAUNCHING,),
+    "silent": (Phase.PLANNING, *RUNNING),
+    "silent_long": (Phase.PLANNING, *RUNNING),
+    "high_risk": (Phase.PLANNING, *RUNNING),
+    "two_high_risks": (Phase.PLANNING, *RUNNING),
+}
+STALE_STORIES = ("silent", "silent_long")
+# A program waiting on a late milestone of another needs one of these written before it.
+LATE_SOURCES = {
+    "upstream_late": ("critical_overdue", "critical_overdue_long", "many_overdue"),
+    "upstream_critical": ("critical_overdue_long",),
+}
+# Launch reviews are written through the services (slow): bounded at any size.
+LAUNCH_STORY_CAP = 40
+GREEN_LAUNCH_REVIEWS = 12
 
 
 @dataclass
@@ -81,6 +120,11 @@ class SeedReport:
 
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: float = 0.0
+    # Each graded program's story (by primary key): the apps above seed their part of it (a
+    # metric behind its path, a launch review not approved) when told by ``demo_seeded``.
+    stories: dict[int, str] = field(default_factory=dict)
+    # The launch reviews to write: (program id, kind, launch date); see ``seed_reviews``.
+    launches: list[tuple[int, str, datetime.date]] = field(default_factory=list)
 
 
 @contextmanager
@@ -158,6 +202,28 @@ class _People:
         return self.engineers[0]
 
 
+@dataclass
+class _Plan:
+    """A milestone as planned, before it becomes a row: its dates, moves and (when a story
+    decides it) its state."""
+
+    name: str
+    baseline: datetime.date
+    planned_on: datetime.date
+    critical: bool
+    moves: list[tuple[datetime.date, datetime.date, str]] = field(default_factory=list)
+    state: str | None = None
+    waits: bool = False  # on a late milestone of another program
+
+    @property
+    def target(self) -> datetime.date:
+        return self.moves[-1][1] if self.moves else self.baseline
+
+    @property
+    def slip(self) -> int:
+        return max(0, (self.target - self.baseline).days)
+
+
 class DemoSeeder:
     """Seeds ``programs`` realistic programs and everything around them.
 
@@ -183,8 +249,13 @@ class DemoSeeder:
         self.progress = progress
         self.report = SeedReport()
         self.chunk_size = max(50, batch_size // 8)
-        # Milestones of earlier programs that later programs may depend on (bounded).
-        self.dependable: list[Milestone] = []
+        # Milestones of earlier programs that later programs may wait on (bounded): sound
+        # ones (done, or due ahead) for healthy programs, late ones for the stories of a
+        # dependency on a late upstream milestone.
+        self.sound_upstream: list[Milestone] = []
+        self.late_upstream: list[Milestone] = []
+        self.late_critical_upstream: list[Milestone] = []
+        self.green_launches = 0
         self.used_names: set[str] = set()
         self.used_slugs: set[str] = set()
 
@@ -335,7 +406,8 @@ class DemoSeeder:
     # --- which programs are special -----------------------------------------------------------
 
     def _program_flags(self) -> dict[str, object]:
-        """Phases and the special programs, fixed up front so small seeds still have each kind."""
+        """Phases, stories and the special programs, fixed up front so that small seeds still
+        have each kind."""
         n, rng = self.n, self.rng
         phases: list[str] = []
         for phase, share in PHASE_MIX:
@@ -347,28 +419,75 @@ class DemoSeeder:
             # The first program is the demo TPM's flagship: executing, so it has a bit of all.
             flagship = phases.index(Phase.EXECUTING)
             phases[0], phases[flagship] = phases[flagship], phases[0]
-        running = [
-            i for i, phase in enumerate(phases) if i and phase in (Phase.EXECUTING, Phase.LAUNCHING)
-        ]
+        stories = self._stories(phases)
+        troubled = [i for i, story in sorted(stories.items()) if story != GREEN]
+        stale = [i for i in troubled if stories[i] in STALE_STORIES]
+        candidates = [i for i in troubled if stories[i] not in STALE_STORIES]
+        watermelons = sorted(
+            rng.sample(candidates, min(len(candidates), max(1, round(len(stories) * WATERMELON_SHARE))))
+        ) if candidates else []  # fmt: skip
 
         def pick(pool: list[int], share: float) -> list[int]:
             return (
                 sorted(rng.sample(pool, min(len(pool), max(1, round(n * share))))) if pool else []
             )
 
-        watermelons = pick(running, WATERMELON_SHARE)
-        stale = pick([i for i in running if i not in watermelons], STALE_SHARE)
         confidential = pick(list(range(1, n)), CONFIDENTIAL_SHARE)
-        cross = pick(list(range(1, n)), CROSS_DEPENDENCY_SHARE)
+        # Healthy programs wait on sound milestones of others (late ones are stories).
+        cross = pick(
+            [i for i in range(1, n) if stories.get(i, GREEN) == GREEN], CROSS_DEPENDENCY_SHARE
+        )
         return {
             "phases": phases,
+            "stories": stories,
             "watermelons": set(watermelons),
-            "stale": set(stale),
             "confidential": set(confidential),
             "cross": set(cross),
             # The demo TPM owns a watermelon and a stale program, so both show on their home page.
             "demo_tpm_owns": {0, *watermelons[:1], *stale[:1]},
         }
+
+    def _stories(self, phases: list[str]) -> dict[int, str]:
+        """Each graded program's story (done and cancelled ones are not graded): green for
+        most, and for RED_SHARE and YELLOW_SHARE of them one problem each, dealt from
+        RED_STORIES and YELLOW_STORIES to programs in a phase where it can happen."""
+        rng = self.rng
+        graded = [i for i, phase in enumerate(phases) if phase not in (Phase.DONE, Phase.CANCELLED)]
+        stories = dict.fromkeys(graded, GREEN)
+        # Programs that may get a story, by phase, in a seeded random order (not the flagship).
+        queues: dict[str, list[int]] = defaultdict(list)
+        for index in rng.sample(graded, len(graded)):
+            if index:
+                queues[phases[index]].append(index)
+        total = len(graded)
+        deals = [
+            (RED_STORIES, round(total * RED_SHARE)),
+            (YELLOW_STORIES, round(total * YELLOW_SHARE)),
+        ]
+        if total >= 5:  # even a small seed shows a red and a yellow program
+            deals = [(deck, max(1, count)) for deck, count in deals]
+        launches = 0
+        for deck, count in deals:
+            dealt = position = misses = 0
+            while dealt < count and misses < len(deck):
+                story = deck[position % len(deck)]
+                position += 1
+                open_phases = [p for p in STORY_PHASES.get(story, RUNNING) if queues[p]]
+                if not open_phases or (story.startswith("launch") and launches >= LAUNCH_STORY_CAP):
+                    misses += 1
+                    continue
+                phase = rng.choices(open_phases, weights=[len(queues[p]) for p in open_phases])[0]
+                stories[queues[phase].pop()] = story
+                launches += story.startswith("launch")
+                dealt, misses = dealt + 1, 0
+        # Programs are written in index order: one waiting on a late milestone of another needs
+        # that other (a running program, as it is) written first.
+        for story, sources in LATE_SOURCES.items():
+            for index in [i for i, s in sorted(stories.items()) if s == story]:
+                firsts = sorted(i for i, s in stories.items() if s in sources)
+                if firsts and firsts[0] > index:
+                    stories[index], stories[firsts[0]] = stories[firsts[0]], story
+        return stories
 
     # --- one chunk of programs ---------------------------------------------------------------
 
@@ -377,14 +496,20 @@ class DemoSeeder:
         after_programs: list[tuple[type[models.Model], Callable[[], models.Model]]] = []
         history = _HistoryRows()
         events: list[Callable[[], None]] = []
+        stories: list[tuple[Program, str]] = []
+        launches: list[tuple[Program, str, datetime.date]] = []
         for index in indexes:
             self._plan_program(
-                index, people, portfolios, teams, flags, rows, after_programs, history, events
-            )
+                index, people, portfolios, teams, flags, rows, after_programs, history, events,
+                stories, launches,
+            )  # fmt: skip
 
         self._insert(Program, rows[Program])
         for program in rows[Program]:
             history.add(program, when=program.created_at, user_id=program.tpm_id)
+        for program, story in stories:
+            self.report.stories[program.pk] = story
+        self.report.launches += [(program.pk, kind, day) for program, kind, day in launches]
         # Rows whose foreign keys point at programs are built now that programs have keys.
         for model, build in after_programs:
             rows[model].append(build())
@@ -449,9 +574,13 @@ class DemoSeeder:
         self.used_slugs.add(slug)
         return name, slug, portfolio
 
-    def _program_dates(self, phase: str, watermelon: bool) -> tuple[datetime.date, datetime.date]:
+    def _program_dates(self, phase: str, story: str | None) -> tuple[datetime.date, datetime.date]:
         rng, today = self.rng, self.today
         day = datetime.timedelta(days=1)
+        if story == "metric_behind":
+            # Far enough along (half way or more) for a lagging metric to be well off its path.
+            elapsed = rng.randint(150, 330)
+            return today - elapsed * day, today + rng.randint(30, elapsed) * day
         if phase == Phase.PROPOSED:
             start = today + rng.randint(14, 90) * day
         elif phase == Phase.PLANNING:
@@ -459,7 +588,7 @@ class DemoSeeder:
         elif phase in (Phase.DONE, Phase.CANCELLED):
             start = today - rng.randint(300, 700) * day
         else:
-            start = today - rng.randint(120 if watermelon else 60, 420) * day
+            start = today - rng.randint(60, 420) * day
         length = rng.randint(150, 540)
         target = start + length * day
         if phase == Phase.DONE:
@@ -469,21 +598,44 @@ class DemoSeeder:
             target = max(target, today + rng.randint(21, 200) * day)
         return start, target
 
-    def _plan_program(self, index, people, portfolios, teams, flags, rows, after, history, events):
+    def _silence(self, story: str | None, cadence: int) -> int | None:
+        """Days since the program's latest update (None: done or cancelled, not graded).
+
+        A healthy program posts every cadence, now and then a few days late (a line to watch);
+        the silent stories missed two cadences (yellow) or four (red: five weeks, weekly)."""
+        rng = self.rng
+        if story is None:
+            return None
+        if story == "silent":
+            return rng.randint(2 * cadence + 1, 4 * cadence - 1)
+        if story == "silent_long":
+            return rng.randint(4 * cadence + 4, 6 * cadence)
+        if story != GREEN or rng.random() < 0.85:
+            return rng.randint(1, cadence - 1)
+        return rng.randint(cadence + 1, 2 * cadence - 1)
+
+    def _plan_program(
+        self, index, people, portfolios, teams, flags, rows, after, history, events, stories,
+        launches,
+    ):  # fmt: skip
         rng, today = self.rng, self.today
         day = datetime.timedelta(days=1)
         phase = flags["phases"][index]
+        story = flags["stories"].get(index)  # None: done or cancelled
         watermelon = index in flags["watermelons"]
-        stale = index in flags["stale"]
         confidential = index in flags["confidential"]
         name, slug, portfolio_name = self._program_name(index, confidential)
-        start, target = self._program_dates(phase, watermelon)
+        start, target = self._program_dates(phase, story)
+        cadence = rng.choices([7, 14], weights=[9, 1])[0]
+        silence = self._silence(story, cadence)
         if index in flags["demo_tpm_owns"] or index % len(people.tpms) == 0:
             tpm = people.demo_tpm
         else:
             tpm = people.tpms[index % len(people.tpms)]
         sponsor = rng.choice(people.leaders)
         created_on = min(start - rng.randint(7, 45) * day, today - rng.randint(2, 30) * day)
+        if story in STALE_STORIES:  # silent since it last wrote, weeks after it was created
+            created_on = min(created_on, today - (silence + rng.randint(14, 40)) * day)
         created_at = _moment(created_on, rng.choice(WORK_HOURS), rng.randrange(60))
         team_pool = words.PORTFOLIO_TEAMS[portfolio_name]
         program_teams = [teams[i] for i in sorted(rng.sample(team_pool, rng.randint(1, 3)))]
@@ -510,7 +662,7 @@ class DemoSeeder:
                 "- Old stack decommissioned and its cost removed from the budget"
             ),
             confidential=confidential,
-            update_cadence_days=rng.choices([7, 14], weights=[9, 1])[0],
+            update_cadence_days=cadence,
             created_at=created_at,
             updated_at=created_at,
         )
@@ -548,122 +700,233 @@ class DemoSeeder:
             )
         member_users = [user for user, _role in members.values()]
 
-        milestones = self._plan_milestones(
-            program,
-            phase,
-            watermelon,
-            program_teams,
-            member_users,
-            rows,
-            history,
-            events,
-            index,
+        # A story waiting on a late upstream milestone needs one written before it (a tiny
+        # seed may have none): the program is then late itself.
+        if story == "upstream_late" and not self.late_upstream:
+            story = "critical_overdue"
+        if story == "upstream_critical" and not self.late_critical_upstream:
+            story = "critical_overdue_long"
+        if story is not None:
+            stories.append((program, story))
+        self._plan_milestones(
+            program, phase, story, program_teams, member_users, rows, history, events, index,
             flags,
-        )
-        self._plan_updates(program, phase, watermelon, stale, milestones, eng_lead, rows)
-        self._plan_risks(program, member_users, rows)
+        )  # fmt: skip
+        self._plan_updates(program, phase, story, watermelon, silence, eng_lead, rows)
+        self._plan_risks(program, story, member_users, rows)
         self._plan_decisions(program, sponsor, rows)
+        self._plan_launch(program, phase, story, launches)
 
     def _plan_milestones(
-        self,
-        program,
-        phase,
-        watermelon,
-        program_teams,
-        member_users,
-        rows,
-        history,
-        events,
-        index,
+        self, program, phase, story, program_teams, member_users, rows, history, events, index,
         flags,
-    ) -> list[Milestone]:
+    ) -> list[Milestone]:  # fmt: skip
         rng, today = self.rng, self.today
         day = datetime.timedelta(days=1)
         count = 20 if self.n >= 10_000 else rng.randint(5, 20)
         names = [
             words.MILESTONES[i] for i in sorted(rng.sample(range(len(words.MILESTONES)), count))
         ]
-        span = (program.target_date - program.start_date).days
-        slipping = rng.random() < 0.35  # a third of programs slip repeatedly; the rest rarely
-        milestones: list[Milestone] = []
-        for position, name in enumerate(names):
-            baseline = program.start_date + round(span * (position + 1) / (count + 1)) * day
-            planned_on = program.created_at.date() + rng.randint(0, 14) * day
-            planned_on = min(planned_on, today - day)
-            created_at = _moment(planned_on, rng.choice(WORK_HOURS), rng.randrange(60))
-            moves: list[tuple[datetime.date, datetime.date, str]] = []
-            target = baseline
-            frozen = phase == Phase.PROPOSED or (watermelon and position == 0)
-            move_count = (
-                0
-                if frozen
-                else rng.choices(
-                    [0, 1, 2, 3], weights=[40, 35, 15, 10] if slipping else [85, 12, 3, 0]
-                )[0]
+        # "No plan": every milestone planned so far is behind it, the rest is not planned yet.
+        plan_end = today - rng.randint(7, 20) * day if story == "no_plan" else program.target_date
+        span = max(count, (plan_end - program.start_date).days)
+        length = max(1, (program.target_date - program.start_date).days)
+        created_on = program.created_at.date()
+        plans = [
+            _Plan(
+                name=name,
+                # The last one falls on the program's target: the plan reaches its end.
+                baseline=program.start_date + round(span * (position + 1) / count) * day,
+                planned_on=min(created_on + rng.randint(0, 14) * day, today - day),
+                critical=rng.random() < 0.25,
             )
-            for _ in range(move_count):
-                reason = rng.choice(words.SLIP_REASONS)
-                delta = (
-                    -rng.randint(3, 10) if reason.startswith("Pulled in") else rng.randint(5, 45)
-                )
-                moves.append((target, target + delta * day, reason))
-                target = target + delta * day
-            critical = position == 0 and watermelon or rng.random() < 0.25
-            state, completed = self._milestone_state(phase, target, watermelon and position == 0)
+            for position, name in enumerate(names)
+        ]
+        if phase not in (Phase.PROPOSED, Phase.DONE, Phase.CANCELLED) and story != "no_plan":
+            # Ordinary slips: a tenth of the program's length at most, as in a healthy program.
+            self._slip(plans, budget=length // 10, moves_each=2, odds=(75, 20, 5))
+        if story not in (None, GREEN):
+            self._tell_story(story, plans, program, length)
+        elif story == GREEN and phase in RUNNING and rng.random() < 0.12:
+            # A milestone a few days late: a line to watch in the reasons, not a grade.
+            late = [p for p in plans if not p.critical and -6 <= (p.target - today).days <= 20]
+            if late:
+                self._pin(late[0], today - rng.randint(1, 6) * day, MilestoneState.IN_PROGRESS)
+
+        milestones: list[Milestone] = []
+        for plan in plans:
+            created_at = _moment(plan.planned_on, rng.choice(WORK_HOURS), rng.randrange(60))
+            state, completed = self._milestone_state(phase, plan)
             milestone = Milestone(
                 program=program,
-                name=name,
+                name=plan.name,
                 description="",
                 owner_team=rng.choice(program_teams),
-                baseline_date=baseline,
-                target_date=target,
+                baseline_date=plan.baseline,
+                target_date=plan.target,
                 completed_date=completed,
                 state=state,
-                critical=critical,
-                times_moved=len(moves),
-                version=1 + len(moves) + (state == MilestoneState.DONE),
+                critical=plan.critical,
+                times_moved=len(plan.moves),
+                version=1 + len(plan.moves) + (state == MilestoneState.DONE),
                 created_at=created_at,
                 updated_at=created_at,
             )
             rows[Milestone].append(milestone)
             milestones.append(milestone)
             mover = rng.choice(member_users[:2])
-            move_times = self._move_times(created_at, moves, completed)
+            move_times = self._move_times(created_at, plan.moves, completed)
             events.append(
-                lambda m=milestone, mv=moves, times=move_times, who=mover.pk: (
+                lambda m=milestone, mv=plan.moves, times=move_times, who=mover.pk: (
                     self._milestone_history(m, mv, times, who, history, rows)
                 )
             )
-        # Dependencies: within the program mostly on the previous milestone; across programs
-        # on a critical milestone of an earlier program (earlier only, so there is no cycle).
-        through = Milestone.depends_on.through
-        for before, after in zip(milestones, milestones[1:], strict=False):
-            if rng.random() < 0.4:
-                events.append(
-                    lambda a=after, b=before: rows[through].append(
-                        through(from_milestone_id=a.pk, to_milestone_id=b.pk)
-                    )
-                )
-        if index in flags["cross"] and self.dependable and len(milestones) > 1:
-            upstream = rng.choice(self.dependable)
-            downstream = milestones[rng.randrange(1, len(milestones))]
-            events.append(
-                lambda a=downstream, b=upstream: rows[through].append(
-                    through(from_milestone_id=a.pk, to_milestone_id=b.pk)
-                )
-            )
-        self.dependable.extend(m for m in milestones if m.critical)
-        del self.dependable[:-5000]
+        self._plan_dependencies(program, story, plans, milestones, rows, events, index, flags)
         return milestones
 
-    def _milestone_state(
-        self, phase: str, target: datetime.date, force_overdue: bool
-    ) -> tuple[str, datetime.date | None]:
+    def _plan_dependencies(self, program, story, plans, milestones, rows, events, index, flags):
+        """Within the program mostly on the previous milestone, where that costs nothing;
+        across programs on a milestone of an earlier one (earlier only: there is no cycle):
+        a sound one for a healthy program, a late one for the dependency stories."""
+        rng, today = self.rng, self.today
+        through = Milestone.depends_on.through
+
+        def link(after: Milestone, before: Milestone) -> None:
+            events.append(
+                lambda: rows[through].append(
+                    through(from_milestone_id=after.pk, to_milestone_id=before.pk)
+                )
+            )
+
+        def sound(up: Milestone, down: Milestone) -> bool:  # see health.upstream_is_trouble
+            return not up.is_open or today <= up.target_date <= down.target_date
+
+        for before, after in zip(milestones, milestones[1:], strict=False):
+            if rng.random() < 0.4 and sound(before, after):
+                link(after, before)
+        waiting = [m for m, plan in zip(milestones, plans, strict=True) if plan.waits]
+        if waiting:
+            pool = (
+                self.late_critical_upstream if story == "upstream_critical" else self.late_upstream
+            )
+            link(waiting[0], rng.choice(pool))
+        elif index in flags["cross"] and self.sound_upstream and len(milestones) > 1:
+            for _attempt in range(3):
+                upstream = rng.choice(self.sound_upstream)
+                downstream = [m for m in milestones[1:] if sound(upstream, m)]
+                if downstream:
+                    link(rng.choice(downstream), upstream)
+                    break
+        if story == GREEN:
+            self.sound_upstream.extend(
+                m for m in milestones if m.critical and sound(m, m)
+            )  # fmt: skip
+            del self.sound_upstream[:-5000]
+        elif story is not None:
+            late = [m for m in milestones if m.is_open and m.target_date < today]
+            self.late_upstream.extend(late)
+            self.late_critical_upstream.extend(
+                m for m in late if m.critical and (today - m.target_date).days > 14
+            )
+            del self.late_upstream[:-5000]
+            del self.late_critical_upstream[:-5000]
+
+    def _move(self, plan: _Plan, delta: int) -> None:
+        """Move a planned milestone by ``delta`` days, with a reason that fits the direction."""
+        reason = words.SLIP_REASONS[-1] if delta < 0 else self.rng.choice(words.SLIP_REASONS[:-1])
+        plan.moves.append((plan.target, plan.target + datetime.timedelta(days=delta), reason))
+
+    def _pin(self, plan: _Plan, on: datetime.date, state: str | None = None) -> None:
+        """Plan a milestone for one day, never moved, in a state the story decides."""
+        plan.baseline, plan.moves, plan.state = on, [], state
+
+    def _slip(
+        self, plans: list[_Plan], *, budget: int, moves_each: int, odds: tuple[int, ...] = ()
+    ) -> None:
+        """Slip non-critical milestones, up to ``budget`` days in all.
+
+        With ``odds`` (weights of 0, 1, 2... moves) each milestone draws how often it moves;
+        without, the milestones move in turn until the budget is spent. A move is at most a
+        third of the days since the milestone was planned: a plan made last week has not
+        slipped a month. Critical dates are left alone (their forecast is another story).
+        """
+        rng, today = self.rng, self.today
+        slipped = sum(p.slip for p in plans)
+        movable = [p for p in plans if not p.critical and p.state is None]
+        rounds = range(moves_each) if not odds else range(1)
+        for _round in rounds:
+            for plan in movable:
+                room = min(30, (today - plan.planned_on).days // 3 - plan.slip)
+                wanted = rng.choices(range(len(odds)), weights=odds)[0] if odds else 1
+                for _ in range(min(wanted, moves_each - len(plan.moves))):
+                    if room < 5 or slipped >= budget:
+                        break
+                    if odds and rng.random() < 0.15:  # now and then a date is pulled in
+                        self._move(plan, -rng.randint(3, 10))
+                        continue
+                    delta = min(rng.randint(5, room), budget - slipped)
+                    if delta < 1:
+                        break
+                    self._move(plan, delta)
+                    slipped += delta
+                    room -= delta
+
+    def _tell_story(self, story: str, plans: list[_Plan], program, length: int) -> None:
+        """Give a running program its one problem: a late or unstarted critical milestone,
+        late milestones, pushes, a slipped plan, a wait on a late upstream milestone."""
         rng, today = self.rng, self.today
         day = datetime.timedelta(days=1)
+
+        def nearest(on: datetime.date) -> _Plan:
+            return min(plans, key=lambda p: (abs((p.baseline - on).days), p.name))
+
+        if story in ("critical_overdue", "critical_overdue_long"):
+            late = rng.randint(3, 12) if story == "critical_overdue" else rng.randint(18, 40)
+            plan = nearest(today - late * day)
+            plan.critical = True
+            due = today - late * day
+            self._pin(plan, due, rng.choice([MilestoneState.IN_PROGRESS, MilestoneState.BLOCKED]))
+            if rng.random() < 0.5 and (due - plan.planned_on).days > 40:
+                plan.baseline = due - rng.randint(7, 14) * day  # pushed once, then missed
+                plan.moves = [(plan.baseline, due, rng.choice(words.SLIP_REASONS[:-1]))]
+        elif story == "many_overdue":
+            for plan in sorted(plans, key=lambda p: (abs((p.baseline - today).days), p.name))[:3]:
+                plan.critical = False
+                self._pin(plan, today - rng.randint(1, 6) * day, MilestoneState.IN_PROGRESS)
+        elif story == "not_started":
+            plan = nearest(today + 5 * day)
+            plan.critical = True
+            self._pin(plan, today + rng.randint(2, 6) * day, MilestoneState.PLANNED)
+        elif story == "pushed":
+            ahead = [p for p in plans if p.baseline >= today + 20 * day] or plans[-1:]
+            plan = ahead[0]
+            plan.critical, plan.moves = False, []
+            for delta in (rng.randint(5, 10), rng.randint(5, 10), -rng.randint(3, 5)):
+                self._move(plan, delta)
+        elif story in ("slip", "slip_long"):
+            share = rng.randint(20, 33) if story == "slip" else rng.randint(45, 60)
+            self._slip(
+                plans, budget=length * share // 100, moves_each=3 if story == "slip_long" else 2
+            )
+        elif story in ("upstream_late", "upstream_critical"):
+            ahead = [p for p in plans if p.target >= today + 10 * day and p.state is None]
+            plan = ahead[0] if ahead else plans[-1]
+            if not ahead:
+                self._pin(plan, min(program.target_date, today + rng.randint(14, 40) * day))
+            plan.waits = True
+            if story == "upstream_critical":
+                plan.critical = True
+                self._pin(plan, plan.baseline if not plan.moves else plan.target,
+                          MilestoneState.IN_PROGRESS)  # fmt: skip
+
+    def _milestone_state(self, phase: str, plan: _Plan) -> tuple[str, datetime.date | None]:
+        rng, today = self.rng, self.today
+        day = datetime.timedelta(days=1)
+        target = plan.target
+        if plan.state:
+            return plan.state, None
         done_on = min(target + rng.randint(-5, 3) * day, today - day)
-        if force_overdue:
-            return rng.choice([MilestoneState.IN_PROGRESS, MilestoneState.BLOCKED]), None
+        done_on = max(done_on, min(plan.planned_on + day, today - day))
         if phase == Phase.DONE:
             return MilestoneState.DONE, done_on
         if phase == Phase.PROPOSED:
@@ -675,9 +938,7 @@ class DemoSeeder:
                 else (MilestoneState.CANCELLED, None)
             )
         if target < today:
-            if rng.random() < 0.8:
-                return MilestoneState.DONE, done_on
-            return rng.choice([MilestoneState.IN_PROGRESS, MilestoneState.BLOCKED]), None
+            return MilestoneState.DONE, done_on
         if target < today + 30 * day:
             return MilestoneState.IN_PROGRESS, None
         return (MilestoneState.BLOCKED if rng.random() < 0.03 else MilestoneState.PLANNED), None
@@ -742,32 +1003,59 @@ class DemoSeeder:
                 reason="Completed",
             )
 
-    def _plan_updates(self, program, phase, watermelon, stale, milestones, eng_lead, rows) -> None:
-        """Twelve weeks of weekly updates, with gaps; the last one sets ``last_update_at``."""
+    def _plan_updates(self, program, phase, story, watermelon, silence, eng_lead, rows) -> None:
+        """Up to twelve weeks of updates, one per cadence with the odd one missed, the latest
+        ``silence`` days ago; the last one sets ``last_update_at``.
+
+        What they report follows the story: a healthy program says on track (now and then at
+        risk: candour), a troubled one says so in its last updates, unless it is a watermelon
+        (on track over a yellow or red grade); a silent one last wrote while things looked fine.
+        """
         rng, today = self.rng, self.today
         day = datetime.timedelta(days=1)
-        overdue = [m for m in milestones if m.is_open and m.target_date < today]
-        if any(m.critical for m in overdue):
-            honest = ReportedHealth.OFF_TRACK
-        elif overdue:
-            honest = ReportedHealth.AT_RISK
+        created_on = program.created_at.date()
+        if silence is None:  # done or cancelled: weekly until the end
+            days = [program.target_date - (7 * weeks + rng.randint(1, 3)) * day
+                    for weeks in range(UPDATE_WEEKS - 1, -1, -1) if rng.random() >= 0.05]  # fmt: skip
         else:
-            honest = ReportedHealth.ON_TRACK
-        skip_recent = rng.randint(3, 6) if stale else 0
-        end = today if phase not in (Phase.DONE, Phase.CANCELLED) else program.target_date
+            days, on = [], today - silence * day
+            never = story == "silent" and phase == Phase.PLANNING and rng.random() < 0.5
+            while not never and on > created_on and (today - on).days <= UPDATE_WEEKS * 7:
+                days.append(on)
+                on -= (program.update_cadence_days + rng.choice((-1, 0, 0, 1))) * day
+                if rng.random() < 0.05:  # a missed update, weeks ago
+                    on -= program.update_cadence_days * day
+            days.reverse()
+        days = [on for on in days if on > created_on]
+        if watermelon or story == GREEN:
+            final = ReportedHealth.ON_TRACK if watermelon or rng.random() < 0.88 else (
+                ReportedHealth.AT_RISK
+            )  # fmt: skip
+        elif story in STALE_STORIES:
+            final = rng.choices([ReportedHealth.ON_TRACK, ReportedHealth.AT_RISK], weights=[7, 3])[
+                0
+            ]
+        elif story in RED_STORIES:
+            final = rng.choices([ReportedHealth.OFF_TRACK, ReportedHealth.AT_RISK], weights=[7, 3])[
+                0
+            ]
+        elif story is not None:
+            final = rng.choices([ReportedHealth.AT_RISK, ReportedHealth.OFF_TRACK], weights=[8, 2])[
+                0
+            ]
         latest = None
-        for weeks_ago in range(UPDATE_WEEKS - 1, -1, -1):
-            if weeks_ago < skip_recent or rng.random() < 0.05:
-                continue
-            posted_on = end - (7 * weeks_ago + rng.randint(1, 3)) * day
-            if posted_on <= program.created_at.date():
-                continue
-            if watermelon and weeks_ago < 4:
-                health = ReportedHealth.ON_TRACK
-            elif weeks_ago < 2:
-                health = honest if rng.random() < 0.85 else ReportedHealth.AT_RISK
-            else:
+        for position, posted_on in enumerate(days):
+            from_last = len(days) - 1 - position
+            if story is None:
                 health = rng.choices(list(ReportedHealth), weights=[6, 3, 1])[0]
+            elif from_last == 0:
+                health = final
+            elif watermelon and from_last < 4:
+                health = ReportedHealth.ON_TRACK
+            elif from_last < 3 and final != ReportedHealth.ON_TRACK and rng.random() < 0.6:
+                health = ReportedHealth.AT_RISK  # the trouble began a few weeks ago
+            else:
+                health = rng.choices(list(ReportedHealth), weights=[16, 3, 1])[0]
             posted_at = _moment(posted_on, rng.choice(WORK_HOURS), rng.randrange(60))
             update = StatusUpdate(
                 program=program,
@@ -785,37 +1073,74 @@ class DemoSeeder:
             latest = posted_at
         program.last_update_at = latest
 
-    def _plan_risks(self, program, member_users, rows) -> None:
+    def _plan_risks(self, program, story, member_users, rows) -> None:
+        """Two to seven risks. A high one (likelihood x impact 15 or more) still open is being
+        mitigated on time, unless the story is one or two high risks with nothing under way."""
         rng, today = self.rng, self.today
-        for title, description in rng.sample(words.RISKS, rng.randint(2, 7)):
+        day = datetime.timedelta(days=1)
+        unmitigated = {"high_risk": 1, "two_high_risks": 2}.get(story or "", 0)
+        for number, (title, description) in enumerate(
+            rng.sample(words.RISKS, rng.randint(max(2, unmitigated), 7))
+        ):
             state = rng.choices(list(RiskState), weights=[45, 25, 10, 20])[0]
-            raised_on = min(
-                program.created_at.date() + datetime.timedelta(days=rng.randint(0, 60)),
-                today - datetime.timedelta(days=1),
-            )
+            likelihood, impact = rng.randint(1, 5), rng.randint(1, 5)
+            due_date = today + rng.randint(-30, 60) * day
+            if number < unmitigated:
+                state = RiskState.OPEN
+                if story == "two_high_risks":
+                    likelihood = impact = 5
+                else:
+                    likelihood, impact = rng.randint(4, 5), rng.randint(4, 5)
+                due_date = today + rng.randint(10, 40) * day
+            elif likelihood * impact >= 15 and state in (RiskState.OPEN, RiskState.MITIGATING):
+                state, due_date = RiskState.MITIGATING, today + rng.randint(7, 60) * day
+            raised_on = min(program.created_at.date() + rng.randint(0, 60) * day, today - day)
             raised_at = _moment(raised_on, rng.choice(WORK_HOURS))
             closed_at = None
             if state == RiskState.CLOSED:
-                closed_on = raised_on + datetime.timedelta(
-                    days=rng.randint(0, max(0, (today - raised_on).days - 1))
-                )
-                closed_at = _moment(min(closed_on, today - datetime.timedelta(days=1)), 16)
+                closed_on = raised_on + rng.randint(0, max(0, (today - raised_on).days - 1)) * day
+                closed_at = _moment(min(closed_on, today - day), 16)
             rows[Risk].append(
                 Risk(
                     program=program,
                     title=title,
                     description=description,
-                    likelihood=rng.randint(1, 5),
-                    impact=rng.randint(1, 5),
+                    likelihood=likelihood,
+                    impact=impact,
                     owner=rng.choice(member_users),
                     mitigation=rng.choice(words.MITIGATIONS),
-                    due_date=today + datetime.timedelta(days=rng.randint(-30, 60)),
+                    due_date=due_date,
                     state=state,
                     closed_at=closed_at,
                     created_at=raised_at,
                     updated_at=closed_at or raised_at,
                 )
             )
+
+    def _plan_launch(self, program, phase, story, launches) -> None:
+        """The launch review a launching program has (written by ``seed_reviews``): not
+        approved days before the launch for the launch stories; for a dozen healthy ones,
+        approved, launched (its date passed) or under review well ahead of the date."""
+        rng, today = self.rng, self.today
+        day = datetime.timedelta(days=1)
+        if story == "launch_unready":
+            launches.append((program, "unready", today + rng.randint(2, 6) * day))
+        elif story == "launch_pending":
+            launches.append((program, "pending", today + rng.randint(8, 13) * day))
+        elif (
+            phase == Phase.LAUNCHING
+            and story == GREEN
+            and self.green_launches < GREEN_LAUNCH_REVIEWS
+        ):
+            self.green_launches += 1
+            kind = rng.choice(["approved", "approved", "launched", "in_review", "draft"])
+            offset = {
+                "approved": rng.randint(1, 30),
+                "launched": -rng.randint(3, 30),
+                "in_review": rng.randint(21, 60),
+                "draft": rng.randint(30, 75),
+            }[kind]
+            launches.append((program, kind, today + offset * day))
 
     def _plan_decisions(self, program, sponsor, rows) -> None:
         rng, today = self.rng, self.today

@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: deterministic, realistic demo data and demo accounts in every role."""
 
 import datetime
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -8,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max
 
+from metrics.models import HealthSnapshot
 from programs.management.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD
 from programs.models import (
     OPEN_MILESTONE_STATES,
@@ -20,6 +22,7 @@ from programs.models import (
     StatusUpdate,
 )
 from programs.selectors import visible_programs
+from reviews.models import OPEN_REVIEW_STATES, LaunchReview
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,16 +159,86 @@ def test_some_running_programs_are_stale(seeded):
 
 
 def test_some_programs_are_watermelons(seeded):
-    """Reported on track in the latest update while a critical milestone is overdue."""
-    watermelons = []
-    for program in Program.objects.filter(phase__in=ACTIVE):
+    """A current update says on track while the rubric grades the program yellow or red."""
+    watermelons = Program.objects.filter(health_watermelon=True)
+    assert watermelons.exists()
+    for program in watermelons:
         latest = program.status_updates.order_by("-created_at").first()
-        overdue = program.milestones.filter(
-            state__in=OPEN_MILESTONE_STATES, critical=True, target_date__lt=TODAY
-        )
-        if latest and latest.reported_health == ReportedHealth.ON_TRACK and overdue.exists():
-            watermelons.append(program)
-    assert watermelons
+        assert latest.reported_health == ReportedHealth.ON_TRACK
+        assert program.health_grade in ("yellow", "red") and not program.health_stale
+
+
+@pytest.fixture
+def organisation():
+    """Sixty programs: 48 graded (the others done or cancelled)."""
+    seed("--programs", "60", "--seed", "11")
+    return Program.objects.filter(phase__in=ACTIVE)
+
+
+def test_the_demo_looks_like_a_real_organisation(organisation):
+    """Mostly green, about a fifth yellow, a few red; a handful stale and a handful of
+    watermelons; and the troubled programs in trouble for different reasons."""
+    graded = list(organisation)
+    grades = Counter(p.health_grade for p in graded)
+    assert len(graded) == 48
+    assert 0.55 <= grades["green"] / len(graded) <= 0.85, grades
+    assert 0.10 <= grades["yellow"] / len(graded) <= 0.30, grades
+    assert 1 <= grades["red"] <= 0.12 * len(graded), grades
+    assert 1 <= sum(p.health_watermelon for p in graded) <= 5
+    assert 1 <= sum(p.health_stale for p in graded) <= 5
+    troubled = [p for p in graded if p.health_grade != "green"]
+    assert len({p.health_cause for p in troubled}) >= 4
+    # The first reasons (what the TPM says out loud) differ too.
+    first = {
+        snapshot.reasons[0]["code"]
+        for snapshot in HealthSnapshot.objects.filter(day=TODAY, program__in=troubled)
+    }
+    assert len(first) >= 8, first
+    assert {"update_stale", "critical_overdue"} <= first
+
+
+def test_the_demo_story_holds_together(organisation):
+    """Dates and states agree: launches, slips, updates and the health history."""
+    # A launched review's date has passed; an open one's is still ahead.
+    assert LaunchReview.objects.exists()
+    assert not LaunchReview.objects.filter(state="launched", launch_date__gt=TODAY).exists()
+    assert not LaunchReview.objects.filter(
+        state__in=OPEN_REVIEW_STATES, launch_date__lt=TODAY
+    ).exists()
+    # A milestone has not slipped more than half the days since it was planned (a program
+    # started a few days ago has not slipped six weeks), nor finished before it was planned.
+    for milestone in Milestone.objects.all():
+        planned_on = milestone.created_at.date()
+        assert (milestone.target_date - milestone.baseline_date).days <= (
+            TODAY - planned_on
+        ).days // 2, milestone
+        if milestone.completed_date:
+            assert planned_on <= milestone.completed_date < TODAY
+    # Healthy programs do not wait on late milestones, and a program not yet started has
+    # nothing overdue.
+    for program in organisation.filter(start_date__gt=TODAY):
+        assert not program.milestones.filter(
+            state__in=OPEN_MILESTONE_STATES, target_date__lt=TODAY
+        ).exists()
+    # Stale means no update within two cadences; a stale program is never a watermelon.
+    for program in organisation:
+        last = program.last_update_at.date() if program.last_update_at else None
+        since = (TODAY - (last or program.created_at.date())).days
+        assert program.health_stale == (since > 2 * program.update_cadence_days), program
+        assert not (program.health_stale and program.health_watermelon)
+    # The trend history: each score inside its grade's band, nothing before the program
+    # existed, a stale day graded no better than yellow and never a watermelon.
+    bands = {"green": (75, 100), "yellow": (50, 74), "red": (0, 49)}
+    history = HealthSnapshot.objects.filter(day__lt=TODAY).select_related("program")
+    assert history.filter(stale=True).exists()
+    for snapshot in history:
+        low, high = bands[snapshot.grade]
+        assert low <= snapshot.score <= high, snapshot
+        assert snapshot.day >= snapshot.program.created_at.date()
+        if snapshot.stale:
+            assert snapshot.grade != "green" and not snapshot.watermelon
+        if snapshot.watermelon:
+            assert snapshot.reported_health == "on_track" and snapshot.grade != "green"
 
 
 def test_confidential_programs_exist_and_stay_hidden(seeded):

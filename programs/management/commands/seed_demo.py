@@ -109,6 +109,8 @@ class Command(BaseCommand):
             batch_size=batch_size,
             with_health=not no_health,
             write=self.stdout.write,
+            stories=report.stories,
+            launches=report.launches,
         )
         self._print_accounts()
 

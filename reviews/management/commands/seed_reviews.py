@@ -42,16 +42,35 @@ BUDGETS = {  # per team and quarter: a plausible infrastructure team's allowance
 THRESHOLDS = {ResourceKind.VCPU: 32, ResourceKind.MEMORY: 128, ResourceKind.STORAGE: 2}
 
 
+# The state a launch review is brought to, by kind of launch plan (see ``_review``).
+PLAN_STATES = {
+    "unready": "draft",  # required items open, days before the launch: red
+    "pending": ("submitted", "in_review"),  # not approved within two weeks: yellow
+    "approved": "approved",
+    "launched": "launched",
+    "in_review": ("submitted", "in_review", "changes"),
+    "draft": "draft",
+}
+
+
 class Command(BaseCommand):
     help = "Seed launch reviews, budgets and capacity requests on the demo programs."
+    # ``seed_demo`` passes its launch plan: [(program id, kind, launch date)], kinds as above.
+    stealth_options = ("plan",)
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--reviews", type=int, default=12, help="How many launch reviews.")
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="The date launch dates are relative to, YYYY-MM-DD (default: today).",
+        )
         parser.add_argument("--reset", action="store_true", help="Delete reviews and requests.")
 
     @transaction.atomic
-    def handle(self, *args, seed, reviews, reset, **options):
+    def handle(self, *args, seed, reviews, reset, today=None, plan=None, **options):
         rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
         try:
             engineer = User.objects.get(username="engineer")
@@ -74,29 +93,49 @@ class Command(BaseCommand):
             AutoApprovalThreshold.objects.update_or_create(
                 resource_kind=kind, defaults={"max_amount": amount}
             )
-        today = timezone.localdate()
-        programs = list(
-            Program.objects.filter(phase__in=[Phase.LAUNCHING, Phase.EXECUTING])
-            .exclude(tpm=engineer)
-            .order_by("id")[:reviews]
-        )
+        today = today or timezone.localdate()
+        if plan is None:
+            # Run on its own: coherent launches on the first running programs.
+            programs = list(
+                Program.objects.filter(phase__in=[Phase.LAUNCHING, Phase.EXECUTING])
+                .exclude(tpm=engineer)
+                .order_by("id")[:reviews]
+            )
+            kinds = ["approved", "launched", "in_review", "draft"]
+            offsets = {"approved": (1, 30), "launched": (-30, -3), "in_review": (21, 60),
+                       "draft": (30, 75)}  # fmt: skip
+            plan = []
+            for number, program in enumerate(programs):
+                kind = kinds[number % len(kinds)]
+                plan.append((program.pk, kind, today + datetime.timedelta(
+                    days=rng.randint(*offsets[kind]))))  # fmt: skip
+        by_id = Program.objects.exclude(tpm=engineer).in_bulk([pk for pk, _k, _d in plan])
+        plan = [(by_id[pk], kind, day) for pk, kind, day in plan if pk in by_id]
+        programs = [program for program, _kind, _day in plan]
         for program in programs:
             ProgramMembership.objects.get_or_create(
                 program=program, user=engineer, defaults={"role": MembershipRole.ENG_LEAD}
             )
-        made = [self._review(rng, program, engineer, reviewer, today) for program in programs]
-        self._capacity(rng, programs, engineer, reviewer, today)
+        made = [
+            self._review(rng, program, engineer, reviewer, kind, launch_date)
+            for program, kind, launch_date in plan
+        ]
+        self._capacity(rng, programs[:12], engineer, reviewer, today)
         self.stdout.write(self.style.SUCCESS(f"Seeded {len(made)} launch reviews and capacity."))
 
-    def _review(self, rng, program, engineer, reviewer, today):
+    def _review(self, rng, program, engineer, reviewer, kind, launch_date):
+        """A review brought to the state its plan says, consistently with its date: launched
+        only once its date has passed, still open only while it is ahead."""
         tier = rng.choice([1, 2, 2, 3, 3])
         review = services.launch_review_create(
             program=program, user=engineer, title=f"{program.name} GA",
-            launch_date=today + datetime.timedelta(days=rng.randint(-10, 60)), tier=tier,
+            launch_date=launch_date, tier=tier,
         )  # fmt: skip
-        target = rng.choice(["draft", "submitted", "in_review", "approved", "changes", "launched"])
+        target = PLAN_STATES[kind]
+        if isinstance(target, tuple):
+            target = rng.choice(target)
         for item in review.items.all():
-            if target == "draft" and rng.random() < 0.5:
+            if target == "draft" and (item.required if kind == "unready" else rng.random() < 0.5):
                 continue
             if item.required or rng.random() < 0.5:
                 services.launch_review_item_answer(
