@@ -55,8 +55,8 @@ class SuccessMetricSerializer(serializers.ModelSerializer):
         model = SuccessMetric
         fields = [
             "id", "program", "name", "unit", "baseline_value", "target_value", "direction",
-            "baseline_date", "target_date", "latest_value", "latest_measured_on",
-            "expected_today", "version", "created_at", "updated_at",
+            "baseline_date", "target_date", "reading_interval_days", "latest_value",
+            "latest_measured_on", "expected_today", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -92,6 +92,12 @@ class SuccessMetricUpdateSerializer(VersionedInputSerializer):
     direction = serializers.ChoiceField(choices=Direction.choices, required=False)
     baseline_date = serializers.DateField()
     target_date = serializers.DateField(help_text="After the baseline date.")
+    reading_interval_days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="How often a reading is expected (default 30): longer without one is a watch signal.",
+    )
 
 
 class SuccessMetricInputSerializer(SuccessMetricUpdateSerializer):

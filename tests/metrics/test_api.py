@@ -119,6 +119,19 @@ def test_tpm_creates_a_metric_and_sees_its_expected_value_on_the_path(tpm, progr
     assert body["expected_today"] == pytest.approx(80.0)
     metric = SuccessMetric.objects.get(pk=body["id"])
     assert metric.history.get().history_user == tpm
+    assert body["reading_interval_days"] == 30  # the default: a reading a month
+
+
+def test_a_metrics_reading_interval_is_set_and_checked(tpm, program):
+    client = as_user(tpm)
+    weekly = client.post(
+        f"{API}/success-metrics/", {**metric_payload(program), "reading_interval_days": 7}
+    )
+    assert weekly.status_code == 201 and weekly.json()["reading_interval_days"] == 7
+    bad = client.post(
+        f"{API}/success-metrics/", {**metric_payload(program), "reading_interval_days": 0}
+    )
+    assert bad.status_code == 400 and "reading_interval_days" in bad.json()
 
 
 def test_metric_is_changed_with_if_match_or_body_version_and_history_records_it(tpm, metric):
