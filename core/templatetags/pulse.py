@@ -41,3 +41,16 @@ def person(user, fallback: str = "someone") -> str:
     if not user:
         return fallback
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta as people say it: '15 minutes', '2 hours', '1 hour 30 minutes'."""
+    if value is None:
+        return ""
+    minutes = round(value.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not parts:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
