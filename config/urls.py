@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from core import views as core_views
 
+# A database that cannot be reached answers 503 with Retry-After, not 500 (core.unavailable).
+handler500 = "core.unavailable.handler500"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
