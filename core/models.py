@@ -1,5 +1,6 @@
 """What every app's models share: timestamps and an optimistic-concurrency version."""
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 
@@ -23,3 +24,20 @@ class VersionedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+# Limits on free text, so one paste cannot fill a page (or the database): a sentence or two
+# for reasons and comments, a long document for Markdown briefs, notes and justifications.
+SHORT_TEXT = 2_000
+LONG_TEXT = 20_000
+
+
+class BoundedTextField(models.TextField):
+    """A TextField with a length limit checked everywhere: by ``full_clean`` (which every
+    service calls, so the API answers 400 with the field's message), by model forms, and by
+    DRF model serializers (both take ``max_length`` from the field). The column stays ``text``.
+    """
+
+    def __init__(self, *args, max_length: int = LONG_TEXT, **kwargs) -> None:
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel, VersionedModel
+from core.models import SHORT_TEXT, BoundedTextField, TimeStampedModel, VersionedModel
 
 User = settings.AUTH_USER_MODEL
 
@@ -15,7 +15,7 @@ User = settings.AUTH_USER_MODEL
 class Portfolio(VersionedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = BoundedTextField(blank=True)
     leader = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_portfolios"
     )
@@ -77,8 +77,8 @@ class Program(VersionedModel):
     priority = models.PositiveSmallIntegerField(choices=PriorityTier, default=PriorityTier.P2)
     start_date = models.DateField()
     target_date = models.DateField()
-    problem_statement = models.TextField(blank=True, help_text="Markdown.")
-    success_criteria = models.TextField(blank=True, help_text="Markdown.")
+    problem_statement = BoundedTextField(blank=True, help_text="Markdown.")
+    success_criteria = BoundedTextField(blank=True, help_text="Markdown.")
     confidential = models.BooleanField(
         default=False,
         help_text="Visible only to members, reviewers of its launches and leadership.",
@@ -208,7 +208,7 @@ OPEN_MILESTONE_STATES = (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS, Mil
 class Milestone(VersionedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = BoundedTextField(blank=True)
     owner_team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="milestones"
     )
@@ -277,7 +277,7 @@ class MilestoneDateChange(models.Model):
     changed_at = models.DateTimeField(auto_now_add=True)
     from_date = models.DateField()
     to_date = models.DateField()
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=SHORT_TEXT)
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -307,11 +307,11 @@ class StatusUpdate(VersionedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="status_updates")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="status_updates")
     reported_health = models.CharField(max_length=20, choices=ReportedHealth)
-    summary = models.TextField(help_text="Markdown. The one paragraph leadership reads.")
-    highlights = models.TextField(blank=True, help_text="Markdown.")
-    risks_and_blockers = models.TextField(blank=True, help_text="Markdown.")
-    asks = models.TextField(blank=True, help_text="Markdown. What you need from leadership.")
-    next_steps = models.TextField(blank=True, help_text="Markdown.")
+    summary = BoundedTextField(help_text="Markdown. The one paragraph leadership reads.")
+    highlights = BoundedTextField(blank=True, help_text="Markdown.")
+    risks_and_blockers = BoundedTextField(blank=True, help_text="Markdown.")
+    asks = BoundedTextField(blank=True, help_text="Markdown. What you need from leadership.")
+    next_steps = BoundedTextField(blank=True, help_text="Markdown.")
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -335,7 +335,7 @@ class RiskState(models.TextChoices):
 class Risk(VersionedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="risks")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = BoundedTextField(blank=True, help_text="Markdown.")
     likelihood = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="1 (rare) to 5 (almost certain).",
@@ -347,7 +347,7 @@ class Risk(VersionedModel):
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_risks"
     )
-    mitigation = models.TextField(blank=True, help_text="Markdown.")
+    mitigation = BoundedTextField(blank=True, help_text="Markdown.")
     due_date = models.DateField(null=True, blank=True, help_text="When the mitigation is due.")
     state = models.CharField(max_length=20, choices=RiskState, default=RiskState.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -384,8 +384,8 @@ class Decision(VersionedModel):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="decisions")
     title = models.CharField(max_length=200)
-    context = models.TextField(blank=True, help_text="Markdown. The options and trade-offs.")
-    outcome = models.TextField(help_text="Markdown. What was decided.")
+    context = BoundedTextField(blank=True, help_text="Markdown. The options and trade-offs.")
+    outcome = BoundedTextField(help_text="Markdown. What was decided.")
     decided_on = models.DateField()
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import DomainError
+from core.models import SHORT_TEXT
 from core.services import apply_versioned_update
 from programs.models import (
     Decision,
@@ -321,6 +322,10 @@ def milestone_move(
     errors = {}
     if not reason:
         errors["reason"] = "Say why the date moves: slips are reported with their reasons."
+    elif len(reason) > SHORT_TEXT:
+        errors["reason"] = (
+            f"Ensure this value has at most {SHORT_TEXT:,} characters (it has {len(reason):,})."
+        )
     if target_date == milestone.target_date:
         errors["target_date"] = "That is already the target date."
     if milestone.state in (MilestoneState.DONE, MilestoneState.CANCELLED):

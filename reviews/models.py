@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel, VersionedModel
+from core.models import SHORT_TEXT, BoundedTextField, TimeStampedModel, VersionedModel
 from programs.models import Decision, Milestone, Portfolio, Program, Team
 
 User = settings.AUTH_USER_MODEL
@@ -60,7 +60,7 @@ class ChecklistTemplate(TimeStampedModel):
     active = models.BooleanField(
         default=False, help_text="New reviews of this tier use the active version (one per tier)."
     )
-    description = models.TextField(blank=True)
+    description = BoundedTextField(blank=True)
 
     class Meta:
         ordering = ["tier", "name", "-version"]
@@ -87,7 +87,7 @@ class ChecklistItem(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
     area = models.CharField(max_length=20, choices=ReviewArea)
     question = models.CharField(max_length=300)
-    guidance = models.TextField(blank=True, help_text="The action expected and the evidence.")
+    guidance = BoundedTextField(blank=True, help_text="The action expected and the evidence.")
     required = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -216,13 +216,13 @@ class LaunchReviewItem(VersionedModel):
     review = models.ForeignKey(LaunchReview, on_delete=models.CASCADE, related_name="items")
     area = models.CharField(max_length=20, choices=ReviewArea)
     question = models.CharField(max_length=300)
-    guidance = models.TextField(blank=True)
+    guidance = BoundedTextField(blank=True)
     required = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=20, choices=AnswerStatus, default=AnswerStatus.NOT_DONE)
-    not_applicable_reason = models.TextField(blank=True)
+    not_applicable_reason = BoundedTextField(max_length=SHORT_TEXT, blank=True)
     evidence = models.JSONField(default=list, blank=True, help_text="Links (http or https).")
-    notes = models.TextField(blank=True)
+    notes = BoundedTextField(max_length=SHORT_TEXT, blank=True)
     answered_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -267,7 +267,7 @@ class SignOff(TimeStampedModel):
     area = models.CharField(max_length=20, choices=ReviewArea)
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sign_offs")
     decision = models.CharField(max_length=20, choices=SignOffDecision)
-    comment = models.TextField(blank=True)
+    comment = BoundedTextField(max_length=SHORT_TEXT, blank=True)
     superseded = models.BooleanField(default=False)
 
     class Meta:
@@ -291,7 +291,7 @@ class ReviewComment(TimeStampedModel):
     review = models.ForeignKey(LaunchReview, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     area = models.CharField(max_length=20, choices=ReviewArea, blank=True)
-    body = models.TextField()
+    body = BoundedTextField(max_length=SHORT_TEXT)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -434,7 +434,7 @@ class CapacityRequest(VersionedModel):
         editable=False,
         help_text="The quarter of the needed-by date: whose budget it draws on.",
     )
-    justification = models.TextField(help_text="Markdown. Why, and how the amount was sized.")
+    justification = BoundedTextField(help_text="Markdown. Why, and how the amount was sized.")
     state = models.CharField(
         max_length=20,
         choices=CapacityRequestState,
@@ -444,8 +444,8 @@ class CapacityRequest(VersionedModel):
     approved_amount = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, editable=False
     )
-    decision_note = models.TextField(blank=True, editable=False)
-    override_reason = models.TextField(
+    decision_note = BoundedTextField(blank=True, editable=False)
+    override_reason = BoundedTextField(
         blank=True, editable=False, help_text="Why the approval exceeds the team's budget."
     )
     auto_approved = models.BooleanField(default=False, editable=False)
@@ -520,7 +520,7 @@ class OperationalReview(VersionedModel):
         default=OperationalReviewState.SCHEDULED,
         editable=False,
     )
-    notes = models.TextField(blank=True, help_text="Markdown. What was said, in the meeting.")
+    notes = BoundedTextField(blank=True, help_text="Markdown. What was said, in the meeting.")
     facilitator = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
