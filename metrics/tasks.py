@@ -8,13 +8,12 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.emails import absolute, send_on_commit
 from metrics import reports
 from metrics.models import UpdateReminder
 from metrics.services import health_recompute
@@ -124,16 +123,15 @@ def send_update_reminders(self) -> int:
         try:
             with transaction.atomic():
                 UpdateReminder.objects.create(program=program, day=today, sent_to=program.tpm.email)
-                send_mail(
-                    subject=f"[Pulse] Status update due for {program.name}",
-                    message=(
-                        f"Hi {program.tpm.first_name or program.tpm.username},\n\n"
-                        f"The status update for {program.name} was due on {due:%A %d %B}. "
-                        f"Post it at {settings.SITE_URL}{reverse('programs:update-create', args=[program.slug])}\n\n"
-                        "— Pulse"
-                    ),
-                    from_email=None,
-                    recipient_list=[program.tpm.email],
+                send_on_commit(
+                    "emails/update_reminder",
+                    {
+                        "name": program.tpm.first_name or program.tpm.username,
+                        "program": program.name,
+                        "due": f"{due:%A} {due.day} {due:%B}",
+                        "url": absolute(reverse("programs:update-create", args=[program.slug])),
+                    },
+                    [program.tpm.email],
                 )
         except IntegrityError:
             continue  # already reminded today (a re-run of this task)

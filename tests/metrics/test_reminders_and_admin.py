@@ -15,7 +15,7 @@ from tests.factories import ProgramFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_reminders_go_to_tpms_with_overdue_updates_once_a_day():
+def test_reminders_go_to_tpms_with_overdue_updates_once_a_day(django_capture_on_commit_callbacks):
     late_tpm = UserFactory(email="late@example.com")
     late = ProgramFactory(tpm=late_tpm, name="Late program")
     Program.objects.filter(pk=late.pk).update(
@@ -24,13 +24,15 @@ def test_reminders_go_to_tpms_with_overdue_updates_once_a_day():
     fresh = ProgramFactory()
     Program.objects.filter(pk=fresh.pk).update(last_update_at=timezone.now())
     ProgramFactory(phase="done")
-    assert send_update_reminders() == 1
-    assert send_update_reminders() == 0, "a re-run the same day sends nothing more"
+    with django_capture_on_commit_callbacks(execute=True):  # mails leave once the rows commit
+        assert send_update_reminders() == 1
+        assert send_update_reminders() == 0, "a re-run the same day sends nothing more"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["late@example.com"]
     assert "Late program" in message.subject
-    assert f"/programs/{late.slug}/updates/new/" in message.body
+    assert f"https://pulse.example.test/programs/{late.slug}/updates/new/" in message.body  # absolute
+    assert message.alternatives[0].mimetype == "text/html"
     assert UpdateReminder.objects.get().program == late
 
 
