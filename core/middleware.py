@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 
@@ -31,6 +32,18 @@ class UserTimezoneMiddleware:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         return self.get_response(request)
+
+
+def _stamp_sign_in(sender, request, user, **kwargs) -> None:
+    """Start the session's clocks at sign-in (saved with the login), so the first request
+    after it writes nothing."""
+    if hasattr(request, "session"):
+        now = int(time.time())
+        request.session["pulse_signed_in_at"] = now
+        request.session["pulse_seen_at"] = now
+
+
+user_logged_in.connect(_stamp_sign_in, dispatch_uid="core.session_expiry.stamp_sign_in")
 
 
 class SessionExpiryMiddleware:

@@ -12,7 +12,7 @@ from metrics.models import (
     UpdateReminder,
     WeeklyReport,
 )
-from programs.signals import notify_program_changed
+from programs.admin_base import DomainAdminMixin
 
 
 @admin.register(HealthPolicy)
@@ -84,18 +84,12 @@ class ReadingInline(admin.TabularInline):
 
 
 @admin.register(SuccessMetric)
-class SuccessMetricAdmin(SimpleHistoryAdmin):
+class SuccessMetricAdmin(DomainAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "program", "baseline_value", "target_value", "unit", "target_date"]
     list_select_related = ["program"]
     search_fields = ["name", "program__name"]
     autocomplete_fields = ["program"]
     inlines = [ReadingInline]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        notify_program_changed(obj.program_id)
 
 
 @admin.register(HealthSnapshot)

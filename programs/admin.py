@@ -4,17 +4,17 @@ Built for 10,000 programs: every list selects its foreign keys in the one list q
 keys are autocompletes (never a 10,000-option select), filters only offer short lists, and the
 big tables skip the second, unfiltered COUNT.
 
-Admin writes bypass the services' forms but keep their guarantees where it matters: versioned
-rows get a new version (so an API client holding the old one is refused), health is recomputed
-(``notify_program_changed``), target dates only move in the app where a reason is asked for,
-and the date-change ledger is read-only.
+Admin writes bypass the services' forms but keep their guarantees where it matters
+(``core.admin.DomainAdminMixin``: versioned rows locked and bumped, stale forms refused, health
+recomputed, bulk deletes included); target dates only move in the app where a reason is asked
+for, and the date-change ledger is read-only.
 """
 
 from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import VersionedModel
+from programs.admin_base import DomainAdminMixin
 from programs.models import (
     Decision,
     Milestone,
@@ -26,41 +26,6 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
-from programs.signals import notify_program_changed
-
-
-class DomainAdminMixin:
-    """Bumps the version of versioned rows and tells the health engine what changed."""
-
-    def save_model(self, request, obj, form, change):
-        if change and isinstance(obj, VersionedModel):
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        self._notify(obj)
-
-    def delete_model(self, request, obj):
-        program_id = self._program_id(obj)
-        super().delete_model(request, obj)
-        if program_id:
-            notify_program_changed(program_id)
-
-    def save_formset(self, request, form, formset, change):
-        for inline_form in formset.forms:
-            instance = inline_form.instance
-            if inline_form.has_changed() and instance.pk and isinstance(instance, VersionedModel):
-                instance.version += 1
-        super().save_formset(request, form, formset, change)
-        self._notify(form.instance)
-
-    @staticmethod
-    def _program_id(obj) -> int | None:
-        if isinstance(obj, Program):
-            return obj.pk
-        return getattr(obj, "program_id", None)
-
-    def _notify(self, obj) -> None:
-        if program_id := self._program_id(obj):
-            notify_program_changed(program_id)
 
 
 @admin.register(Portfolio)

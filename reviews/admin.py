@@ -10,6 +10,7 @@ state only in the app (the transition table); here they are read-only.
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
+from programs.admin_base import DomainAdminMixin
 from reviews import services
 from reviews.models import (
     ActionItem,
@@ -106,17 +107,12 @@ class ReviewerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CapacityBudget)
-class CapacityBudgetAdmin(SimpleHistoryAdmin):
+class CapacityBudgetAdmin(DomainAdminMixin, SimpleHistoryAdmin):
     list_display = ["team", "quarter", "resource_kind", "amount"]
     list_filter = ["quarter", "resource_kind"]
     search_fields = ["team__name"]
     autocomplete_fields = ["team"]
     list_select_related = ["team"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(AutoApprovalThreshold)

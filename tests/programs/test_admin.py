@@ -133,11 +133,38 @@ def test_admin_edit_bumps_the_version(admin_client, domain):
         "milestones-TOTAL_FORMS": "0",
         "milestones-INITIAL_FORMS": "0",
     }
-    response = admin_client.post(url, data)
+    response = admin_client.post(url, {**data, "opened_at_version": "1"})
     assert response.status_code == 302, response.content.decode()[:2000]
     program.refresh_from_db()
     assert program.name == "Fleet kernel upgrade 6.12"
     assert program.version == 2
+    # A form opened before that change (at version 1) is refused, not saved over it.
+    stale = admin_client.post(url, {**data, "name": "Overwritten", "opened_at_version": "1"})
+    assert stale.status_code == 200
+    assert "Somebody changed this since you opened it" in stale.content.decode()
+    program.refresh_from_db()
+    assert (program.name, program.version) == ("Fleet kernel upgrade 6.12", 2)
+
+
+def test_admin_bulk_delete_rescores_every_program_touched(
+    admin_client, domain, django_capture_on_commit_callbacks
+):
+    """ "Delete selected" on risks: the programs they belonged to are recomputed."""
+    from metrics.models import HealthSnapshot
+    from programs.models import Risk
+
+    program = domain["program"]
+    RiskFactory(program=program, likelihood=5, impact=5, state="open")
+    url = reverse("admin:programs_risk_changelist")
+    ids = [str(pk) for pk in Risk.objects.values_list("pk", flat=True)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url, {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+        )
+    assert response.status_code == 302
+    assert not Risk.objects.exists()
+    snapshot = HealthSnapshot.objects.get(program=program)  # recomputed (eager Celery)
+    assert all(reason["family"] != "risk" for reason in snapshot.reasons)
 
 
 @pytest.mark.parametrize("fixture", ["tpm", "engineer", "leader"])
