@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from core.roles import Role
 from metrics import dashboard
 from metrics.models import HealthSnapshot
+from metrics.services import health_recompute
 from programs.models import MilestoneDateChange, Program
 from reviews.models import CapacityRequestState, ChecklistTemplate, LaunchReview
 from tests.factories import (
@@ -33,7 +34,8 @@ from tests.factories import (
     UserFactory,
 )
 
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "test-results"
 SCORES = {"green": 84, "yellow": 62, "red": 31}
 
 pytestmark = [
@@ -44,7 +46,11 @@ pytestmark = [
 
 @pytest.fixture
 def portfolios(db):
-    """Two portfolios of scored programs with 12 weeks of history, slips, launches, capacity."""
+    """Two portfolios of scored programs with 12 weeks of history, slips, launches, capacity.
+
+    The red program of "core" is graded by the engine (today's snapshot, with its signals):
+    a critical cutover three weeks overdue, a high risk, an on-track update (a watermelon).
+    """
     for role in Role.values:
         Group.objects.get_or_create(name=role)
     UserFactory(
@@ -111,6 +117,13 @@ def portfolios(db):
             state=CapacityRequestState.SUBMITTED if n % 2 else CapacityRequestState.APPROVED,
             approved_amount=None if n % 2 else Decimal(150),
         )  # fmt: skip
+        if n == 0:
+            MilestoneFactory(
+                program=program, name="Cutover", critical=True, state="in_progress",
+                baseline_date=today - datetime.timedelta(days=21),
+                target_date=today - datetime.timedelta(days=21),
+            )  # fmt: skip
+            health_recompute(program_ids=[program.pk])
 
 
 def sign_in(page: Page, base: str, username: str) -> None:
@@ -148,6 +161,15 @@ def test_leader_reads_dashboard_program_and_weekly_report(
     page.screenshot(path=RESULTS / "leader-2-portfolio.png", full_page=True)
 
     # The red count narrows the table to the red programs; open one.
+    expect(page.locator(".kpi-stale .kpi-value")).to_have_text("0")
+    page.get_by_label("Cause").select_option("schedule")
+    expect(page).to_have_url(re.compile(r"cause=schedule"))
+    expect(page.locator("#dashboard-table")).to_contain_text("Fleet kernel upgrade")
+    expect(page.locator("#dashboard-table")).to_contain_text(
+        "Critical milestone 'Cutover' is 21 days overdue"
+    )
+    expect(page.locator("#dashboard-table")).not_to_contain_text("Load balancer replacement")
+    page.get_by_label("Cause").select_option("")
     page.locator(".kpi-red").click()
     expect(page).to_have_url(re.compile(r"grade=red"))
     table = page.locator("#dashboard-table")
@@ -155,6 +177,20 @@ def test_leader_reads_dashboard_program_and_weekly_report(
     expect(table).not_to_contain_text("Object storage tiering")
     table.get_by_role("link", name="Fleet kernel upgrade").click()
     expect(page.get_by_role("heading", name="Fleet kernel upgrade")).to_be_visible()
+    # Its health: the signals with their severities, and what would make it green, in order.
+    health = page.locator("#health")
+    expect(health.locator(".score-grade")).to_have_text("Red")
+    expect(health.locator(".reason-list li").first).to_contain_text(
+        "Critical milestone 'Cutover' is 21 days overdue"
+    )
+    expect(health.locator(".reason-list li .sev").first).to_have_text("red")
+    expect(health.locator(".health-flags .tag-watermelon")).to_be_visible()
+    to_green = health.locator(".to-green-list li")
+    expect(to_green.first).to_contain_text("Finish 'Cutover', or re-plan it")
+    expect(to_green.nth(1)).to_contain_text("Start mitigating 'Vendor capacity'")
+    shots = ROOT / "docs" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    health.screenshot(path=shots / "program-health.png")
     expect(page.get_by_role("heading", name="Milestone timeline")).to_be_visible()
     expect(page.get_by_role("heading", name="Risk matrix")).to_be_visible()
     expect(page.locator('#milestone-timeline .chart[data-drawn="yes"]')).to_have_count(1)

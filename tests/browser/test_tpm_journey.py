@@ -133,6 +133,8 @@ def test_program_list_filters_without_a_reload(page: Page, live_server, tpm_user
             tpm=tpm_user,
             health_grade=["green", "yellow", "red"][n % 3],
             health_score=[88, 62, 31][n % 3],
+            health_cause=["", "risk", "schedule"][n % 3],
+            health_stale=n == 4,
         )
     ProgramFactory(name="Lakehouse compaction", portfolio=data, tpm=tpm_user)
     base = live_server.url
@@ -154,6 +156,9 @@ def test_program_list_filters_without_a_reload(page: Page, live_server, tpm_user
     expect(page.locator("table.table-programs tbody tr")).to_have_count(1)
     page.get_by_label("Search").fill("")
     expect(page.locator("table.table-programs tbody tr")).to_have_count(7)
+    # Let the search's delayed request settle: one landing after the header click would push
+    # its own URL (sort=name) over the header's.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("link", name="Health").click()
     expect(page).to_have_url(re.compile(r"sort=-score"))
     rows = page.locator("table.table-programs tbody tr")
@@ -165,6 +170,15 @@ def test_program_list_filters_without_a_reload(page: Page, live_server, tpm_user
     expect(rows).to_have_count(2)
     expect(page).to_have_url(re.compile(r"grade=green.*sort=-score|sort=-score.*grade=green"))
     page.get_by_label("Health", exact=True).select_option("")
+    # The cause of a yellow or red grade: the programs whose schedule decides it.
+    page.get_by_label("Cause").select_option("schedule")
+    expect(rows).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"cause=schedule"))
+    page.get_by_label("Cause").select_option("risk")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Core program 4").locator(".tag-stale")).to_have_text("stale")
+    page.get_by_label("Cause").select_option("")
+    expect(rows).to_have_count(7)
     assert page.evaluate("window.__notReloaded") is True
     page.screenshot(path=RESULTS / "program-list.png", full_page=True)
 

@@ -139,6 +139,7 @@ def test_tpm_adds_a_metric_and_records_a_reading(
             "target_value": "1000",
             "baseline_date": (today - datetime.timedelta(days=50)).isoformat(),
             "target_date": (today + datetime.timedelta(days=50)).isoformat(),
+            "reading_interval_days": "30",
         },  # fmt: skip
     )
     assert response.status_code == 302

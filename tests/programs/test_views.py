@@ -716,6 +716,18 @@ def test_status_update_on_the_home_page(client, tpm, public_program):
     assert "Overdue since" in page
 
 
+def test_home_tags_a_stale_program_stale_and_a_watermelon_watermelon(client, tpm, public_program):
+    """The TPM's home carries the same flags as the lists: stale apart from watermelon."""
+    melon = ProgramFactory(name="Melon program", tpm=tpm, health_watermelon=True)
+    Program.objects.filter(pk=public_program.pk).update(health_stale=True)
+    client.force_login(tpm)
+    page = text(client.get(reverse("home")))
+    stale_row = page.split(f">{public_program.name}</a>", 1)[1].split("</tr>", 1)[0]
+    melon_row = page.split(f">{melon.name}</a>", 1)[1].split("</tr>", 1)[0]
+    assert 'class="tag tag-stale"' in stale_row and "tag-watermelon" not in stale_row
+    assert 'class="tag tag-watermelon"' in melon_row and "tag-stale" not in melon_row
+
+
 def test_home_empty_state_suggests_the_next_step(client, tpm, engineer):
     client.force_login(tpm)
     page = text(client.get(reverse("home")))
