@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import DateInput
-from metrics.dashboard import FLAGS, SORT_LABELS, DashboardFilters
+from metrics.dashboard import CAUSES, FLAGS, SORT_LABELS, DashboardFilters
 from metrics.models import MetricReading, SuccessMetric
 from programs.models import Grade
 from reviews.models import ResourceKind
@@ -57,6 +57,9 @@ class DashboardFilterForm(forms.Form):
     flag = forms.ChoiceField(
         label="Show", required=False, choices=[("", "All programs"), *FLAGS.items()]
     )
+    cause = forms.ChoiceField(
+        label="Cause", required=False, choices=[("", "Any cause"), *CAUSES.items()]
+    )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORT_LABELS.items()))
     kind = forms.ChoiceField(
         label="Capacity resource",
@@ -83,6 +86,7 @@ class DashboardFilterForm(forms.Form):
             team=data.get("team", ""),
             grade=data.get("grade", ""),
             flag=data.get("flag", ""),
+            cause=data.get("cause", ""),
             sort=data.get("sort") or "score",
             capacity_kind=data.get("kind", ""),
         )

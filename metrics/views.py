@@ -2,7 +2,6 @@
 dashboard (with its CSV export) and the weekly reports."""
 
 import csv
-import dataclasses
 import datetime
 from urllib.parse import urlencode
 
@@ -91,10 +90,6 @@ def _dashboard_filters(
     portfolios, teams = dashboard.filter_choices()
     form = DashboardFilterForm(request.GET or None, portfolios=portfolios, teams=teams)
     filters = form.filters() if request.GET else dashboard.DashboardFilters()
-    # The cause filter (the family deciding a yellow or red grade): an unknown one is dropped.
-    cause = request.GET.get("cause", "")
-    if cause in dashboard.CAUSES:
-        filters = dataclasses.replace(filters, cause=cause)
     form.selected_portfolio = next((p for p in portfolios if p.slug == filters.portfolio), None)
     return form, filters
 
