@@ -142,7 +142,9 @@ def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
         created_on, cadence = programs[program_id]
         posted = updates.get(program_id, [])
         posted_days = [on for on, _reported in posted]
-        drift = rng.choice((-0.6, -0.3, 0.0, 0.0, 0.3, 0.5))  # points per day, going back
+        # Points per day, going back: up to some 25 points over the 12 weeks, so that most
+        # programs keep their grade and a few slid into it or recovered from it.
+        drift = rng.choice((-0.3, -0.15, 0.0, 0.0, 0.15, 0.25))
         value = float(score)
         for back in range(1, HISTORY_DAYS):
             day = today - datetime.timedelta(days=back)

@@ -1014,8 +1014,10 @@ class DemoSeeder:
         rng, today = self.rng, self.today
         day = datetime.timedelta(days=1)
         created_on = program.created_at.date()
-        if silence is None:  # done or cancelled: weekly until the end
-            days = [program.target_date - (7 * weeks + rng.randint(1, 3)) * day
+        if silence is None:  # done or cancelled: weekly until the end (a cancelled one's is
+            # its target, or today if that has not come)
+            end = min(program.target_date, today)
+            days = [end - (7 * weeks + rng.randint(1, 3)) * day
                     for weeks in range(UPDATE_WEEKS - 1, -1, -1) if rng.random() >= 0.05]  # fmt: skip
         else:
             days, on = [], today - silence * day
@@ -1118,22 +1120,20 @@ class DemoSeeder:
             )
 
     def _plan_launch(self, program, phase, story, launches) -> None:
-        """The launch review a launching program has (written by ``seed_reviews``): not
-        approved days before the launch for the launch stories; for a dozen healthy ones,
-        approved, launched (its date passed) or under review well ahead of the date."""
+        """The launch review a running program has (written by ``seed_reviews``): not
+        approved days before the launch for the launch stories; for a dozen healthy running
+        ones, approved, launched (its date passed) or under review well ahead of the date."""
         rng, today = self.rng, self.today
         day = datetime.timedelta(days=1)
         if story == "launch_unready":
             launches.append((program, "unready", today + rng.randint(2, 6) * day))
         elif story == "launch_pending":
             launches.append((program, "pending", today + rng.randint(8, 13) * day))
-        elif (
-            phase == Phase.LAUNCHING
-            and story == GREEN
-            and self.green_launches < GREEN_LAUNCH_REVIEWS
-        ):
+        elif phase in RUNNING and story == GREEN and self.green_launches < GREEN_LAUNCH_REVIEWS:
+            # A launching program may have launched a first wave; an executing one prepares.
             self.green_launches += 1
-            kind = rng.choice(["approved", "approved", "launched", "in_review", "draft"])
+            kinds = ["approved", "approved", "in_review", "draft"]
+            kind = rng.choice([*kinds, "launched"] if phase == Phase.LAUNCHING else kinds)
             offset = {
                 "approved": rng.randint(1, 30),
                 "launched": -rng.randint(3, 30),
