@@ -125,14 +125,9 @@ def program_count(env: dict[str, str]) -> int:
 
 
 def api_token(env: dict[str, str]) -> str:
-    """The bench user's API token (created once, reused across runs)."""
-    code = (
-        "from django.contrib.auth.models import User\n"
-        "from rest_framework.authtoken.models import Token\n"
-        f"user = User.objects.get(username={BENCH_USER!r})\n"
-        "print(Token.objects.get_or_create(user=user)[0].key)"
-    )
-    return manage(env, "shell", "-c", code).strip().splitlines()[-1]
+    """A new API token of the bench user, for this run (it expires in a day)."""
+    out = manage(env, "create_api_token", BENCH_USER, "--name", "benchmark", "--days", "1")
+    return out.strip().splitlines()[-1]
 
 
 # --- server ---------------------------------------------------------------------------------

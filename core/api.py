@@ -1,11 +1,13 @@
-"""What every API shares: pagination, the error format, and optimistic concurrency."""
+"""What every API shares: pagination, the error format, optimistic concurrency, a router."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import StaleWriteError
@@ -15,6 +17,18 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class Router(DefaultRouter):
+    """The API's router: an object's lookup matches any path segment, dots included.
+
+    DRF's default (``[^/.]+``) leaves ``/milestones/1.5/`` to Django's HTML 404 page; here the
+    view gets it and answers the API's JSON 404 ("no such object"), as the schema says.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._default_value_pattern = "[^/]+"
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -37,21 +51,62 @@ class Conflict(exceptions.APIException):
     default_code = "stale_version"
 
 
+def _throttled_anonymous(request, view) -> exceptions.Throttled | None:
+    """Count a refused anonymous request; past the rate, the 429 to answer instead."""
+    if request is None:
+        return None
+    from core.throttling import AnonRateThrottle
+
+    throttle = AnonRateThrottle()
+    if throttle.allow_request(request, view):
+        return None
+    return exceptions.Throttled(wait=throttle.wait())
+
+
 def exception_handler(exc, context):
-    """Domain and Django validation errors become 400 with field messages; stale writes 409."""
-    if isinstance(exc, DjangoValidationError):
+    """Every refusal in the shapes the schema documents (``core.schema``).
+
+    - Domain and Django validation errors become 400 with field messages (always an object);
+    - a stale write is 409 with the current version, or 412 when the client sent If-Match: a
+      write whose If-Match matched when the view read the object can still find it changed
+      once the service holds the row lock (another writer got there in between), which is the
+      same stale precondition as a mismatch seen earlier. Only a stale ``version`` in the
+      body answers 409 (with the current version, to reload);
+    - a request refused for want of credentials counts against the anonymous rate, and past
+      it answers 429 with Retry-After (``core.throttling``).
+    """
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        exc = _throttled_anonymous(context.get("request"), context.get("view")) or exc
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, StaleWriteError):
-        response = Response(
-            {"detail": str(exc), "current_version": exc.current_version},
-            status=status.HTTP_409_CONFLICT,
-        )
-        return response
+        if _used_if_match(context):
+            exc = PreconditionFailed()
+        else:
+            return Response(
+                {"detail": str(exc), "current_version": exc.current_version},
+                status=status.HTTP_409_CONFLICT,
+            )
+    elif isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
+        # A refusal not tied to a field (e.g. DRF's search filter refusing a NUL character)
+        # takes the documented shape: an object, with its messages as ``non_field_errors``.
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.detail})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+def _used_if_match(context) -> bool:
+    """Whether the failed write's precondition was an If-Match header (a versioned action)."""
+    request, view = context.get("request"), context.get("view")
+    versioned = getattr(view, "versioned_actions", ())
+    return bool(
+        request is not None
+        and request.headers.get("If-Match")
+        and getattr(view, "action", None) in versioned
+    )
 
 
 def etag_for(instance) -> str:

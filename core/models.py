@@ -2,6 +2,7 @@
 
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from knox.models import AbstractAuthToken
 
 
 class TimeStampedModel(models.Model):
@@ -41,3 +42,20 @@ class BoundedTextField(models.TextField):
     def __init__(self, *args, max_length: int = LONG_TEXT, **kwargs) -> None:
         super().__init__(*args, max_length=max_length, **kwargs)
         self.validators.append(MaxLengthValidator(max_length))
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): stored hashed (SHA-512), shown once when made, named by
+    its owner, with an expiry; a person may hold several (one per script or CI job) and revoke
+    each on the profile page. Only the first characters (``token_key``) are kept in clear, to
+    find the row and to tell tokens apart."""
+
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. 'CI deploy job'.")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…) of {self.user}"

@@ -15,9 +15,11 @@ queryset whose model has a ``version`` makes reads and writes of one object retu
 (unless the view sets ``etag_header = False``).
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
@@ -36,14 +38,36 @@ class StaleVersionSerializer(serializers.Serializer):
     current_version = serializers.IntegerField()
 
 
-FIELD_ERRORS = inline_serializer(
-    name="FieldErrors",
-    fields={
-        "field_name": serializers.ListField(
-            child=serializers.CharField(),
-            help_text="Messages for each invalid field (the key is the field's name); "
-            "`non_field_errors` or `detail` for the request as a whole.",
-        )
+# What a 400 really carries: DRF's validation errors keyed by field (a list of messages, a
+# nested object for a nested input, a list of those for a list input), ``non_field_errors``
+# for the request as a whole, or ``detail`` alone when the body could not be parsed at all.
+VALIDATION_ERRORS = ResolvedComponent(
+    name="ValidationErrors",
+    type=ResolvedComponent.SCHEMA,
+    object="ValidationErrors",
+    schema={
+        "type": "object",
+        "description": "Why the input was refused. Each key is the name of an invalid field "
+        "(or a query parameter) with its messages; a nested input has the same shape inside. "
+        "`non_field_errors` is about the request as a whole; a body that cannot be parsed "
+        "answers with `detail` alone.",
+        "properties": {
+            "detail": {"type": "string", "description": "The body could not be parsed."},
+            "non_field_errors": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Messages about the request as a whole.",
+            },
+        },
+        "additionalProperties": {
+            "description": "A field's messages, or the errors of a nested input.",
+            "anyOf": [
+                {"type": "array", "items": {}},
+                {"type": "object", "additionalProperties": {}},
+                {"type": "string"},
+            ],
+        },
+        "example": {"target_date": ["The target date cannot be before the start date."]},
     },
 )
 
@@ -65,16 +89,58 @@ def _error(description: str, serializer=ErrorSerializer) -> OpenApiResponse:
 
 
 ERRORS = {
-    "400": _error("Invalid input: a message per field.", FIELD_ERRORS),
+    "400": _error("Invalid input: messages per field.", {"$ref": VALIDATION_ERRORS.ref["$ref"]}),
     "401": _error("Not signed in: send `Authorization: Token <key>` or use a session."),
     "403": _error("Signed in, but not allowed to do this."),
-    "404": _error("No such object, or it is not visible to you (confidential)."),
+    "404": _error(
+        "No such object, or it is not visible to you (confidential); on a list, no such page."
+    ),
     "409": _error(
         "Stale `version` in the body: somebody changed it since.", StaleVersionSerializer
     ),
     "412": _error("Stale `If-Match`: somebody changed it since you read it."),
+    "422": _error("This `Idempotency-Key` was already used with a different request."),
     "428": _error("Neither `If-Match` nor `version` was sent: say which version you edited."),
+    "429": _error(
+        "Too many requests (API_THROTTLE_USER / API_THROTTLE_ANON): wait `Retry-After` seconds."
+    ),
+    "503": _error("The database cannot be reached right now: retry after `Retry-After` seconds."),
 }
+
+RETRY_AFTER = {
+    "schema": {"type": "integer"},
+    "description": "Seconds to wait before trying again.",
+}
+
+
+def error_response(code: int | str) -> OpenApiResponse:
+    """The shared description of an error answer, for a view's own ``extend_schema``."""
+    return ERRORS[str(code)]
+
+
+def _model_field_nullable(field) -> bool:
+    """Whether a declared serializer field reads a nullable model field (e.g. an optional FK).
+
+    ModelSerializer marks the fields it builds itself; fields declared by hand (a
+    ``SlugRelatedField(read_only=True)`` over an optional person, say) are followed here along
+    their source to the model, so the schema says they may be null.
+    """
+    parent = getattr(field, "parent", None)
+    model = getattr(getattr(parent, "Meta", None), "model", None)
+    source_attrs = getattr(field, "source_attrs", None)
+    if model is None or not source_attrs or getattr(field, "many", False):
+        return False
+    for attr in source_attrs:
+        try:
+            model_field = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return False
+        if getattr(model_field, "null", False) and not model_field.many_to_many:
+            return True
+        model = model_field.related_model
+        if model is None:
+            return False
+    return False
 
 
 class PulseAutoSchema(AutoSchema):
@@ -108,6 +174,12 @@ class PulseAutoSchema(AutoSchema):
             parameters.append(IF_MATCH)
         return parameters
 
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        if direction == "response" and not meta.get("nullable") and _model_field_nullable(field):
+            meta["nullable"] = True
+        return meta
+
     def _returns_etag(self) -> bool:
         """Reads of one versioned object and writes to one answer with its ``ETag``.
 
@@ -132,18 +204,26 @@ class PulseAutoSchema(AutoSchema):
                 "description": 'The object\'s version as an entity tag, e.g. `"3"`: '
                 "send it back in If-Match when you change the object.",
             }
+        if status_code in ("429", "503"):
+            response.setdefault("headers", {})["Retry-After"] = RETRY_AFTER
         return response
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        codes = ["401", "403"]
-        if self.method in WRITE_METHODS or self._is_list_view():
-            codes.append("400")
-        if self._has_object():
-            codes.append("404")
+    def _error_codes(self) -> list[str]:
+        """Every refusal this operation can answer with (see the module's docstring)."""
+        codes = ["401", "403", "429", "503"]
+        is_list = self.method == "GET" and self._is_list_view()
+        if self.method in (*WRITE_METHODS, "DELETE") or is_list:
+            codes.append("400")  # bad input; a list's bad filter; a refused deletion
+        if self._has_object() or is_list:
+            codes.append("404")  # no such object; a list's page past the end
         if self._is_versioned_write():
             codes += ["409", "412", "428"]
-        for code in sorted(codes):
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        self.registry.register_on_missing(VALIDATION_ERRORS)
+        responses = super()._get_response_bodies(direction)
+        for code in sorted(self._error_codes()):
             if code not in responses:
                 responses[code] = self._get_response_for_code(
                     ERRORS[code], code, direction=direction

@@ -17,5 +17,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.token_create, name="token-create"),
-    path("profile/token/revoke/", views.token_revoke, name="token-revoke"),
+    path("profile/token/<str:token_key>/revoke/", views.token_revoke, name="token-revoke"),
 ]

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
-from rest_framework.authtoken.models import Token
 
+from core.errors import DomainError
 from core.roles import Role, has_role
+from core.tokens import api_token_create, api_token_revoke, api_tokens_of
 from programs.selectors import tpm_home
 from reviews.ops_selectors import my_action_item_counts
 
@@ -77,21 +78,45 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest) -> HttpResponse:
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "core/profile.html", {"token": token})
+    """Who you are, your roles, and your API tokens (a new token's secret is shown once)."""
+    new_token = request.session.pop("pulse_new_token", None)
+    return render(
+        request,
+        "core/profile.html",
+        {
+            "tokens": api_tokens_of(request.user),
+            "new_token": new_token,
+            "lifetimes": settings.API_TOKEN_LIFETIMES_DAYS,
+            "errors": request.session.pop("pulse_token_errors", None),
+        },
+    )
 
 
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    """Create (or replace) the user's API token; the old one stops working at once."""
-    Token.objects.filter(user=request.user).delete()
-    Token.objects.create(user=request.user)
-    messages.success(request, "New API token created. The previous one no longer works.")
+    """Make a named token; its secret is shown once, on the next page, then never again."""
+    try:
+        lifetime = int(request.POST.get("lifetime_days", "90"))
+    except ValueError:
+        lifetime = 0
+    try:
+        token, secret = api_token_create(
+            user=request.user, name=request.POST.get("name", ""), lifetime_days=lifetime
+        )
+    except DomainError as error:
+        request.session["pulse_token_errors"] = error.message_dict
+        return redirect("profile")
+    # Kept in the session for the one page that shows it (popped there), never in the database.
+    request.session["pulse_new_token"] = {"name": token.name, "secret": secret}
+    logger.info("API token %s… created by %s", token.token_key, request.user.username)
     return redirect("profile")
 
 
 @require_POST
-def token_revoke(request: HttpRequest) -> HttpResponse:
-    Token.objects.filter(user=request.user).delete()
-    messages.success(request, "API token revoked.")
+def token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
+    if api_token_revoke(user=request.user, token_key=token_key):
+        logger.info("API token %s… revoked by %s", token_key, request.user.username)
+        messages.success(request, "Token revoked: it no longer works.")
+    else:
+        messages.error(request, "No such token of yours (already revoked or expired).")
     return redirect("profile")

@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -113,6 +113,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# --- API tokens (django-rest-knox): hashed, named, several per person, each with an expiry ----
+KNOX_TOKEN_MODEL = "core.ApiToken"
+# knox's own migrations create its default token table even when the model is swapped for
+# ours; without them Django creates no table for a swapped model.
+MIGRATION_MODULES = {"knox": None}
+API_TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)  # what the profile page offers; 90 preselected
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=90),  # a token made without a choice (e.g. the API)
+    "AUTH_HEADER_PREFIX": "Token",  # the header clients already send: Authorization: Token …
+    "TOKEN_LIMIT_PER_USER": 20,
+}
+
 # --- Sign-in throttling and session lifetime ------------------------------------------------
 # django-axes: after LOGIN_FAILURE_LIMIT failed sign-ins for one account, or from one address,
 # that account or address is locked out for LOGIN_COOLOFF_MINUTES (each attempt is logged).
@@ -220,7 +232,7 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # --- REST framework and the OpenAPI schema ------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -233,7 +245,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "core.schema.PulseAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {},
+    # Per signed-in user, and per address for requests not signed in (each refused request
+    # counts): past the rate, 429 with Retry-After. "off" switches one off (core.throttling).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonRateThrottle", "core.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="2000/hour"),
+        "anon": env("API_THROTTLE_ANON", default="60/hour"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

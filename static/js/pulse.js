@@ -42,3 +42,9 @@
 
   rememberTimeZone();
 })();
+
+// Forms that destroy something ask first: <form data-confirm="Revoke …?">.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset ? event.target.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) event.preventDefault();
+});

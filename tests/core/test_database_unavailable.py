@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+
+from core.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,10 +36,10 @@ def database_down():
 def test_pages_and_api_answer_503_with_retry_after_while_the_database_is_down(client, tpm):
     client.force_login(tpm)
     client.raise_request_exception = False  # answer as a server would, not re-raise in the test
-    token = Token.objects.create(user=tpm)
+    _, secret = api_token_create(user=tpm, name="probe", lifetime_days=1)
     with database_down():
         page = client.get("/programs/")
-        api = client.get("/api/v1/programs/", HTTP_AUTHORIZATION=f"Token {token.key}")
+        api = client.get("/api/v1/programs/", HTTP_AUTHORIZATION=f"Token {secret}")
         login = client.get("/accounts/login/")
     assert page.status_code == 503 and page["Retry-After"] == "5"
     assert b"briefly unavailable" in page.content

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from core.markdown import render_markdown
 
@@ -47,17 +48,59 @@ def test_sign_in_and_out(client, tpm):
     assert client.get("/").status_code == 302
 
 
-def test_token_is_created_replaced_and_revoked_from_the_profile(client, tpm):
-    from rest_framework.authtoken.models import Token
+def test_tokens_are_named_shown_once_stored_hashed_and_revoked_one_by_one(client, tpm):
+    from core.models import ApiToken
 
     client.force_login(tpm)
-    client.post(reverse("token-create"))
-    first = Token.objects.get(user=tpm).key
-    client.post(reverse("token-create"))
-    second = Token.objects.get(user=tpm).key
-    assert first != second
-    client.post(reverse("token-revoke"))
-    assert not Token.objects.filter(user=tpm).exists()
+    client.post(reverse("token-create"), {"name": "CI deploy job", "lifetime_days": "30"})
+    page = client.get(reverse("profile"))
+    secret = page.context["new_token"]["secret"]
+    assert secret in page.content.decode() and "shown only this once" in page.content.decode()
+    again = client.get(reverse("profile")).content.decode()
+    assert secret not in again and "CI deploy job" in again  # listed, never shown again
+    stored = ApiToken.objects.get(user=tpm)
+    assert secret not in (stored.digest, stored.token_key) and stored.token_key == secret[:15]
+    assert (stored.expiry - stored.created).days in (29, 30)
+    client.post(reverse("token-create"), {"name": "Laptop", "lifetime_days": "7"})
+    assert ApiToken.objects.filter(user=tpm).count() == 2  # several per person
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert api.get("/api/v1/programs/").status_code == 200
+    stored.refresh_from_db()
+    assert stored.last_used_at is not None
+    client.post(reverse("token-revoke", args=[stored.token_key]))
+    assert api.get("/api/v1/programs/").status_code == 401  # revoked: stops at once
+    assert ApiToken.objects.filter(user=tpm).count() == 1
+
+
+def test_a_token_needs_a_name_and_a_lifetime_within_a_year(client, tpm):
+    client.force_login(tpm)
+    client.post(reverse("token-create"), {"name": " ", "lifetime_days": "30"})
+    page = client.get(reverse("profile")).content.decode()
+    assert "Name the token" in page
+    client.post(reverse("token-create"), {"name": "x", "lifetime_days": "9999"})
+    assert "between 1 and 365 days" in client.get(reverse("profile")).content.decode()
+
+
+def test_an_expired_token_no_longer_works_and_others_cannot_revoke_yours(client, tpm, engineer):
+    import datetime
+
+    from django.utils import timezone
+
+    from core.models import ApiToken
+    from core.tokens import api_token_create
+
+    token, secret = api_token_create(user=tpm, name="old", lifetime_days=1)
+    client.force_login(engineer)
+    client.post(reverse("token-revoke", args=[token.token_key]))
+    assert ApiToken.objects.filter(pk=token.pk).exists()  # not theirs to revoke
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert api.get("/api/v1/programs/").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(
+        expiry=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert api.get("/api/v1/programs/").status_code == 401
 
 
 def test_token_endpoints_refuse_get(client, tpm):
@@ -120,3 +163,30 @@ def test_production_settings_refuse_an_insecure_secret(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
         importlib.import_module("config.settings.production")
     sys.modules.pop("config.settings.production", None)
+
+
+def test_tokens_kept_in_clear_before_are_kept_hashed_and_their_table_dropped(tpm):
+    """The data migration that moved DRF's plain tokens to hashed ones (core 0002)."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from core.models import ApiToken
+
+    migration = importlib.import_module("core.migrations.0002_api_tokens")
+    key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz, "
+            "user_id integer)"
+        )
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, now(), %s)", [key, tpm.pk])
+    with connection.schema_editor() as editor:
+        migration.hash_plain_tokens(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()
+    stored = ApiToken.objects.get(user=tpm)
+    assert key not in (stored.digest, stored.token_key) and stored.expiry is not None
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/programs/").status_code == 200  # the script keeps working

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from programs.models import (
@@ -722,8 +721,8 @@ def test_unknown_objects_answer_404_json(tpm):
 
 def test_token_from_the_profile_page_authenticates_the_api(client, tpm, program):
     client.force_login(tpm)
-    client.post(reverse("token-create"))
-    key = Token.objects.get(user=tpm).key
+    client.post(reverse("token-create"), {"name": "script", "lifetime_days": "30"})
+    key = client.get(reverse("profile")).context["new_token"]["secret"]
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.get(f"{API}/programs/")
@@ -740,10 +739,11 @@ def test_token_from_the_profile_page_authenticates_the_api(client, tpm, program)
     assert api.get(f"{API}/programs/").status_code == 401
 
 
-def test_drf_create_token_command_makes_a_working_token(tpm):
-    call_command("drf_create_token", tpm.username)
+def test_create_api_token_command_makes_a_working_token(tpm, capsys):
+    call_command("create_api_token", tpm.username, "--name", "CI", "--days", "7")
+    secret = capsys.readouterr().out.strip()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=tpm).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     assert api.get(f"{API}/programs/").status_code == 200
 
 
