@@ -6,6 +6,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.settings import knox_settings
 
@@ -71,3 +72,18 @@ def api_token_revoke(*, user: AbstractBaseUser, token_key: str) -> bool:
     once. False when there is no such token of theirs."""
     deleted, _ = ApiToken.objects.filter(user=user, token_key=token_key).delete()
     return deleted > 0
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the token header (drf-spectacular)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'A token from your profile page, prefixed: "Token <token>".',
+        }
