@@ -25,19 +25,13 @@ def _seed_reviews(sender, *, seed, write, today=None, launches=None, **kwargs) -
 
     from django.core.management import call_command
 
-    from programs.signals import program_changed
+    from programs.signals import program_changes_unannounced
 
     out = StringIO()
     # Health is computed for every program once the demo is written (metrics' receiver runs
     # next): recomputing a program after each write of its review would cost seconds a review.
-    receivers = program_changed.receivers
-    program_changed.receivers = []
-    program_changed.sender_receivers_cache.clear()
-    try:
+    with program_changes_unannounced():
         call_command("seed_reviews", seed=seed, today=today, plan=launches, stdout=out)
-    finally:
-        program_changed.receivers = receivers
-        program_changed.sender_receivers_cache.clear()
     for line in out.getvalue().splitlines():
         write(line)
 
