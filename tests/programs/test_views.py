@@ -741,12 +741,15 @@ def test_home_empty_state_suggests_the_next_step(client, tpm, engineer):
 def test_profile_shows_roles_and_token_actions(client, tpm):
     client.force_login(tpm)
     page = text(client.get(reverse("profile")))
-    assert "TPM" in page
-    assert "drf_create_token tina.tpm" in page
-    assert client.post(reverse("token-create")).status_code == 302
+    assert "TPM" in page and "You have no API token" in page
+    assert (
+        client.post(reverse("token-create"), {"name": "CI", "lifetime_days": "30"}).status_code
+        == 302
+    )
     page = text(client.get(reverse("profile")))
-    assert tpm.auth_token.key in page
-    assert 'action="/accounts/profile/token/revoke/"' in page
+    token = tpm.auth_token_set.get()
+    assert "Copy it now" in page and "CI" in page
+    assert f'action="/accounts/profile/token/{token.token_key}/revoke/"' in page
 
 
 # --- Risks and decisions --------------------------------------------------------------------
