@@ -1,6 +1,7 @@
 """Template helpers available in every template (registered as builtins)."""
 
 from django import template
+from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from core.markdown import render_markdown
@@ -12,6 +13,28 @@ register = template.Library()
 def markdown_filter(text):
     """Render Markdown sanitised: ``{{ program.problem_statement|markdown }}``."""
     return render_markdown(text)
+
+
+# Longer texts show their start and a way to read the whole (a 200,000-character paste must
+# not make a page tens of thousands of pixels tall).
+FOLD_AT = 1_500
+
+
+@register.filter
+def markdown_folded(text):
+    """Like ``markdown``, but a text longer than ``FOLD_AT`` characters shows its start, cut at
+    a word, with a "Read all" disclosure holding the whole (no script: a <details>)."""
+    if not text or len(text) <= FOLD_AT:
+        return render_markdown(text)
+    preview = text[:FOLD_AT].rsplit(None, 1)[0] + " …"
+    return format_html(
+        '<div class="folded"><div class="folded-preview">{}</div>'
+        '<details class="folded-full"><summary>Read all ({} characters)</summary>{}</details>'
+        "</div>",
+        render_markdown(preview),
+        f"{len(text):,}",
+        render_markdown(text),
+    )
 
 
 @register.simple_tag(takes_context=True)

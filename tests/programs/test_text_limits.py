@@ -72,3 +72,14 @@ def test_every_free_text_field_of_ours_has_a_limit():
         and (app, model._meta.model_name, field.name) not in generated
     ]
     assert unbounded == []
+
+
+def test_a_long_update_shows_its_start_and_a_way_to_read_the_whole(client, tpm, program):
+    from programs import services
+
+    long = "Word " * 1000  # 5,000 characters
+    services.status_update_post(program=program, user=tpm, reported_health="on_track", summary=long)
+    page = client_for(client, tpm).get(program.get_absolute_url()).content.decode()
+    assert '<details class="folded-full"><summary>Read all (5,000 characters)</summary>' in page
+    preview = page.split('<div class="folded-preview">', 1)[1].split("</div>", 1)[0]
+    assert preview.count("Word") < 400  # the start only; the whole is inside the disclosure
