@@ -17,7 +17,7 @@ def markdown_filter(text):
 
 # Longer texts show their start and a way to read the whole (a 200,000-character paste must
 # not make a page tens of thousands of pixels tall).
-FOLD_AT = 1_500
+FOLD_AT = 600
 
 
 @register.filter
