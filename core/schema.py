@@ -16,6 +16,7 @@ queryset whose model has a ``version`` makes reads and writes of one object retu
 """
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
@@ -118,29 +119,32 @@ def error_response(code: int | str) -> OpenApiResponse:
     return ERRORS[str(code)]
 
 
-def _model_field_nullable(field) -> bool:
-    """Whether a declared serializer field reads a nullable model field (e.g. an optional FK).
+def _model_source(field):
+    """The model field a declared serializer field reads, and whether null can come on the way.
 
-    ModelSerializer marks the fields it builds itself; fields declared by hand (a
-    ``SlugRelatedField(read_only=True)`` over an optional person, say) are followed here along
-    their source to the model, so the schema says they may be null.
+    ModelSerializer describes the fields it builds itself, but not fields declared by hand (a
+    ``SlugRelatedField(read_only=True)`` over an optional person, say), and it drops
+    ``allow_blank`` from read-only fields. Following the field's source to the model tells what
+    the answer can really hold. ``(None, False)`` when the source is not a model field.
     """
     parent = getattr(field, "parent", None)
     model = getattr(getattr(parent, "Meta", None), "model", None)
     source_attrs = getattr(field, "source_attrs", None)
-    if model is None or not source_attrs or getattr(field, "many", False):
-        return False
+    if model is None or not source_attrs:
+        return None, False
+    nullable = False
+    model_field = None
     for attr in source_attrs:
+        if model is None:
+            return None, False
         try:
             model_field = model._meta.get_field(attr)
         except FieldDoesNotExist:
-            return False
+            return None, False
         if getattr(model_field, "null", False) and not model_field.many_to_many:
-            return True
+            nullable = True
         model = model_field.related_model
-        if model is None:
-            return False
-    return False
+    return model_field, nullable
 
 
 class PulseAutoSchema(AutoSchema):
@@ -174,11 +178,20 @@ class PulseAutoSchema(AutoSchema):
             parameters.append(IF_MATCH)
         return parameters
 
-    def _get_serializer_field_meta(self, field, direction):
-        meta = super()._get_serializer_field_meta(field, direction)
-        if direction == "response" and not meta.get("nullable") and _model_field_nullable(field):
-            meta["nullable"] = True
-        return meta
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Read-only fields say what they can really hold: null, or a blank choice."""
+        if direction == "response" and field.read_only and not getattr(field, "many", False):
+            model_field, nullable = _model_source(field)
+            if nullable:
+                field.allow_null = True
+            if (
+                isinstance(field, serializers.CharField | serializers.ChoiceField)
+                and model_field is not None
+                and getattr(model_field, "blank", False)
+                and isinstance(model_field, models.CharField | models.TextField)
+            ):
+                field.allow_blank = True
+        return super()._map_serializer_field(field, direction, bypass_extensions)
 
     def _returns_etag(self) -> bool:
         """Reads of one versioned object and writes to one answer with its ``ETag``.

@@ -211,3 +211,65 @@ def test_cause_filters_offer_the_families(schema):
     for path in ("/api/v1/health/", "/api/v1/health-snapshots/", "/api/v1/programs/"):
         (cause,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "cause"]
         assert sorted(cause["schema"]["items"]["enum"]) == sorted(FAMILIES), path
+
+
+def test_the_400_body_is_described_as_it_is_sent(schema):
+    """Field names as keys (messages, or a nested input's errors), `non_field_errors`, or
+    `detail` alone for a body that could not be parsed: no made-up `field_name` property."""
+    body = schema["components"]["schemas"]["ValidationErrors"]
+    assert body["type"] == "object"
+    assert "required" not in body
+    assert set(body["properties"]) == {"detail", "non_field_errors"}
+    kinds = {option["type"] for option in body["additionalProperties"]["anyOf"]}
+    assert kinds == {"array", "object", "string"}
+    operation = schema["paths"]["/api/v1/programs/"]["post"]
+    ref = operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/ValidationErrors"
+
+
+def test_every_operation_documents_throttling_and_an_unreachable_database(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for code in ("429", "503"):
+                response = operation["responses"].get(code)
+                assert response, (path, method, code)
+                assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+def test_lists_deletions_and_bulk_answers_document_what_they_answer(schema):
+    """A page past the end is 404; a refused deletion is 400; bulk answers 409 and 422."""
+    lists = 0
+    for path, operations in schema["paths"].items():
+        page = operations.get("get", {}).get("responses", {}).get("200", {})
+        ref = page.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+        if ref and ref.rsplit("/", 1)[1].startswith("Paginated"):
+            assert "404" in operations["get"]["responses"], path
+            lists += 1
+        if "delete" in operations:
+            assert "400" in operations["delete"]["responses"], path
+    assert lists >= 15
+    answers = schema["paths"]["/api/v1/launch-reviews/{id}/answers/"]["post"]["responses"]
+    assert {"200", "400", "404", "409", "422"} <= set(answers)
+
+
+@pytest.mark.parametrize(
+    "component, field",
+    [
+        ("ActionItem", "closed_in"),
+        ("ActionItem", "closed_by"),
+        ("Portfolio", "leader"),
+        ("CapacityRequest", "decided_by"),
+        ("LaunchReviewItem", "answered_by"),
+        ("MetricReading", "recorded_by"),
+        ("OperationalReview", "facilitator"),
+        ("OperationalReview", "created_by"),
+    ],
+)
+def test_optional_references_are_nullable(schema, component, field):
+    assert schema["components"]["schemas"][component]["properties"][field]["nullable"] is True
+
+
+def test_a_blank_choice_read_back_is_allowed(schema):
+    """A comment on no particular area has area "": the read schema allows the blank."""
+    area = schema["components"]["schemas"]["ReviewComment"]["properties"]["area"]
+    assert enum_of(schema, area)[1] is True

@@ -247,7 +247,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Per signed-in user, and per address for requests not signed in (each refused request
     # counts): past the rate, 429 with Retry-After. "off" switches one off (core.throttling).
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonRateThrottle", "core.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_THROTTLE_USER", default="2000/hour"),
         "anon": env("API_THROTTLE_ANON", default="60/hour"),

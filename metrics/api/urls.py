@@ -1,10 +1,9 @@
 """Routes of the metrics API, included at /api/v1/."""
 
-from rest_framework.routers import DefaultRouter
-
+from core.api import Router
 from metrics.api import views
 
-router = DefaultRouter()
+router = Router()
 router.register("success-metrics", views.SuccessMetricViewSet, basename="success-metric")
 router.register("metric-readings", views.MetricReadingViewSet, basename="metric-reading")
 router.register("health", views.ProgramHealthViewSet, basename="program-health")

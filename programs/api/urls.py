@@ -1,10 +1,9 @@
 """Routes of the programs API, included at /api/v1/."""
 
-from rest_framework.routers import DefaultRouter
-
+from core.api import Router
 from programs.api import views
 
-router = DefaultRouter()
+router = Router()
 router.register("portfolios", views.PortfolioViewSet, basename="portfolio")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("programs", views.ProgramViewSet, basename="program")

@@ -1,10 +1,9 @@
 """Routes of the reviews API, included at /api/v1/."""
 
-from rest_framework.routers import DefaultRouter
-
+from core.api import Router
 from reviews.api import ops, views
 
-router = DefaultRouter()
+router = Router()
 router.register("launch-reviews", views.LaunchReviewViewSet, basename="launch-review")
 router.register("launch-review-items", views.LaunchReviewItemViewSet, basename="launch-review-item")
 router.register("sign-offs", views.SignOffViewSet, basename="sign-off")

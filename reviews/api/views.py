@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from core.schema import error_response
 from programs.api.views import AdminWritesOnly, ReadWriteViewSet
 from programs.selectors import visible_programs
 from reviews import capacity_services, services
@@ -146,7 +147,11 @@ class LaunchReviewViewSet(ReadWriteViewSet):
         "return the stored answer without writing again; the same key with another body is "
         "refused with 422. Each answer may carry the item's `version` (stale: 409).",
         parameters=[IDEMPOTENCY_KEY],
-        responses=serializers.LaunchReviewItemSerializer(many=True),
+        responses={
+            200: serializers.LaunchReviewItemSerializer(many=True),
+            409: error_response(409),
+            422: error_response(422),
+        },
     )
     @action(detail=True, methods=["post"])
     def answers(self, request, *args, **kwargs):
