@@ -147,6 +147,9 @@ def metric_vs_path(metric: MetricSeries) -> go.Figure:
     return _theme(fig, height=240, y_title=metric.unit)
 
 
+OPEN_MILESTONE_STATES = frozenset(("planned", "in_progress", "blocked"))
+
+
 @dataclass(frozen=True)
 class TimelineRow:
     name: str
@@ -155,10 +158,27 @@ class TimelineRow:
     state: str
     critical: bool
 
+    def days_overdue(self, today: datetime.date) -> int:
+        """Days an open milestone is past its target (0 when done, cancelled or not yet due)."""
+        if self.state not in OPEN_MILESTONE_STATES:
+            return 0
+        return max(0, (today - self.target_date).days)
+
+
+def _target_colour(row: TimelineRow, today: datetime.date) -> str:
+    if row.state == "done":
+        return GRADE_COLOURS["green"]
+    return GRADE_COLOURS["red"] if row.days_overdue(today) else ACCENT
+
 
 def milestone_timeline(rows: Sequence[TimelineRow], *, today: datetime.date) -> go.Figure:
-    """Each milestone's baseline and current target side by side; the slip is the line between."""
+    """Each milestone's baseline and current target side by side; the slip is the line between.
+
+    An open milestone past its target is marked where the eye lands: a red dot with a dark
+    ring, labelled "overdue N d", and its hover says so.
+    """
     names = [("★ " if r.critical else "") + r.name for r in rows]
+    overdue = [r.days_overdue(today) for r in rows]
     fig = go.Figure()
     for row, name in zip(rows, names, strict=True):
         slipped = row.target_date > row.baseline_date
@@ -188,15 +208,29 @@ def milestone_timeline(rows: Sequence[TimelineRow], *, today: datetime.date) -> 
             mode="markers",
             name="Current target",
             marker={
-                "size": 11,
-                "color": [GRADE_COLOURS["green"] if r.state == "done" else ACCENT for r in rows],
+                "size": [13 if days else 11 for days in overdue],
+                "color": [_target_colour(r, today) for r in rows],
+                "opacity": 1,
+                "line": {"width": [2 if days else 0 for days in overdue], "color": INK},
             },
-            hovertemplate="Target %{x|%d %b %Y}<extra></extra>",
+            customdata=[f" · overdue {_plural(days, 'day')}" if days else "" for days in overdue],
+            hovertemplate="Target %{x|%d %b %Y}%{customdata}<extra></extra>",
         )  # fmt: skip
     )
     fig.add_vline(x=today.isoformat(), line={"color": INK, "width": 1, "dash": "dot"})
+    for row, name, days in zip(rows, names, overdue, strict=True):
+        if days:  # a label on a light ground, so the today line does not cross its words
+            fig.add_annotation(
+                x=row.target_date.isoformat(), y=name, text=f"overdue {days} d", showarrow=False,
+                xanchor="left", xshift=10, bgcolor="rgba(255,255,255,0.9)", borderpad=1,
+                font={"color": GRADE_COLOURS["red"], "size": 11},
+            )  # fmt: skip
     fig.update_yaxes(autorange="reversed", showgrid=False)
     return _theme(fig, height=max(160, 34 * len(rows) + 60))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 # --- Portfolio dashboard ----------------------------------------------------------------------

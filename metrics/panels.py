@@ -161,21 +161,24 @@ def milestone_timeline_panel(request, program, can_edit: bool) -> Panel | None:
     )
     if not milestones:
         return None
-    figure = charts.figure_data(
-        charts.milestone_timeline(
-            [
-                charts.TimelineRow(m.name, m.baseline_date, m.target_date, m.state, m.critical)
-                for m in milestones
-            ],
-            today=timezone.localdate(),
-        )
-    )
+    today = timezone.localdate()
+    rows = [
+        charts.TimelineRow(m.name, m.baseline_date, m.target_date, m.state, m.critical)
+        for m in milestones
+    ]
+    figure = charts.figure_data(charts.milestone_timeline(rows, today=today))
     slipped = sum(1 for m in milestones if m.target_date > m.baseline_date)
+    overdue = sum(1 for row in rows if row.days_overdue(today))
     return Panel(
         template="metrics/_timeline_panel.html",
         column="main",
         order=5,
-        context={"figure": figure, "count": len(milestones), "slipped": slipped},
+        context={
+            "figure": figure,
+            "count": len(milestones),
+            "slipped": slipped,
+            "overdue": overdue,
+        },
     )
 
 

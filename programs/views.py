@@ -108,7 +108,12 @@ def program_list_view(request: HttpRequest) -> HttpResponse:
 def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The program page: brief, facts, milestones and slips, risks, decisions, activity."""
     program = program_get_for_user(user=request.user, slug=slug)
-    page = program_page(program=program)
+    today = timezone.localdate()
+    page = program_page(program=program, today=today)
+    # An open milestone past its target shows as overdue, with by how many days.
+    for milestone in page.milestones:
+        late = (today - milestone.target_date).days
+        milestone.days_overdue = late if milestone.is_open and late > 0 else 0
     # Dependencies across programs; those inside the program show in the milestones table.
     upstream = [
         (m, other) for m in page.milestones for other in m.depends_on.all()
@@ -137,6 +142,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "upstream": upstream,
             "downstream": downstream,
             "visible_program_ids": visible_ids | {program.pk},
+            "overdue_milestones": sum(1 for m in page.milestones if m.days_overdue),
         },
     )
 

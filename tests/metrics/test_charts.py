@@ -57,6 +57,27 @@ def test_milestone_timeline_marks_slips_and_critical_milestones():
     assert targets["marker"]["color"][1] == GRADE_COLOURS["green"]
 
 
+def test_milestone_timeline_marks_an_open_milestone_past_its_target_overdue():
+    """An open milestone past its target gets a red, ringed dot and an "overdue N d" label; a
+    done one past its date and an open one not yet due do not."""
+    late = DAY - datetime.timedelta(days=55)
+    rows = [
+        TimelineRow("Racks landed", late, late, "in_progress", True),
+        TimelineRow("Network up", late, late, "done", False),
+        TimelineRow("Cutover", DAY, DAY + datetime.timedelta(days=9), "planned", False),
+    ]
+    data = figure_data(milestone_timeline(rows, today=DAY))
+    targets = data["data"][-1]
+    assert targets["marker"]["color"] == [
+        GRADE_COLOURS["red"], GRADE_COLOURS["green"], charts.ACCENT
+    ]  # fmt: skip
+    assert targets["marker"]["line"]["width"] == [2, 0, 0]
+    assert targets["customdata"] == [" · overdue 55 days", "", ""]
+    labels = [a["text"] for a in data["layout"]["annotations"]]
+    assert labels == ["overdue 55 d"]
+    assert rows[0].days_overdue(DAY) == 55 and rows[1].days_overdue(DAY) == 0
+
+
 # --- Dashboard charts (no database) -------------------------------------------------------
 
 MONDAY = datetime.date(2026, 11, 2)

@@ -425,6 +425,30 @@ def test_add_milestone_baseline_defaults_to_target(client, tpm, public_program):
     assert re.search(r"created milestone\s*<em>GA in eu-west</em>", page)
 
 
+def test_overdue_milestone_reads_overdue_in_the_table_and_the_timeline(client, tpm, public_program):
+    """An open milestone 55 days past its (never moved) target reads "Overdue · 55 days" with its
+    state beneath, not "In progress · on baseline"; a done one past its date does not."""
+    today = timezone.localdate()
+    late = today - datetime.timedelta(days=55)
+    overdue = MilestoneFactory(
+        program=public_program, name="Racks landed", baseline_date=late, state="in_progress"
+    )
+    MilestoneFactory(
+        program=public_program, name="Network up", baseline_date=late, state="done",
+        completed_date=late,
+    )  # fmt: skip
+    client.force_login(tpm)
+    page = text(client.get(public_program.get_absolute_url()))
+    row = re.search(rf'<tr id="milestone-{overdue.pk}" class="row-overdue">(.*?)</tr>', page, re.S)
+    assert row, "the overdue milestone's row is marked"
+    cells = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1)))
+    assert "Overdue · 55 days In progress" in cells
+    assert "not re-planned" in cells and "on baseline" not in cells
+    assert page.count("Overdue · ") == 1  # the done milestone is not overdue
+    assert '<span class="count count-alert">1 overdue</span>' in page
+    assert re.search(r"milestones?\s*·\s*<span class=\"text-red\">1 overdue</span>", page)
+
+
 def test_add_milestone_with_cross_program_dependency(client, tpm, public_program):
     """A milestone may depend on one in another program; both pages show the link."""
     upstream_program = ProgramFactory(name="Network refresh", slug="network-refresh")
