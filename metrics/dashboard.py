@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from metrics.health import COMPONENTS, reason_view
 from metrics.models import HealthSnapshot
-from metrics.panels import COMPONENT_LABELS
+from metrics.panels import COMPONENT_LABELS, forecast_view
 from programs.models import OPEN_MILESTONE_STATES, Milestone, Portfolio, Program, Team
 from programs.selectors import ACTIVE_PHASES, visible_programs, with_list_annotations
 from reviews.models import (
@@ -408,30 +408,31 @@ def first_reason_of(program: Program) -> dict[str, Any] | None:
     return reason_view(reason)
 
 
-def forecast_of(program: Program) -> dict[str, Any] | None:
-    """The latest snapshot's forecast of the next critical milestone, dates parsed."""
-    forecast = getattr(program, "latest_forecast", None)
-    if not forecast:
-        return None
-    return {
-        **forecast,
-        "target_date": datetime.date.fromisoformat(forecast["target_date"]),
-        "forecast_date": datetime.date.fromisoformat(forecast["forecast_date"]),
-    }
+def forecast_of(program: Program, today: datetime.date) -> dict[str, Any] | None:
+    """The latest snapshot's forecast of the next critical milestone, as pages show it
+    (``panels.forecast_view``: dates parsed, ``overdue_days`` once its target has passed)."""
+    return forecast_view(getattr(program, "latest_forecast", None), today)
 
 
 CSV_HEADER = [
     "Program", "Portfolio", "Phase", "TPM", "Grade", "Score", "Cause", "First reason",
     "Watermelon", "Stale", "Reported", "Next milestone", "Next milestone date",
-    "Forecast milestone", "Forecast date", "Days late", "Last update", "URL",
+    "Forecast milestone", "Forecast date", "Days late", "Days overdue", "Last update", "URL",
 ]  # fmt: skip
 
 
-def csv_rows(programs: QuerySet[Program], *, base_url: str = "") -> Iterator[list[str]]:
-    """The table as CSV rows (header first), streamed in chunks: one query per 2,000 rows."""
+def csv_rows(
+    programs: QuerySet[Program], *, base_url: str = "", today: datetime.date | None = None
+) -> Iterator[list[str]]:
+    """The table as CSV rows (header first), streamed in chunks: one query per 2,000 rows.
+
+    An overdue next critical milestone has its days overdue and no forecast date or days late
+    (its forecast would only be today's date)."""
+    today = today or timezone.localdate()
     yield CSV_HEADER
     for program in programs.iterator(chunk_size=2000):
-        forecast = forecast_of(program) or {}
+        forecast = forecast_of(program, today) or {}
+        overdue = forecast.get("overdue_days", 0)
         reason = first_reason_of(program)
         yield [
             program.name,
@@ -448,8 +449,9 @@ def csv_rows(programs: QuerySet[Program], *, base_url: str = "") -> Iterator[lis
             program.next_milestone_name or "",
             program.next_milestone_date.isoformat() if program.next_milestone_date else "",
             forecast.get("milestone", ""),
-            forecast["forecast_date"].isoformat() if forecast else "",
-            str(forecast.get("days_late", "")),
+            forecast["forecast_date"].isoformat() if forecast and not overdue else "",
+            str(forecast.get("days_late", "")) if not overdue else "",
+            str(overdue) if overdue else "",
             timezone.localtime(program.last_update_at).strftime("%Y-%m-%d %H:%M")
             if program.last_update_at
             else "",

@@ -61,6 +61,21 @@ def health_view(snapshot) -> dict:
     }
 
 
+def forecast_view(stored: dict | None, today: datetime.date) -> dict | None:
+    """A stored forecast as pages show it: dates parsed, and ``overdue_days`` when the
+    milestone's target has passed. An overdue milestone has no forecast worth a date (the
+    engine can only say "no earlier than today"), so pages say "overdue N days" instead."""
+    if not stored:
+        return None
+    target = datetime.date.fromisoformat(stored["target_date"])
+    return {
+        **stored,
+        "target_date": target,
+        "forecast_date": datetime.date.fromisoformat(stored["forecast_date"]),
+        "overdue_days": max(0, (today - target).days),
+    }
+
+
 def health_panel(request, program, can_edit: bool) -> Panel:
     """Score, grade, flags (stale, watermelon), each family's score, the signals worst first
     with their severity, what would make it green, the forecast and the score history."""
@@ -77,13 +92,7 @@ def health_panel(request, program, can_edit: bool) -> Panel:
             )
         )
     view = health_view(snapshot) if snapshot else {"reasons": [], "to_clear": [], "components": []}
-    forecast = None
-    if snapshot and snapshot.forecast:
-        forecast = {
-            **snapshot.forecast,
-            "target_date": datetime.date.fromisoformat(snapshot.forecast["target_date"]),
-            "forecast_date": datetime.date.fromisoformat(snapshot.forecast["forecast_date"]),
-        }
+    forecast = forecast_view(snapshot.forecast, timezone.localdate()) if snapshot else None
     return Panel(
         template="metrics/_health_panel.html",
         column="top",
@@ -103,8 +112,11 @@ def health_panel(request, program, can_edit: bool) -> Panel:
 
 
 def metrics_panel(request, program, can_edit: bool) -> Panel:
-    """Each success metric: latest reading, where the straight path says it should be, a chart."""
-    today = timezone.localdate()
+    """Each success metric: latest reading, where the straight path says it should be, a chart.
+
+    "Expected" is the path's value on the latest reading's day, rounded as the engine rounds
+    it, so the card and a "behind the path" reason on the same page say the same number.
+    """
     metrics = list(
         SuccessMetric.objects.filter(program=program)
         .prefetch_related(
@@ -116,7 +128,11 @@ def metrics_panel(request, program, can_edit: bool) -> Panel:
     for metric in metrics:
         readings = list(metric.readings.all())
         latest = readings[-1] if readings else None
-        expected = expected_on_path(metric_input(metric, latest), today)
+        expected = (
+            round(expected_on_path(metric_input(metric, latest), latest.measured_on), 2)
+            if latest
+            else None
+        )
         figure = charts.figure_data(
             charts.metric_vs_path(
                 charts.MetricSeries(

@@ -103,7 +103,7 @@ def _table_context(request: HttpRequest, filters: dashboard.DashboardFilters, to
         {
             "program": p,
             "spark": lines.get(p.pk),
-            "forecast": dashboard.forecast_of(p),
+            "forecast": dashboard.forecast_of(p, today),
             "reason": dashboard.first_reason_of(p),
         }
         for p in page.object_list
@@ -210,12 +210,14 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 def dashboard_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The dashboard's programs table as CSV, with the same filters, every row."""
     _form, filters = _dashboard_filters(request)
+    today = timezone.localdate()
     writer = csv.writer(_Echo())
     rows = dashboard.csv_rows(
         dashboard.table_programs(user=request.user, filters=filters),
         base_url=request.build_absolute_uri("/").rstrip("/"),
+        today=today,
     )
-    name = f"pulse-programs-{filters.portfolio or 'all'}-{timezone.localdate():%Y-%m-%d}.csv"
+    name = f"pulse-programs-{filters.portfolio or 'all'}-{today:%Y-%m-%d}.csv"
     return StreamingHttpResponse(
         (writer.writerow(row) for row in rows),
         content_type="text/csv; charset=utf-8",

@@ -66,6 +66,35 @@ def person(user, fallback: str = "someone") -> str:
     return user.get_full_name() or user.get_username()
 
 
+def format_number(value) -> str:
+    """A number as every page writes it (the health engine's reasons write them the same way):
+    thousands separated, at most two decimals, no float noise — 12,000 / 1,142.8 / 59.02."""
+    if value is None or value == "":
+        return ""
+    value = float(value)
+    if value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def format_quantity(value, unit: str = "") -> str:
+    """A number with its unit after a space, as the engine's reasons write it: '59.02 %'."""
+    text = format_number(value)
+    return f"{text} {unit}" if text and unit else text
+
+
+@register.filter(name="number")
+def number_filter(value) -> str:
+    """``{{ reading.value|number }}`` → 12,000 / 48.5 (see ``format_number``)."""
+    return format_number(value)
+
+
+@register.filter(name="quantity")
+def quantity_filter(value, unit: str = "") -> str:
+    """``{{ reading.value|quantity:metric.unit }}`` → 59.02 % (see ``format_quantity``)."""
+    return format_quantity(value, unit)
+
+
 @register.filter
 def duration(value) -> str:
     """A timedelta as people say it: '15 minutes', '2 hours', '1 hour 30 minutes'."""

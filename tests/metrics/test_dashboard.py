@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from metrics import dashboard
 from metrics.models import HealthSnapshot
+from metrics.services import health_recompute
 from programs.models import Program
 from reviews.models import CapacityRequestState, ChecklistTemplate, LaunchReview
 from tests.factories import (
@@ -304,6 +305,32 @@ def test_csv_export_keeps_the_filters(client, leader, portfolio_data):
         RED_FIRST_REASON,
         "",
     )
+
+
+def test_long_overdue_forecast_is_overdue_days_in_the_table_and_the_csv(client, leader, tpm):
+    """A next critical milestone 272 days overdue: the table says "overdue 272 days" with no
+    forecast date, and the CSV has 272 in "Days overdue" with no forecast date or days late."""
+    today = timezone.localdate()
+    late = today - datetime.timedelta(days=272)
+    program = ProgramFactory(name="Late one", tpm=tpm)
+    MilestoneFactory(
+        program=program, name="Cutover", critical=True, state="in_progress",
+        baseline_date=late, target_date=late,
+    )  # fmt: skip
+    health_recompute(program_ids=[program.pk])
+    client.force_login(leader)
+    html = client.get(DASHBOARD).content.decode()
+    row = html.split(">Late one</a>", 1)[1].split("</tr>", 1)[0]
+    forecast = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+    assert forecast.endswith("overdue 272 days Cutover " + (tpm.get_full_name() or tpm.username))
+    cell = row.rsplit("<td", 2)[1]  # the forecast column (the TPM's is last)
+    assert "overdue 272 days" in cell
+    assert f"{today.day} {today:%b %Y}" not in cell and " d late" not in cell
+    response = client.get(CSV)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["Forecast milestone"] == "Cutover"
+    assert (record["Forecast date"], record["Days late"], record["Days overdue"]) == ("", "", "272")
 
 
 def test_csv_has_stale_and_cause_columns_and_the_cause_filter(client, leader, portfolio_data):

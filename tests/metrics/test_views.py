@@ -33,6 +33,45 @@ def test_program_page_shows_score_reasons_and_forecast(client, tpm, scored_progr
     assert "plotly-basic.min.js" in html and "js/charts.js" in html
 
 
+def test_long_overdue_forecast_says_overdue_not_a_date(client, tpm, program):
+    """A next critical milestone 272 days overdue reads "overdue 272 days" in the health panel:
+    the engine's forecast (no earlier than today) would only be today's date."""
+    today = timezone.localdate()
+    late = today - datetime.timedelta(days=272)
+    MilestoneFactory(
+        program=program, name="Cutover", critical=True, state="in_progress",
+        baseline_date=late, target_date=late,
+    )  # fmt: skip
+    health_recompute(program_ids=[program.pk])
+    client.force_login(tpm)
+    health = _health_section(client.get(program.get_absolute_url()).content.decode())
+    forecast = health.split('class="forecast"', 1)[1].split("</div>", 1)[0]
+    assert "overdue 272 days" in forecast
+    assert "forecast" not in forecast and "late" not in forecast
+    assert f"{today.day} {today:%b %Y}" not in forecast  # today's date is no forecast
+
+
+def test_metric_card_and_its_reason_expect_the_same_value(client, tpm, program):
+    """The card's "expected" is the path's value on the latest reading's day, written as the
+    reason writes it: both say 598.07 queues (today's path value, 647.59, would differ)."""
+    today = timezone.localdate()
+    metric = SuccessMetric.objects.create(
+        program=program, name="Queues moved", unit="queues", baseline_value=0,
+        target_value=1142.8, baseline_date=today - datetime.timedelta(days=170),
+        target_date=today + datetime.timedelta(days=130),
+    )  # fmt: skip
+    MetricReading.objects.create(
+        metric=metric, value=120.5, measured_on=today - datetime.timedelta(days=13)
+    )
+    health_recompute(program_ids=[program.pk])
+    client.force_login(tpm)
+    html = client.get(program.get_absolute_url()).content.decode()
+    assert "(expected 598.07 queues:" in _health_section(html)
+    card = html.split(f'id="metric-{metric.pk}"', 1)[1].split("</article>", 1)[0]
+    assert "expected 598.07 queues" in card
+    assert "0 → 1,142.8 queues" in card and ">120.5<" in card
+
+
 def _health_section(html: str) -> str:
     return html.split('id="health"', 1)[1].split("</section>\n", 1)[0]
 
