@@ -474,8 +474,15 @@ def _reason(
     return Reason(family.value, severity.value, code, subject_id, subject, figures, cost)
 
 
-def schedule_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
-    """Overdue milestones, critical ones not started, pushes, the total slip, no plan."""
+def schedule_signals(
+    program: ProgramInput,
+    today: datetime.date,
+    policy: Policy,
+    *,
+    forecast: Forecast | None,
+) -> list[Reason]:
+    """Overdue milestones, critical ones not started, pushes, the total slip, no plan, and the
+    forecast of the next critical milestone (``compute`` passes the one it worked out)."""
     found: list[Reason] = []
     overdue_count = 0
     total_slip = program.unlisted_slip_days
@@ -542,7 +549,6 @@ def schedule_signals(program: ProgramInput, today: datetime.date, policy: Policy
     if program.phase in ("executing", "launching") and program.open_milestones == 0:
         found.append(_reason(Family.SCHEDULE, Severity.YELLOW, "no_plan", 0, phase=program.phase))
     # The forecast speaks of milestones still ahead: an overdue one is judged by how overdue it is.
-    forecast = forecast_next_critical(program, today)
     if (
         forecast
         and forecast.target_date >= today
@@ -718,30 +724,41 @@ def dependency_signals(program: ProgramInput, today: datetime.date, policy: Poli
     return found
 
 
-FAMILY_RULES = {
-    Family.SCHEDULE: schedule_signals,
-    Family.LAUNCH: launch_signals,
-    Family.DEPENDENCIES: dependency_signals,
-    Family.RISK: risk_signals,
-    Family.FRESHNESS: freshness_signals,
-    Family.OUTCOMES: outcome_signals,
-}
+def _has_schedule(program: ProgramInput) -> bool:
+    return program.milestone_count > 0
 
 
-def _has_data(family: Family, program: ProgramInput) -> bool:
-    """Whether a family has anything to judge: one without data is left out of the score, not
-    counted as perfect (missing data is not good data)."""
-    if family is Family.SCHEDULE:
-        return program.milestone_count > 0
-    if family is Family.LAUNCH:
-        return bool(program.launches)
-    if family is Family.DEPENDENCIES:
-        return program.has_dependencies
-    if family is Family.RISK:
-        return any(r.state in ("open", "mitigating") for r in program.risks)
-    if family is Family.OUTCOMES:
-        return bool(program.metrics)
+def _has_launches(program: ProgramInput) -> bool:
+    return bool(program.launches)
+
+
+def _has_dependencies(program: ProgramInput) -> bool:
+    return program.has_dependencies
+
+
+def _has_risks(program: ProgramInput) -> bool:
+    return any(r.state in ("open", "mitigating") for r in program.risks)
+
+
+def _has_metrics(program: ProgramInput) -> bool:
+    return bool(program.metrics)
+
+
+def _always(program: ProgramInput) -> bool:
     return True  # freshness: a program always has an age and an update record
+
+
+# Each family (by name, in review order), its rule, and whether the program gives it anything
+# to judge: a family without data is left out of the score, not counted as perfect (missing
+# data is not good data). Plain strings, not the enum: compute walks this for every program.
+FAMILY_RULES: tuple[tuple[str, Any, Any], ...] = (
+    (Family.SCHEDULE.value, schedule_signals, _has_schedule),
+    (Family.LAUNCH.value, launch_signals, _has_launches),
+    (Family.DEPENDENCIES.value, dependency_signals, _has_dependencies),
+    (Family.RISK.value, risk_signals, _has_risks),
+    (Family.FRESHNESS.value, freshness_signals, _always),
+    (Family.OUTCOMES.value, outcome_signals, _has_metrics),
+)
 
 
 def grade_of(reasons: tuple[Reason, ...] | list[Reason], policy: Policy) -> Grade:
@@ -795,21 +812,29 @@ def compute(
         return HealthResult(program.id, False, None, None, {}, (), False, None)
 
     weights = policy.component_weights
+    forecast = forecast_next_critical(program, today)
     reasons: list[Reason] = []
     components: dict[str, int] = {}
     weighted = total_weight = 0.0
-    for family, rule in FAMILY_RULES.items():
-        found = rule(program, today, policy)
-        reasons.extend(found)
-        if not found and not _has_data(family, program):
+    for family, rule, has_data in FAMILY_RULES:
+        if rule is schedule_signals:  # the forecast is worked out once, here
+            found = schedule_signals(program, today, policy, forecast=forecast)
+        else:
+            found = rule(program, today, policy)
+        if found:
+            reasons.extend(found)
+            points = max(0.0, 100.0 - sum(r.cost for r in found))
+        elif has_data(program):
+            points = 100.0
+        else:
             continue
-        points = max(0.0, 100.0 - sum(r.cost for r in found))
-        components[family.value] = round(points)
-        weight = weights[family.value]
+        components[family] = round(points)
+        weight = weights[family]
         weighted += points * weight
         total_weight += weight
     quality = weighted / total_weight if total_weight else 100.0
-    reasons.sort(key=rank_key)
+    if len(reasons) > 1:
+        reasons.sort(key=rank_key)
     grade = grade_of(reasons, policy)
     low, high = band(grade, policy)
     score = low + round((high - low) * quality / 100)
@@ -819,10 +844,10 @@ def compute(
         scored=True,
         score=score,
         grade=grade,
-        components={c: components[c] for c in COMPONENTS if c in components},
+        components=components,  # in review order, as FAMILY_RULES walks them
         reasons=tuple(reasons),
         watermelon=is_watermelon(program.reported_health, grade, stale=stale),
-        forecast=forecast_next_critical(program, today),
+        forecast=forecast,
         stale=stale,
     )
 
