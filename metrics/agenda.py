@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from core.templatetags.pulse import format_quantity
 from metrics.health import reason_view
 from metrics.models import HealthSnapshot
 from programs.models import Grade, Program
@@ -236,7 +237,7 @@ def _capacity(program_ids: QuerySet) -> list:
         {
             "id": request.pk,
             "url": request.get_absolute_url(),
-            "amount": f"{request.amount.normalize():f} {request.unit}",
+            "amount": format_quantity(request.amount, request.unit),
             "resource": request.get_resource_kind_display(),
             "team": request.team.name,
             "needed_by": _day(request.needed_by),
@@ -266,6 +267,8 @@ def _overdue_actions(program_ids: QuerySet, review: OperationalReview) -> list:
             "due_date": _day(item.due_date),
             "days_overdue": (review.date - item.due_date).days,
             "created_in": {"id": item.created_in_id, "date": _day(item.created_in.date)},
+            # Where it was agreed (and is closed): the item in its review's action items.
+            "url": f"{item.created_in.get_absolute_url()}#action-item-{item.pk}",
             "program": _program(item.program_id, item.program.name, item.program.slug)
             if item.program_id
             else None,

@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import StaleWriteError
 from core.roles import is_admin
+from core.templatetags.pulse import format_quantity
 from programs.models import Team
 from programs.selectors import visible_programs
 from reviews import capacity_services as services
@@ -74,7 +76,9 @@ def capacity_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _form_page(request, *, form, title, submit, cancel_url, program=None, intro=""):
+def _form_page(request, *, form, title, submit, cancel_url, program=None, intro="", crumbs=()):
+    """A capacity form page; its breadcrumbs lead back to capacity, never to the programs."""
+    breadcrumbs = [("Capacity requests", reverse("reviews:capacity-list")), *crumbs]
     return render(
         request,
         "programs/form_page.html",
@@ -86,6 +90,7 @@ def _form_page(request, *, form, title, submit, cancel_url, program=None, intro=
             "cancel_url": cancel_url,
             "intro": intro,
             "nav_section": "capacity",
+            "breadcrumbs": breadcrumbs,
         },
     )
 
@@ -185,6 +190,13 @@ def capacity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         title="Edit capacity request",
         submit="Save",
         cancel_url=capacity_request.get_absolute_url(),
+        crumbs=[
+            (
+                f"{format_quantity(capacity_request.amount, capacity_request.unit)} for "
+                f"{capacity_request.program.name}",
+                capacity_request.get_absolute_url(),
+            )
+        ],
     )
 
 

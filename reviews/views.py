@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import StaleWriteError
@@ -32,7 +33,9 @@ from reviews.models import (
     AnswerStatus,
     LaunchReview,
     LaunchReviewItem,
+    LaunchReviewState,
     ReviewArea,
+    SignOffDecision,
 )
 from reviews.rules import reviewer_areas
 from reviews.selectors import (
@@ -227,6 +230,10 @@ def launch_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"Edit “{review.title}”",
             "submit_label": "Save",
             "cancel_url": review.get_absolute_url(),
+            "breadcrumbs": [
+                ("Launches", reverse("reviews:launch-list")),
+                (review.title, review.get_absolute_url()),
+            ],
         },
     )
 
@@ -312,12 +319,25 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
         _flash_refusal(request, error)
         return redirect(review)
     review.refresh_from_db()
-    messages.success(
-        request,
-        f"{done.get_area_display()}: {done.get_decision_display().lower()}. "
-        f"The review is {review.get_state_display().lower()}.",
-    )
+    messages.success(request, sign_off_message(done, review))
     return redirect(review)
+
+
+def sign_off_message(done, review) -> str:
+    """What a sign-off did, in words: the area decided and what the launch waits for now."""
+    area = done.get_area_display()
+    if done.decision == SignOffDecision.CHANGES_REQUESTED:
+        return f"You requested changes in {area}: the review goes back to its author."
+    if review.state == LaunchReviewState.APPROVED:
+        return f"You approved {area}. Every area is signed off: the launch is approved."
+    waiting = [
+        section.label
+        for section in launch_review_page(review=review).areas
+        if section.needs_sign_off and not section.approved
+    ]
+    if not waiting:
+        return f"You approved {area}."
+    return f"You approved {area}. Still waiting for sign-off: {', '.join(waiting)}."
 
 
 @require_POST

@@ -164,9 +164,9 @@ def test_engineer_submits_and_reviewers_approve(
     page.screenshot(path=RESULTS / "review-queue.png", full_page=True)
     row.get_by_role("link", name="Edge cache GA in eu-west").click()
     sign_off_area(page, "Reliability", "Approve", "Reliability looks good")
-    expect(page.locator(".messages")).to_contain_text("Reliability: approved")
+    expect(page.locator(".messages")).to_contain_text("You approved Reliability. Still waiting")
     sign_off_area(page, "Rollback", "Request changes", "Rehearse it in production, not staging")
-    expect(page.locator(".messages")).to_contain_text("Rollback: changes requested")
+    expect(page.locator(".messages")).to_contain_text("You requested changes in Rollback")
     expect(page.locator("h1 .badge-state")).to_have_text("Changes requested")
     page.screenshot(path=RESULTS / "launch-review-changes-requested.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
@@ -192,7 +192,7 @@ def test_engineer_submits_and_reviewers_approve(
             "link", name="Edge cache GA in eu-west"
         ).click()
         sign_off_area(page, area, "Approve", f"{area} looks good")
-        expect(page.locator(".messages")).to_contain_text(f"{area}: approved")
+        expect(page.locator(".messages")).to_contain_text(f"You approved {area}.")
         page.get_by_role("button", name="Sign out").click()
 
     review = LaunchReview.objects.get()

@@ -14,7 +14,7 @@ from metrics.agenda import build_agenda, review_agenda
 from metrics.models import HealthSnapshot
 from programs.models import Phase, Program
 from reviews import ops_services
-from reviews.models import ActionItemState, LaunchReview
+from reviews.models import ActionItem, ActionItemState, LaunchReview
 from tests.factories import (
     ActionItemFactory,
     CapacityRequestFactory,
@@ -144,6 +144,23 @@ def test_each_section_gets_exactly_its_items(situation, leader):
     assert stale["days_overdue"] == 13
     red = agenda["sections"][0]["items"][0]
     assert (red["grade_before"], red["grade"]) == ("green", "red")
+
+
+def test_every_agenda_entry_opens_its_page(situation, leader, client):
+    """Each entry links where it is dealt with: an overdue action item to the item in the
+    review that agreed it; capacity asks are written with thousands separated."""
+    CapacityRequestFactory(
+        program=Program.objects.get(name="Launcher"), state="submitted", amount=Decimal(1500)
+    )
+    agenda = build_agenda(review=situation, user=leader)
+    overdue = next(i for i in agenda["sections"][5]["items"] if i["title"] == "Overdue")
+    item = ActionItem.objects.get(title="Overdue")
+    assert overdue["url"] == f"{item.created_in.get_absolute_url()}#action-item-{item.pk}"
+    assert "1,500 vCPU" in [i["amount"] for i in agenda["sections"][4]["items"]]
+    client.force_login(leader)
+    html = client.get(situation.get_absolute_url()).content.decode()
+    actions = html.split('id="agenda-overdue_actions"', 1)[1].split("</section>", 1)[0]
+    assert f'<a class="strong-link" href="{overdue["url"]}">Overdue</a>' in actions
 
 
 def test_grade_turns_and_watermelons_say_their_deciding_reason(situation, leader, client):

@@ -307,6 +307,14 @@ def test_csv_export_keeps_the_filters(client, leader, portfolio_data):
     )
 
 
+def test_counts_are_pluralised(client, leader, portfolio_data):
+    """One launch in the window reads "open launch review", not "1 open launch reviews"."""
+    client.force_login(leader)
+    html = client.get(DASHBOARD, {"portfolio": "core"}).content.decode()
+    kpi = html.split("Launches, 30 days", 1)[1].split("</a>", 1)[0]
+    assert re.search(r'kpi-value">1</span>\s*<span class="kpi-note">open launch review</span>', kpi)
+
+
 def test_long_overdue_forecast_is_overdue_days_in_the_table_and_the_csv(client, leader, tpm):
     """A next critical milestone 272 days overdue: the table says "overdue 272 days" with no
     forecast date, and the CSV has 272 in "Days overdue" with no forecast date or days late."""

@@ -37,6 +37,19 @@ def test_file_and_submit_a_request(client, requester, team, program):
     assert flashed(response)[-1] == "Request is now submitted."
 
 
+def test_capacity_forms_lead_back_to_capacity_not_programs(client, requester, team, program):
+    """The breadcrumbs of the new and edit pages name capacity requests, never "Programs"."""
+    client.force_login(requester)
+    crumbs = text(client.get(reverse("reviews:capacity-create"))).split('class="breadcrumbs"')[1]
+    crumbs = crumbs.split("</nav>", 1)[0]
+    assert f'href="{reverse("reviews:capacity-list")}">Capacity requests</a>' in crumbs
+    assert "Programs" not in crumbs
+    request = file_request(requester, team, program, amount=1500, submit=False)
+    page = text(client.get(reverse("reviews:capacity-edit", args=[request.pk])))
+    crumbs = page.split('class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+    assert f">1,500 vCPU for {program.name}</a>" in crumbs and "Programs" not in crumbs
+
+
 def test_people_without_a_team_cannot_file(client, outsider):
     client.force_login(outsider)
     assert client.get(reverse("reviews:capacity-create")).status_code == 403

@@ -197,16 +197,50 @@ def test_the_browser_refuses_signing_other_areas_and_your_own_review(
 
 
 def test_reviewers_see_their_sign_off_forms_and_approve(client, submitted, sre, secops):
+    """Each sign-off says what it did and what the launch still waits for, in plain words."""
     client.force_login(sre)
     page = text(client.get(submitted.get_absolute_url()))
     assert "Record reliability decision" in page and "Record security decision" not in page
+    said = []
     for user, area in ((sre, "reliability"), (secops, "security")):
         client.force_login(user)
-        client.post(
+        response = client.post(
             reverse("reviews:sign-off", args=[submitted.pk]), {"area": area, "decision": "approved"}
         )
+        said.append(flashed(response)[-1])
     submitted.refresh_from_db()
     assert submitted.state == "approved"
+    assert said == [
+        "You approved Reliability. Still waiting for sign-off: Security.",
+        "You approved Security. Every area is signed off: the launch is approved.",
+    ]
+
+
+def test_requesting_changes_says_where_the_review_goes(client, submitted, sre):
+    client.force_login(sre)
+    response = client.post(
+        reverse("reviews:sign-off", args=[submitted.pk]),
+        {"area": "reliability", "decision": "changes_requested", "comment": "Add the SLO"},
+    )
+    assert flashed(response) == [
+        "You requested changes in Reliability: the review goes back to its author."
+    ]
+
+
+def test_the_queue_titles_are_links_and_areas_are_labels(client, submitted, sre):
+    """The launch's title links to it (link-styled); the areas are neutral labels."""
+    client.force_login(sre)
+    page = text(client.get(reverse("reviews:queue")))
+    assert f'<a class="strong-link" href="{submitted.get_absolute_url()}">' in page
+    assert '<li class="tag">Reliability</li>' in page
+
+
+def test_editing_a_review_leads_back_to_launches(client, review, author):
+    client.force_login(author)
+    page = text(client.get(reverse("reviews:launch-edit", args=[review.pk])))
+    crumbs = page.split('class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+    assert ">Launches</a>" in crumbs and f">{review.title}</a>" in crumbs
+    assert ">Programs</a>" not in crumbs
 
 
 def test_confidential_reviews_404_for_outsiders_and_open_for_their_reviewers(
