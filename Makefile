@@ -30,15 +30,28 @@ python:
 
 .PHONY: deps
 deps: python $(UV)  ## Install the Python packages (locked) and the front-end assets
-	$(UV) sync --locked --python "$(PYTHON)" --quiet
+	@$(UV) sync --locked --python "$(PYTHON)" --quiet
 	@if [ ! -d node_modules/htmx.org ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --silent --no-audit --no-fund; fi
 
+# `make run` prints the demo accounts, one line while seeding and the address; VERBOSE=1 shows
+# every migration, seeded row, task, request and whole e-mail (as Django's defaults do).
+VERBOSE ?=
+ifeq ($(VERBOSE),1)
+RUN_ENV := VERBOSE=1
+RUN_VERBOSITY := 1
+RUN_SERVER_FLAGS :=
+else
+RUN_ENV := LOG_LEVEL=WARNING DJANGO_RUNSERVER_HIDE_WARNING=true
+RUN_VERBOSITY := 0
+RUN_SERVER_FLAGS := --skip-checks
+endif
+
 .PHONY: run
-run: deps  ## Set up the embedded default (SQLite, eager Celery), load demo data, serve on 127.0.0.1:8000
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --programs $(PROGRAMS) --if-empty
-	@echo "Pulse is at http://$(HOST):$(PORT)/ — demo accounts are listed above."
-	$(PY) manage.py runserver $(HOST):$(PORT)
+run: deps  ## Set up the embedded default (SQLite, eager Celery), load demo data, serve on HOST:PORT (127.0.0.1:8000); VERBOSE=1 for every log line
+	@$(RUN_ENV) $(PY) manage.py migrate --noinput --verbosity $(RUN_VERBOSITY)
+	@$(RUN_ENV) $(PY) manage.py seed_demo --programs $(PROGRAMS) --if-empty --verbosity $(RUN_VERBOSITY)
+	@echo "Pulse is at http://$(HOST):$(PORT)/ — sign in with a demo account above (make run VERBOSE=1 shows every log line)."
+	@$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT) $(RUN_SERVER_FLAGS)
 
 .PHONY: browser
 browser:  ## Debian's chromium for the browser tests (never a downloaded browser)

@@ -1,6 +1,8 @@
 """``manage.py seed_demo``: deterministic, realistic demo data and demo accounts in every role."""
 
 import datetime
+import logging
+import re
 from collections import Counter
 from io import StringIO
 
@@ -299,3 +301,42 @@ def test_reset_keeps_people_outside_the_demo(seeded):
     seed("--programs", "4", "--reset")
     assert User.objects.filter(pk=someone.pk).exists()
     assert Program.objects.count() == 4
+
+
+def test_quiet_seeding_prints_one_progress_line_and_the_accounts(caplog):
+    """``make run`` seeds at ``--verbosity 0``: a progress line, then the demo accounts; no
+    counts, no task or e-mail log lines (held back while seeding, and let through after)."""
+    before = logging.root.manager.disable
+    with caplog.at_level(logging.INFO):
+        output = seed("--programs", "5", "--seed", "1", "--verbosity", "0")
+    lines = output.splitlines()
+    assert re.fullmatch(
+        r"Seeding the demo data: 5 programs, their reviews, metrics and health… done in "
+        r"\d+\.\d s\.",
+        lines[0],
+    )
+    assert lines[1] == "Demo accounts (sign in at /accounts/login/):"
+    assert len(lines) == 2 + len(DEMO_ACCOUNTS) + 1 and DEMO_PASSWORD in lines[-1]
+    assert [r for r in caplog.records if r.levelno < logging.WARNING] == []
+    assert logging.root.manager.disable == before
+    again = seed("--programs", "5", "--if-empty", "--verbosity", "0").splitlines()
+    assert again[0] == "The demo data is already there." and DEMO_PASSWORD in again[-1]
+
+
+def test_seeding_says_over_budget_requests_wait_for_the_council():
+    """Requests left over budget are the demo's story, not an error: one summary line."""
+    output = seed("--programs", "12", "--seed", "1")
+    assert "left waiting" not in output
+    assert re.search(r"capacity requests \(\d+ over budget, left for the capacity council", output)
+
+
+def test_development_email_is_one_log_line(caplog):
+    """The local settings' default e-mail backend logs one line per message, not its MIME."""
+    from django.core.mail import EmailMessage
+
+    from config.settings.local import OneLineEmailBackend
+
+    message = EmailMessage("Launch review waiting", "Body " * 50, to=["rita@example.com"])
+    with caplog.at_level(logging.INFO, logger="pulse.mail"):
+        assert OneLineEmailBackend().send_messages([message]) == 1
+    assert caplog.messages == ["E-mail to rita@example.com: Launch review waiting"]

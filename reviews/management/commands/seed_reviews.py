@@ -71,6 +71,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, seed, reviews, reset, today=None, plan=None, **options):
+        self.verbosity = options.get("verbosity", 1)
         rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
         try:
             engineer = User.objects.get(username="engineer")
@@ -120,8 +121,13 @@ class Command(BaseCommand):
             self._review(rng, program, engineer, reviewer, kind, launch_date)
             for program, kind, launch_date in plan
         ]
-        self._capacity(rng, programs[:12], engineer, reviewer, today)
-        self.stdout.write(self.style.SUCCESS(f"Seeded {len(made)} launch reviews and capacity."))
+        waiting = self._capacity(rng, programs[:12], engineer, reviewer, today)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {len(made)} launch reviews and capacity requests "
+                f"({waiting} over budget, left for the capacity council to decide)."
+            )
+        )
 
     def _review(self, rng, program, engineer, reviewer, kind, launch_date):
         """A review brought to the state its plan says, consistently with its date: launched
@@ -168,8 +174,11 @@ class Command(BaseCommand):
             )
         return review
 
-    def _capacity(self, rng, programs, engineer, reviewer, today):
+    def _capacity(self, rng, programs, engineer, reviewer, today) -> int:
+        """Budgets, and requests in every state; returns how many were left waiting because
+        approving them would go over budget (as a council member would have to decide)."""
         quarter = quarter_of(today)
+        over_budget = 0
         teams = list(Team.objects.order_by("name")[:6])
         for team in teams:
             team.members.add(engineer)
@@ -181,7 +190,7 @@ class Command(BaseCommand):
         for n, program in enumerate(programs):
             team = teams[n % len(teams)] if teams else None
             if team is None:
-                return
+                return over_budget
             kind = rng.choice(list(BUDGETS))
             amount = Decimal(rng.choice([8, 24, 300, 900, 1500]))
             request = capacity_services.capacity_request_create(
@@ -205,5 +214,8 @@ class Command(BaseCommand):
                     note="Within plan.",
                 )  # fmt: skip
             except DomainError as refusal:
-                # Over budget: leave it waiting for a person to decide.
-                self.stdout.write(f"  left waiting: {refusal.messages[0]}")
+                # Over budget: leave it waiting for a person to decide (as the demo should).
+                over_budget += 1
+                if self.verbosity >= 2:
+                    self.stdout.write(f"  waiting for the council: {refusal.messages[0]}")
+        return over_budget
