@@ -4,15 +4,24 @@
 so each app's endpoints, and core's own, document the same answers. Every operation lists the
 errors it can answer with, in the shapes that ``core.api.exception_handler`` produces:
 
-- 400 field messages (``{"field": ["message"]}``) on anything that takes a body or filters;
+- 400 ``ValidationErrors`` (``{"field": ["message"]}``, ``non_field_errors``, or ``detail``
+  for a body that cannot be parsed) on writes, deletions (a refused one) and lists (filters);
 - 401/403 for the unauthenticated and the unauthorised;
-- 404 for objects that do not exist or are not visible to the caller;
-- 409/412/428 on writes to an existing object (optimistic concurrency).
+- 404 for objects that do not exist or are not visible to the caller, and lists' pages past
+  the end;
+- 409/412/428 on writes to an existing object (optimistic concurrency);
+- 429 (throttled, ``core.throttling``) and 503 (database unreachable, ``core.unavailable``)
+  on every operation, both with ``Retry-After``.
 
-Views opt in to the richer parts by what they declare: ``get_input_serializer_class()`` names
-the request body of a write, ``versioned_actions`` the actions that take If-Match, and a
-queryset whose model has a ``version`` makes reads and writes of one object return an ETag
-(unless the view sets ``etag_header = False``).
+A view documents anything else it answers with ``extend_schema(responses={...})`` and
+``error_response(code)``. Views opt in to the richer parts by what they declare:
+``get_input_serializer_class()`` names the request body of a write, ``versioned_actions`` the
+actions that take If-Match, and a queryset whose model has a ``version`` makes reads and
+writes of one object return an ETag (unless the view sets ``etag_header = False``).
+Read-only fields over optional model fields are marked nullable (or blank-able) from the
+model, so answers never hold a null or "" the schema does not allow.
+
+``tests/test_schemathesis.py`` holds every operation to this, with schemathesis.
 """
 
 from django.core.exceptions import FieldDoesNotExist
