@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from core.templatetags.pulse import format_quantity
+from core.formatting import format_quantity
 from metrics.health import reason_view
 from metrics.models import HealthSnapshot
 from programs.models import Grade, Program

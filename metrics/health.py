@@ -38,6 +38,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, NamedTuple
 
+from core.formatting import format_number
+
 OPEN_STATES = frozenset(("planned", "in_progress", "blocked"))
 
 
@@ -300,13 +302,6 @@ class HealthResult:
 # --- Words -------------------------------------------------------------------------------
 
 
-def _number(value: float) -> str:
-    """A reading as people write it: 12,000 / 48.5 / 0.25 — no float noise."""
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
@@ -375,8 +370,8 @@ _TEXTS: dict[str, Any] = {
         f"checklist item{'s' if f['open'] != 1 else ''} open"
     ),
     "metric_behind": lambda s, f: (
-        f"Metric '{s}' is at {_number(f['value'])}{_unit(f)}, behind the path to "
-        f"{_number(f['target'])}{_unit(f)} (expected {_number(f['expected'])}{_unit(f)}: "
+        f"Metric '{s}' is at {format_number(f['value'])}{_unit(f)}, behind the path to "
+        f"{format_number(f['target'])}{_unit(f)} (expected {format_number(f['expected'])}{_unit(f)}: "
         f"{f['percent']}% of the way behind)"
     ),
     "metric_no_reading": lambda s, f: (

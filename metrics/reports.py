@@ -317,7 +317,7 @@ def render_markdown(content: dict[str, Any], *, base_url: str = "") -> str:
         "",
         f"Week of {week_start:%-d %b} to {week_end:%-d %b %Y}, as of {_date(content['as_of'])}.",
         "",
-        f"**{counts['total']} programs scored:** {counts['green']} green, "
+        f"**{counts['total']} program{'' if counts['total'] == 1 else 's'} scored:** {counts['green']} green, "
         f"{counts['yellow']} yellow, {counts['red']} red"
         + (f"; {counts['stale']} stale (no current update)." if counts["stale"] else "."),
     ]

@@ -20,6 +20,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from core.errors import DomainError, StaleWriteError
+from core.formatting import format_quantity
 from core.roles import Role
 from core.services import apply_versioned_update
 from programs.models import MembershipRole, ProgramMembership, Team
@@ -54,7 +55,7 @@ def _pick(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fmt(amount: Decimal, kind: str) -> str:
-    return f"{amount.normalize():f} {RESOURCE_UNITS[kind]}"
+    return format_quantity(amount, RESOURCE_UNITS[kind])
 
 
 # --- Budgets --------------------------------------------------------------------------------

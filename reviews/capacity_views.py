@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import StaleWriteError
+from core.formatting import format_quantity
 from core.roles import is_admin
-from core.templatetags.pulse import format_quantity
 from programs.models import Team
 from programs.selectors import visible_programs
 from reviews import capacity_services as services

@@ -5,6 +5,7 @@ A rolled-back write sends nothing; a mail server that is down does not undo the 
 """
 
 from core.emails import absolute, send_on_commit
+from core.formatting import format_quantity
 
 
 def _name(user) -> str:
@@ -47,9 +48,9 @@ def capacity_decided(request) -> None:
         "emails/capacity_decided",
         {
             "state": request.get_state_display().lower(),
-            "amount": f"{request.amount.normalize():f} {request.unit}",
+            "amount": format_quantity(request.amount, request.unit),
             "approved": (
-                f"{request.approved_amount.normalize():f} {request.unit}"
+                format_quantity(request.approved_amount, request.unit)
                 if request.approved_amount
                 else ""
             ),

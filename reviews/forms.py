@@ -148,6 +148,8 @@ class CapacityRequestForm(forms.ModelForm):
         self.fields["program"].queryset = programs.order_by("name")
         self.fields["team"].empty_label = "Choose your team"
         self.fields["program"].empty_label = "Choose a program"
+        kinds = [choice for choice in self.fields["resource_kind"].choices if choice[0]]
+        self.fields["resource_kind"].choices = [("", "Choose a resource"), *kinds]
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

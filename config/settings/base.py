@@ -4,7 +4,10 @@ Environment variables (all optional in development):
   DATABASE_URL   e.g. postgres://user@host:5432/pulse; without it a SQLite file is used.
   REDIS_URL      Celery broker and cache; without it Celery runs tasks eagerly in-process.
   SECRET_KEY     required by the production settings.
-  DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, EMAIL_URL, DEFAULT_FROM_EMAIL, TIME_ZONE.
+  DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, EMAIL_URL, DEFAULT_FROM_EMAIL, TIME_ZONE,
+  SITE_URL, LOG_LEVEL, API_THROTTLE_USER, API_THROTTLE_ANON, LOGIN_FAILURE_LIMIT,
+  LOGIN_COOLOFF_MINUTES, SESSION_IDLE_MINUTES, SESSION_MAX_HOURS, SENTRY_DSN (production):
+  see the README's configuration table.
 """
 
 import datetime

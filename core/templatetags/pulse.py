@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from core.formatting import format_number, format_quantity
 from core.markdown import render_markdown
 
 register = template.Library()
@@ -64,23 +65,6 @@ def person(user, fallback: str = "someone") -> str:
     if not user:
         return fallback
     return user.get_full_name() or user.get_username()
-
-
-def format_number(value) -> str:
-    """A number as every page writes it (the health engine's reasons write them the same way):
-    thousands separated, at most two decimals, no float noise — 12,000 / 1,142.8 / 59.02."""
-    if value is None or value == "":
-        return ""
-    value = float(value)
-    if value.is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def format_quantity(value, unit: str = "") -> str:
-    """A number with its unit after a space, as the engine's reasons write it: '59.02 %'."""
-    text = format_number(value)
-    return f"{text} {unit}" if text and unit else text
 
 
 @register.filter(name="number")

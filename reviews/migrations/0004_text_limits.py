@@ -5,100 +5,119 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0003_operational_reviews'),
+        ("reviews", "0003_operational_reviews"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='capacityrequest',
-            name='decision_note',
+            model_name="capacityrequest",
+            name="decision_note",
             field=core.models.BoundedTextField(blank=True, editable=False, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='capacityrequest',
-            name='justification',
-            field=core.models.BoundedTextField(help_text='Markdown. Why, and how the amount was sized.', max_length=20000),
+            model_name="capacityrequest",
+            name="justification",
+            field=core.models.BoundedTextField(
+                help_text="Markdown. Why, and how the amount was sized.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='capacityrequest',
-            name='override_reason',
-            field=core.models.BoundedTextField(blank=True, editable=False, help_text="Why the approval exceeds the team's budget.", max_length=20000),
+            model_name="capacityrequest",
+            name="override_reason",
+            field=core.models.BoundedTextField(
+                blank=True,
+                editable=False,
+                help_text="Why the approval exceeds the team's budget.",
+                max_length=20000,
+            ),
         ),
         migrations.AlterField(
-            model_name='checklistitem',
-            name='guidance',
-            field=core.models.BoundedTextField(blank=True, help_text='The action expected and the evidence.', max_length=20000),
+            model_name="checklistitem",
+            name="guidance",
+            field=core.models.BoundedTextField(
+                blank=True, help_text="The action expected and the evidence.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='checklisttemplate',
-            name='description',
+            model_name="checklisttemplate",
+            name="description",
             field=core.models.BoundedTextField(blank=True, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalcapacityrequest',
-            name='decision_note',
+            model_name="historicalcapacityrequest",
+            name="decision_note",
             field=core.models.BoundedTextField(blank=True, editable=False, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalcapacityrequest',
-            name='justification',
-            field=core.models.BoundedTextField(help_text='Markdown. Why, and how the amount was sized.', max_length=20000),
+            model_name="historicalcapacityrequest",
+            name="justification",
+            field=core.models.BoundedTextField(
+                help_text="Markdown. Why, and how the amount was sized.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcapacityrequest',
-            name='override_reason',
-            field=core.models.BoundedTextField(blank=True, editable=False, help_text="Why the approval exceeds the team's budget.", max_length=20000),
+            model_name="historicalcapacityrequest",
+            name="override_reason",
+            field=core.models.BoundedTextField(
+                blank=True,
+                editable=False,
+                help_text="Why the approval exceeds the team's budget.",
+                max_length=20000,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicallaunchreviewitem',
-            name='guidance',
+            model_name="historicallaunchreviewitem",
+            name="guidance",
             field=core.models.BoundedTextField(blank=True, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicallaunchreviewitem',
-            name='not_applicable_reason',
+            model_name="historicallaunchreviewitem",
+            name="not_applicable_reason",
             field=core.models.BoundedTextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='historicallaunchreviewitem',
-            name='notes',
+            model_name="historicallaunchreviewitem",
+            name="notes",
             field=core.models.BoundedTextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='historicaloperationalreview',
-            name='notes',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown. What was said, in the meeting.', max_length=20000),
+            model_name="historicaloperationalreview",
+            name="notes",
+            field=core.models.BoundedTextField(
+                blank=True, help_text="Markdown. What was said, in the meeting.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='launchreviewitem',
-            name='guidance',
+            model_name="launchreviewitem",
+            name="guidance",
             field=core.models.BoundedTextField(blank=True, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='launchreviewitem',
-            name='not_applicable_reason',
+            model_name="launchreviewitem",
+            name="not_applicable_reason",
             field=core.models.BoundedTextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='launchreviewitem',
-            name='notes',
+            model_name="launchreviewitem",
+            name="notes",
             field=core.models.BoundedTextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='operationalreview',
-            name='notes',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown. What was said, in the meeting.', max_length=20000),
+            model_name="operationalreview",
+            name="notes",
+            field=core.models.BoundedTextField(
+                blank=True, help_text="Markdown. What was said, in the meeting.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='reviewcomment',
-            name='body',
+            model_name="reviewcomment",
+            name="body",
             field=core.models.BoundedTextField(max_length=2000),
         ),
         migrations.AlterField(
-            model_name='signoff',
-            name='comment',
+            model_name="signoff",
+            name="comment",
             field=core.models.BoundedTextField(blank=True, max_length=2000),
         ),
     ]
