@@ -7,7 +7,6 @@ change that touches a program (deleting many rows at once included) tells the he
 """
 
 from django import forms
-from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from core.models import VersionedModel
