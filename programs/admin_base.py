@@ -92,4 +92,3 @@ class DomainAdminMixin:
     def _notify(self, obj) -> None:
         if program_id := self._program_id(obj):
             notify_program_changed(program_id)
-

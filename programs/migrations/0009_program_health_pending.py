@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0008_program_health_stale_cause'),
+        ("programs", "0008_program_health_stale_cause"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='health_pending_since',
+            model_name="program",
+            name="health_pending_since",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(condition=models.Q(('health_pending_since__isnull', False)), fields=['health_pending_since'], name='program_health_pending'),
+            model_name="program",
+            index=models.Index(
+                condition=models.Q(("health_pending_since__isnull", False)),
+                fields=["health_pending_since"],
+                name="program_health_pending",
+            ),
         ),
     ]

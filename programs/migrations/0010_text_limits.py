@@ -5,140 +5,155 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0009_program_health_pending'),
+        ("programs", "0009_program_health_pending"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='decision',
-            name='context',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown. The options and trade-offs.', max_length=20000),
+            model_name="decision",
+            name="context",
+            field=core.models.BoundedTextField(
+                blank=True, help_text="Markdown. The options and trade-offs.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='decision',
-            name='outcome',
-            field=core.models.BoundedTextField(help_text='Markdown. What was decided.', max_length=20000),
+            model_name="decision",
+            name="outcome",
+            field=core.models.BoundedTextField(
+                help_text="Markdown. What was decided.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaldecision',
-            name='context',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown. The options and trade-offs.', max_length=20000),
+            model_name="historicaldecision",
+            name="context",
+            field=core.models.BoundedTextField(
+                blank=True, help_text="Markdown. The options and trade-offs.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaldecision',
-            name='outcome',
-            field=core.models.BoundedTextField(help_text='Markdown. What was decided.', max_length=20000),
+            model_name="historicaldecision",
+            name="outcome",
+            field=core.models.BoundedTextField(
+                help_text="Markdown. What was decided.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalmilestone',
-            name='description',
+            model_name="historicalmilestone",
+            name="description",
             field=core.models.BoundedTextField(blank=True, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalprogram',
-            name='problem_statement',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="historicalprogram",
+            name="problem_statement",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalprogram',
-            name='success_criteria',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="historicalprogram",
+            name="success_criteria",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalrisk',
-            name='description',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="historicalrisk",
+            name="description",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalrisk',
-            name='mitigation',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="historicalrisk",
+            name="mitigation",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalstatusupdate',
-            name='asks',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown. What you need from leadership.', max_length=20000),
+            model_name="historicalstatusupdate",
+            name="asks",
+            field=core.models.BoundedTextField(
+                blank=True, help_text="Markdown. What you need from leadership.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalstatusupdate',
-            name='highlights',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="historicalstatusupdate",
+            name="highlights",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalstatusupdate',
-            name='next_steps',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="historicalstatusupdate",
+            name="next_steps",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalstatusupdate',
-            name='risks_and_blockers',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="historicalstatusupdate",
+            name="risks_and_blockers",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='historicalstatusupdate',
-            name='summary',
-            field=core.models.BoundedTextField(help_text='Markdown. The one paragraph leadership reads.', max_length=20000),
+            model_name="historicalstatusupdate",
+            name="summary",
+            field=core.models.BoundedTextField(
+                help_text="Markdown. The one paragraph leadership reads.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='milestone',
-            name='description',
+            model_name="milestone",
+            name="description",
             field=core.models.BoundedTextField(blank=True, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='milestonedatechange',
-            name='reason',
+            model_name="milestonedatechange",
+            name="reason",
             field=core.models.BoundedTextField(max_length=2000),
         ),
         migrations.AlterField(
-            model_name='portfolio',
-            name='description',
+            model_name="portfolio",
+            name="description",
             field=core.models.BoundedTextField(blank=True, max_length=20000),
         ),
         migrations.AlterField(
-            model_name='program',
-            name='problem_statement',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="program",
+            name="problem_statement",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='program',
-            name='success_criteria',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="program",
+            name="success_criteria",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='risk',
-            name='description',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="risk",
+            name="description",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='risk',
-            name='mitigation',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="risk",
+            name="mitigation",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='statusupdate',
-            name='asks',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown. What you need from leadership.', max_length=20000),
+            model_name="statusupdate",
+            name="asks",
+            field=core.models.BoundedTextField(
+                blank=True, help_text="Markdown. What you need from leadership.", max_length=20000
+            ),
         ),
         migrations.AlterField(
-            model_name='statusupdate',
-            name='highlights',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="statusupdate",
+            name="highlights",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='statusupdate',
-            name='next_steps',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="statusupdate",
+            name="next_steps",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='statusupdate',
-            name='risks_and_blockers',
-            field=core.models.BoundedTextField(blank=True, help_text='Markdown.', max_length=20000),
+            model_name="statusupdate",
+            name="risks_and_blockers",
+            field=core.models.BoundedTextField(blank=True, help_text="Markdown.", max_length=20000),
         ),
         migrations.AlterField(
-            model_name='statusupdate',
-            name='summary',
-            field=core.models.BoundedTextField(help_text='Markdown. The one paragraph leadership reads.', max_length=20000),
+            model_name="statusupdate",
+            name="summary",
+            field=core.models.BoundedTextField(
+                help_text="Markdown. The one paragraph leadership reads.", max_length=20000
+            ),
         ),
     ]

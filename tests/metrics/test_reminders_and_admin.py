@@ -31,7 +31,9 @@ def test_reminders_go_to_tpms_with_overdue_updates_once_a_day(django_capture_on_
     message = mail.outbox[0]
     assert message.to == ["late@example.com"]
     assert "Late program" in message.subject
-    assert f"https://pulse.example.test/programs/{late.slug}/updates/new/" in message.body  # absolute
+    assert (
+        f"https://pulse.example.test/programs/{late.slug}/updates/new/" in message.body
+    )  # absolute
     assert message.alternatives[0].mimetype == "text/html"
     assert UpdateReminder.objects.get().program == late
 
