@@ -72,6 +72,14 @@ class CapacityRow:
     def over_budget(self) -> bool:
         return self.budget is not None and self.approved > self.budget
 
+    @property
+    def waiting_over(self) -> Decimal:
+        """How much more is waiting for a decision than the budget has left (0 when it fits):
+        the council cannot approve it all without an override."""
+        if self.left is None:
+            return self.pending
+        return max(Decimal(0), self.pending - self.left)
+
 
 def team_capacity(*, team: Team, quarter: str) -> list[CapacityRow]:
     """Per resource kind: the budget, what was asked (submitted or granted), what waits and

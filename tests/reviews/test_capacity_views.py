@@ -109,6 +109,10 @@ def test_budgets_page_and_program_panel(client, requester, team, program, budget
     client.force_login(requester)
     page = text(client.get(reverse("reviews:budgets"), {"quarter": "2026-Q4"}))
     assert "Storage" in page and "Idle" not in page
+    assert "5 vCPU" in page and "over what is left" not in page  # units on every amount
+    file_request(requester, team, program, amount=150)  # the budget is 100 vCPU
+    page = text(client.get(reverse("reviews:budgets"), {"quarter": "2026-Q4"}))
+    assert "55 vCPU over what is left" in page
     panel = text(client.get(program.get_absolute_url()))
     assert "Capacity requests" in panel and "5 vCPU" in panel
 
