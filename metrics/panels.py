@@ -208,11 +208,14 @@ def _band(exposure: int) -> str:
 
 
 def risk_matrix_panel(request, program, can_edit: bool) -> Panel | None:
-    """Open risks on a 5 × 5 likelihood × impact grid, as an accessible HTML table (one query)."""
+    """Open risks on a 5 × 5 likelihood × impact grid, as an accessible HTML table (one query).
+
+    Cells hold counts linking to the risks in the page's Risks section; their text is shown there only.
+    """
     risks = list(
         Risk.objects.filter(program=program)
         .exclude(state=RiskState.CLOSED)
-        .only("title", "likelihood", "impact", "state")
+        .only("likelihood", "impact", "state")
         .order_by("-likelihood", "-impact", "id")
     )
     if not risks:
@@ -244,9 +247,5 @@ def risk_matrix_panel(request, program, can_edit: bool) -> Panel | None:
             "rows": rows,
             "impacts": IMPACT_LABELS,
             "count": len(risks),
-            "ranked": sorted(
-                ({"risk": r, "exposure": r.exposure, "band": _band(r.exposure)} for r in risks),
-                key=lambda item: -item["exposure"],
-            ),
         },
     )

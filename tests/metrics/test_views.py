@@ -1,6 +1,7 @@
 """The metrics pages: the health and success-metric sections of the program page, and forms."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -238,3 +239,30 @@ def test_non_editors_cannot_add_metrics(client, program, outsider, who, status):
 def test_confidential_program_metrics_are_404_for_outsiders(client, outsider, confidential_program):
     client.force_login(outsider)
     assert client.get(f"/programs/{confidential_program.slug}/metrics/new/").status_code == 404
+
+
+def test_risk_matrix_counts_link_to_the_risk_entries_and_name_no_risk(client, tpm, program):
+    """The matrix shows one count per occupied cell, linking to that cell's first risk in the
+    Risks section; the risks' titles are written only there."""
+    from tests.factories import RiskFactory
+
+    first = RiskFactory(program=program, title="Vendor firmware late", likelihood=4, impact=5)
+    RiskFactory(program=program, title="Vendor API churn", likelihood=4, impact=5)
+    small = RiskFactory(program=program, title="Label printer jams", likelihood=1, impact=2)
+    RiskFactory(program=program, title="Old lease", likelihood=5, impact=5, state="closed")
+    client.force_login(tpm)
+    html = client.get(program.get_absolute_url()).content.decode()
+    matrix = html.split('id="risk-matrix"', 1)[1].split("</section>", 1)[0]
+    assert "3 open" in matrix
+    for title in ("Vendor firmware late", "Vendor API churn", "Label printer jams", "Old lease"):
+        assert title not in matrix
+    cells = re.findall(
+        r'<a class="risk-cell-link" href="#risk-(\d+)"><span class="risk-count">(\d+)</span>',
+        matrix,
+    )
+    assert sorted(cells) == sorted([(str(first.pk), "2"), (str(small.pk), "1")])
+    assert (
+        "> risks at likelihood 4, impact 5: go to the first in the list<" in matrix
+    )  # its screen-reader name
+    for pk, _ in cells:
+        assert f'id="risk-{pk}"' in html  # the entries it links to are on the page

@@ -1196,3 +1196,138 @@ def test_pages_survive_a_deleted_person(client, tpm, program):
     response = client.get(program.get_absolute_url())
     assert response.status_code == 200
     assert "someone" in response.content.decode()
+
+
+class PageText(HTMLParser):
+    """The page as a reader sees it: its text (no scripts), its element ids and the section bar's links."""
+
+    def __init__(self):
+        super().__init__()
+        self.chunks: list[str] = []
+        self.ids: set[str] = set()
+        self.nav_links: list[tuple[str, str]] = []
+        self._skip = 0
+        self._in_nav = False
+        self._href: str | None = None
+        self._label: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag == "nav" and "section-nav" in (attributes.get("class") or ""):
+            self._in_nav = True
+        if self._in_nav and tag == "a":
+            self._href, self._label = attributes.get("href"), []
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if tag == "nav":
+            self._in_nav = False
+        if self._in_nav and tag == "a" and self._href is not None:
+            self.nav_links.append((self._href, "".join(self._label).strip()))
+            self._href = None
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.chunks.append(data)
+        if self._href is not None:
+            self._label.append(data)
+
+    @classmethod
+    def of(cls, response) -> "PageText":
+        parser = cls()
+        parser.feed(text(response))
+        return parser
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.chunks)
+
+
+def test_program_page_has_a_section_bar_whose_links_all_land(client, tpm, public_program):
+    client.force_login(tpm)
+    page = PageText.of(client.get(public_program.get_absolute_url()))
+    labels = [label for _, label in page.nav_links]
+    for expected in (
+        "Health",
+        "Updates",
+        "Milestones",
+        "Risks",
+        "Metrics",
+        "Launches",
+        "Capacity",
+        "Activity",
+    ):
+        assert expected in labels, labels
+    for href, label in page.nav_links:
+        assert href.startswith("#"), href
+        assert href[1:] in page.ids, f"{label} links to {href}, which is not on the page"
+    assert len({href for href, _ in page.nav_links}) == len(page.nav_links)  # no section twice
+    # Reading order: the top health panel first, Activity after the main sections, before the side ones.
+    assert labels[0] == "Health"
+    assert (
+        labels.index("Updates")
+        < labels.index("Milestones")
+        < labels.index("Risks")
+        < labels.index("Activity")
+    )
+    assert labels.index("Activity") < labels.index("Capacity")
+    # Plain links in a <nav> landmark: keyboard reachable, nothing to run.
+    html = text(client.get(public_program.get_absolute_url()))
+    bar = html.split('<nav class="section-nav" aria-label="Sections of this page">', 1)[1].split(
+        "</nav>", 1
+    )[0]
+    assert "<script" not in bar and " on" not in bar.replace(" only", "")
+    assert 'tabindex="-1"' not in bar
+
+
+def test_each_risk_is_written_once_on_the_program_page(client, tpm, public_program):
+    """The risk list holds each risk's text; the matrix shows counts that link to the entries."""
+    Risk.objects.filter(program=public_program).delete()
+    open_a = RiskFactory(
+        program=public_program, title="Kernel regression on arm hosts", likelihood=2, impact=3
+    )
+    open_b = RiskFactory(
+        program=public_program, title="Mirror bandwidth in APAC", likelihood=2, impact=3
+    )
+    open_c = RiskFactory(
+        program=public_program, title="Rollback tooling untested", likelihood=1, impact=2
+    )
+    RiskFactory(
+        program=public_program,
+        title="Vendor contract lapsed",
+        likelihood=3,
+        impact=3,
+        state=RiskState.CLOSED,
+    )
+    client.force_login(tpm)
+    response = client.get(public_program.get_absolute_url())
+    page = PageText.of(response)
+    assert 'id="risk-matrix"' in text(response)
+    # The Activity log names what each change touched (an event record, not the risk's text): leave it out.
+    before, activity = text(response).split('<section class="card" id="activity"', 1)
+    reading = PageText()
+    reading.feed(before + "<section" + activity.split("</section>", 1)[1])
+    assert "Kernel regression on arm hosts" in activity  # history rows of the factory saves
+    for title in (
+        "Kernel regression on arm hosts",
+        "Mirror bandwidth in APAC",
+        "Rollback tooling untested",
+        "Vendor contract lapsed",
+    ):
+        assert reading.text.count(title) == 1, title
+    matrix = text(response).split('id="risk-matrix"', 1)[1].split("</section>", 1)[0]
+    assert "Kernel regression" not in matrix  # not even in a tooltip
+    links = re.findall(r'href="#(risk-\d+)"', matrix)
+    assert sorted(links) == sorted(
+        {f"risk-{open_a.pk}", f"risk-{open_c.pk}"}
+    )  # one link per occupied cell
+    assert all(anchor in page.ids for anchor in links)
+    assert f"risk-{open_b.pk}" in page.ids
+    assert (
+        "{#" not in page.text and "{%" not in page.text
+    )  # no template comment leaks into the page
