@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.formatting import format_quantity
-from metrics.health import reason_view
+from metrics.health import GRADE_RANK, reason_view
 from metrics.models import HealthSnapshot
 from programs.models import Grade, Program
 from programs.selectors import ACTIVE_PHASES, visible_programs
@@ -50,7 +50,6 @@ from reviews.ops_services import register_agenda_builder
 LAUNCH_HORIZON_DAYS = 14
 # Without a previous review, "since the last review" means since a week before (a weekly meeting).
 DEFAULT_LOOKBACK_DAYS = 7
-GRADE_RANK = {Grade.GREEN: 0, Grade.YELLOW: 1, Grade.RED: 2}
 
 SECTIONS = [
     ("worsened", "Turned red or yellow", "No program got worse since the last review."),

@@ -72,8 +72,6 @@ FAMILIES = tuple(Family)
 COMPONENTS = tuple(f.value for f in FAMILIES)
 FAMILY_RANK = {family: rank for rank, family in enumerate(FAMILIES)}
 SEVERITY_RANK = {Severity.WATCH: 0, Severity.YELLOW: 1, Severity.RED: 2}
-# Reported health in a status update, in the same order of goodness as grades.
-REPORTED_RANK = {"on_track": 0, "at_risk": 1, "off_track": 2}
 GRADE_RANK = {Grade.GREEN: 0, Grade.YELLOW: 1, Grade.RED: 2}
 
 

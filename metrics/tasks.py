@@ -6,10 +6,13 @@ late and re-queued if its worker dies (settings: acks_late, reject_on_worker_los
 
 import datetime
 import logging
+from functools import reduce
+from operator import or_
 
 from celery import shared_task
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,10 +88,9 @@ def recompute_pending_health(self) -> int:
     if not pending:
         return 0
     health_recompute(program_ids=[program_id for program_id, _ in pending])
-    for program_id, since in pending:
-        Program.objects.filter(pk=program_id, health_pending_since=since).update(
-            health_pending_since=None
-        )
+    # One UPDATE: each program's mark cleared only if it is still the one read above.
+    still_as_read = reduce(or_, (Q(pk=pk, health_pending_since=since) for pk, since in pending))
+    Program.objects.filter(still_as_read).update(health_pending_since=None)
     logger.info("rescored %d programs whose recompute had not been enqueued", len(pending))
     return len(pending)
 

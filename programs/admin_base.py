@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.models import VersionedModel
+from programs.models import Program
 from programs.signals import notify_program_changed
 
 
@@ -83,8 +84,6 @@ class DomainAdminMixin:
 
     @staticmethod
     def _program_id(obj) -> int | None:
-        from programs.models import Program
-
         if isinstance(obj, Program):
             return obj.pk
         return getattr(obj, "program_id", None)
