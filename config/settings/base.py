@@ -103,7 +103,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # No JIT: our queries are short, and PostgreSQL's cost guess for the health selector's
     # correlated subqueries made it spend ~0.9 s compiling a query that runs in 0.1 s.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in from a locked-out account or address before any other backend.
