@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "core.schema.PulseAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -279,7 +279,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStateEnum": "programs.models.MilestoneState",
         "RiskStateEnum": "programs.models.RiskState",
         "ReportedHealthEnum": "programs.models.ReportedHealth",
-        "GradeEnum": "programs.models.Grade",
+        "GradeEnum": "core.grades.Grade",
         "HealthFamilyEnum": "programs.api.serializers.HEALTH_FAMILY_CHOICES",
     },
 }

@@ -9,17 +9,17 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import InputSerializer, VersionedInputSerializer
+from core.grades import Grade
 from metrics.health import MetricInput, Severity, expected_on_path, reason_view
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from programs.api.serializers import (
     HEALTH_CAUSE_HELP,
     HEALTH_FAMILY_CHOICES,
     HEALTH_STALE_HELP,
-    InputSerializer,
-    VersionedInputSerializer,
     VisibleProgramField,
 )
-from programs.models import Grade, Program, ReportedHealth
+from programs.models import Program, ReportedHealth
 from programs.selectors import visible_programs
 
 

@@ -16,10 +16,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.filters import SearchFilter
 
+from core.api import ReadWriteViewSet
 from metrics import services
 from metrics.api import filters, serializers
 from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
-from programs.api.views import ProgramChildViewSet, ReadWriteViewSet
+from programs.api.views import ProgramChildViewSet, ProgramEditCheck
 from programs.models import Program
 from programs.selectors import visible_programs
 
@@ -71,7 +72,7 @@ class SuccessMetricViewSet(ProgramChildViewSet):
     retrieve=extend_schema(summary="A metric reading"),
     create=extend_schema(summary="Record a reading of a success metric (you are its recorder)"),
 )
-class MetricReadingViewSet(ReadWriteViewSet):
+class MetricReadingViewSet(ProgramEditCheck, ReadWriteViewSet):
     """Measurements of success metrics. Facts: recorded once, never changed (PUT/PATCH 405)."""
 
     queryset = MetricReading.objects.all()  # the model, for the schema; get_queryset filters

@@ -5,16 +5,15 @@ Input serializers only parse and check shapes; they never save. Views pass their
 programs, portfolios and teams by slug, people by username, milestones by id.
 """
 
-from collections.abc import Mapping
-
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import InputSerializer, VersionedInputSerializer
+from core.grades import Grade
 from programs.models import (
     Decision,
-    Grade,
     MembershipRole,
     Milestone,
     MilestoneDateChange,
@@ -55,11 +54,6 @@ HEALTH_STALE_HELP = (
     "than that): flagged stale, never watermelon."
 )
 
-VERSION_HELP = (
-    "The version you edited (from GET). Required unless an If-Match header is sent; "
-    "a stale version is refused with 409."
-)
-
 
 def _username(**kwargs) -> serializers.SlugRelatedField:
     """A person, by username."""
@@ -87,33 +81,6 @@ class VisibleMilestoneField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         programs = visible_programs(self.context["request"].user)
         return Milestone.objects.filter(program__in=programs.values("pk"))
-
-
-class InputSerializer(serializers.Serializer):
-    """Refuses fields it does not take, so a misspelt or read-only field is never dropped silently.
-
-    ``refused_fields`` maps a field name to the message that says where it is changed instead.
-    """
-
-    refused_fields: Mapping[str, str] = {}
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        name: [self.refused_fields.get(name, "This field cannot be set here.")]
-                        for name in unknown
-                    }
-                )
-        return super().to_internal_value(data)
-
-
-class VersionedInputSerializer(InputSerializer):
-    """An update: it may carry the version it was based on (or the client sends If-Match)."""
-
-    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
 
 
 # --- Portfolios and teams -----------------------------------------------------------------

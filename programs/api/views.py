@@ -13,16 +13,15 @@ Rules shared by every endpoint:
 
 from django.db.models import F, Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.response import Response
+from rest_framework.request import Request
 
-from core.api import etag_for, expected_version
-from core.roles import is_admin
+from core.api import AdminWritesOnly, ReadWriteViewSet
+from core.schema import PulseAutoSchema
 from programs import services
 from programs.api import filters, serializers
-from programs.api.schema import PulseAutoSchema
 from programs.models import (
     Decision,
     Milestone,
@@ -39,119 +38,21 @@ from programs.selectors import visible_programs, with_list_annotations
 EDIT_DENIED = "Only the program's TPM, its leads (engineering lead, PM) and admins may change it."
 
 
-class AdminWritesOnly(permissions.BasePermission):
-    """Everyone signed in reads; only admins write."""
+class ProgramEditCheck:
+    """Who may change a program or anything in it: ``programs.change_program`` on that program."""
 
-    message = "Only admins change portfolios and teams."
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or is_admin(request.user)
-
-
-class PulseViewSet(viewsets.GenericViewSet):
-    """Reads through a queryset, writes through services, concurrency on every update.
-
-    Subclasses name their output ``serializer_class``, their ``input_serializers`` per action,
-    and implement ``perform_service(action, instance, data, version)`` for their writes.
-    """
-
-    schema = PulseAutoSchema()
-    input_serializers: dict[str, type] = {}
-    # Actions that change an existing object: they need If-Match or a body version.
-    versioned_actions: tuple[str, ...] = ("update", "partial_update")
-
-    def base_queryset(self):
-        """Every object with what its output needs, before the visibility filter."""
-        return self.queryset
-
-    def get_queryset(self):
-        return self.base_queryset()
-
-    def get_input_serializer_class(self):
-        return self.input_serializers.get(getattr(self, "action", None) or "")
-
-    def parse(self, *, instance=None, partial: bool = False) -> dict:
-        """Validate the body with the action's input serializer; its data minus ``version``."""
-        serializer = self.get_input_serializer_class()(
-            instance=instance,
-            data=self.request.data,
-            partial=partial,
-            context=self.get_serializer_context(),
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        return data
-
-    def respond(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
-        """The object as the output serializer shows it, re-read with its annotations, and its ETag."""
-        fresh = self.base_queryset().get(pk=instance.pk)
-        response = Response(self.get_serializer(fresh).data, status=status_code)
-        if hasattr(fresh, "version"):
-            response["ETag"] = etag_for(fresh)
-        return response
+    request: Request
 
     def check_can_edit(self, program: Program) -> None:
         if not self.request.user.has_perm("programs.change_program", program):
             raise PermissionDenied(EDIT_DENIED)
 
-    def check_can_write(self, instance) -> None:
-        """Object-level write permission; subclasses say who may change what."""
-        self.check_can_edit(instance.program)
 
-    def versioned_write(self, *, partial: bool = False) -> Response:
-        """Change an existing object: 404 unseen, 403 not allowed, 412/428 precondition, 400, 409."""
-        instance = self.get_object()
-        self.check_can_write(instance)
-        version = expected_version(self.request, instance)
-        data = self.parse(instance=instance, partial=partial)
-        changed = self.perform_service(self.action, instance=instance, data=data, version=version)
-        return self.respond(changed)
-
-    def perform_service(self, action_name: str, *, instance, data: dict, version: int | None):
-        raise NotImplementedError
-
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        if not hasattr(instance, "version"):
-            return Response(self.get_serializer(instance).data)
-        etag = etag_for(instance)
-        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        response = Response(self.get_serializer(instance).data)
-        response["ETag"] = etag
-        return response
-
-    def update(self, request, *args, **kwargs):
-        return self.versioned_write(partial=False)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.versioned_write(partial=True)
-
-
-class ReadWriteViewSet(
-    mixins.ListModelMixin,
-    PulseViewSet,
-):
-    """List, retrieve, create, update (PUT/PATCH); no delete: programs are closed, not erased."""
-
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
-
-    def create(self, request, *args, **kwargs):
-        self.check_can_create()
-        data = self.parse()
-        created = self.perform_create_service(data)
-        return self.respond(created, status_code=status.HTTP_201_CREATED)
-
-    def check_can_create(self) -> None:
-        """Permission to create before the body is read; children check their program later."""
-
-    def perform_create_service(self, data: dict):
-        raise NotImplementedError
-
-
-class ProgramChildViewSet(ReadWriteViewSet):
+class ProgramChildViewSet(ProgramEditCheck, ReadWriteViewSet):
     """Milestones, updates, risks, decisions: visible when their program is; created by slug."""
+
+    def check_can_write(self, instance) -> None:
+        self.check_can_edit(instance.program)
 
     def get_queryset(self):
         programs = visible_programs(self.request.user).values("pk")
@@ -244,7 +145,7 @@ class TeamViewSet(ReadWriteViewSet):
     update=extend_schema(summary="Replace a program's fields"),
     partial_update=extend_schema(summary="Change some of a program's fields"),
 )
-class ProgramViewSet(ReadWriteViewSet):
+class ProgramViewSet(ProgramEditCheck, ReadWriteViewSet):
     queryset = Program.objects.all()  # the model, for the schema; get_queryset filters
     serializer_class = serializers.ProgramSerializer
     filterset_class = filters.ProgramFilter

@@ -22,8 +22,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from programs.api.serializers import InputSerializer, VersionedInputSerializer, VisibleProgramField
-from programs.api.views import ReadWriteViewSet
+from core.api import InputSerializer, ReadWriteViewSet, VersionedInputSerializer
+from programs.api.serializers import VisibleProgramField
 from programs.models import Portfolio
 from reviews import ops_services as services
 from reviews.api.serializers import TransitionSerializer

@@ -7,7 +7,8 @@ teams by slug, people by username, reviews, items and requests by id.
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from programs.api.serializers import InputSerializer, VersionedInputSerializer, VisibleProgramField
+from core.api import InputSerializer, VersionedInputSerializer
+from programs.api.serializers import VisibleProgramField
 from programs.models import Milestone, Team
 from reviews.models import (
     AnswerStatus,

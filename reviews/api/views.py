@@ -20,8 +20,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from core.api import AdminWritesOnly, ReadWriteViewSet
 from core.schema import error_response
-from programs.api.views import AdminWritesOnly, ReadWriteViewSet
 from programs.selectors import visible_programs
 from reviews import capacity_services, services
 from reviews.api import filters, serializers
