@@ -1,7 +1,6 @@
 """Form helpers every app's browser forms share."""
 
 from collections.abc import Callable
-from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -75,17 +74,26 @@ class VersionedFormMixin(forms.Form):
             self.initial["version"] = version
 
 
-def run_service(form: forms.BaseForm, call: Callable[[], Any]) -> Any | None:
-    """Call a service; turn its refusal into form errors and return None.
+def call_service[T](form: forms.BaseForm, call: Callable[[], T]) -> tuple[bool, T | None]:
+    """Call a service; a refusal becomes errors on ``form``. Returns (succeeded, result).
 
     A stale version becomes a form-wide error that keeps what the user typed (and sets
     ``form.stale`` so the page can offer a reload); a domain error becomes field errors.
+    The flag, not the result, says whether it worked: some services (a removal) return None.
     """
     try:
-        return call()
+        return True, call()
     except StaleWriteError as error:
         form.add_error(None, str(error))
-        form.stale = True
+        form.stale = True  # type: ignore[attr-defined]
     except ValidationError as error:
         add_service_error(form, error)
-    return None
+    return False, None
+
+
+def run_service[T](form: forms.BaseForm, call: Callable[[], T]) -> T | None:
+    """``call_service`` for pages that need only the result (None when refused).
+
+    Pages that redirect on success use ``core.generic_views.service_form_view`` instead.
+    """
+    return call_service(form, call)[1]

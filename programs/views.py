@@ -7,6 +7,7 @@ see it) and every child object is looked up scoped to its program. Editing needs
 """
 
 import copy
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -14,11 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods
 
-from core.forms import run_service
+from core.generic_views import service_form_view
 from programs import services
 from programs.forms import (
     DecisionEditForm,
@@ -57,17 +59,39 @@ def editable_program(request: HttpRequest, slug: str) -> Program:
     return program
 
 
-def form_page(request, *, program, form, title, submit, intro="", template=None, **extra):
-    context = {
+def form_page_context(
+    *,
+    program: Program | None,
+    title: str,
+    submit: str,
+    intro: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """What ``programs/form_page.html`` (and the pages extending it) show around a form."""
+    return {
         "program": program,
-        "form": form,
         "title": title,
         "submit_label": submit,
         "intro": intro,
         "cancel_url": program.get_absolute_url() if program else "/programs/",
         **extra,
     }
-    return render(request, template or "programs/form_page.html", context)
+
+
+def form_page(
+    request: HttpRequest,
+    *,
+    program: Program | None,
+    form: forms.BaseForm,
+    title: str,
+    submit: str,
+    intro: str = "",
+    template: str = "programs/form_page.html",
+    **extra: Any,
+) -> HttpResponse:
+    """Render a form page of a program (for views that do not use ``service_form_view``)."""
+    context = form_page_context(program=program, title=title, submit=submit, intro=intro, **extra)
+    return render(request, template, {**context, "form": form})
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -149,30 +173,30 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 # --- Programs -------------------------------------------------------------------------------
 
+FORM_PAGE = "programs/form_page.html"
+CONFIRM_PAGE = "programs/confirm.html"
+
 
 @require_http_methods(["GET", "POST"])
 def program_create(request: HttpRequest) -> HttpResponse:
     """Create a program (TPM role or admin); the creator is its TPM unless they pick another."""
     if not request.user.has_perm("programs.add_program"):
         raise PermissionDenied("Only TPMs and admins create programs.")
-    form = ProgramForm(request.POST or None, initial={"tpm": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        program = run_service(
-            form,
-            lambda: services.program_create(
-                user=request.user, teams=form.cleaned_data["teams"], **form.service_fields()
-            ),
-        )
-        if program:
-            messages.success(request, f"Program “{program.name}” created. Add its milestones next.")
-            return redirect(program)
-    return form_page(
+    return service_form_view(
         request,
-        program=None,
-        form=form,
-        title="New program",
-        submit="Create program",
-        intro="The brief is what leadership reads first: keep the problem statement to a paragraph.",
+        form=ProgramForm(request.POST or None, initial={"tpm": request.user.pk}),
+        service=lambda data: services.program_create(user=request.user, **data),
+        success_message=lambda program: (
+            f"Program “{program.name}” created. Add its milestones next."
+        ),
+        success_url=lambda program: program,
+        template=FORM_PAGE,
+        context=form_page_context(
+            program=None,
+            title="New program",
+            submit="Create program",
+            intro="The brief is what leadership reads first: keep the problem statement to a paragraph.",
+        ),
     )
 
 
@@ -180,23 +204,16 @@ def program_create(request: HttpRequest) -> HttpResponse:
 def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Edit a program's brief and facts, refusing the save if someone else changed it first."""
     program = editable_program(request, slug)
-    form = ProgramEditForm(request.POST or None, instance=copy.copy(program))
-    if request.method == "POST" and form.is_valid():
-        updated = run_service(
-            form,
-            lambda: services.program_update(
-                program=program,
-                user=request.user,
-                version=form.cleaned_data["version"],
-                teams=form.cleaned_data["teams"],
-                **form.service_fields(),
-            ),
-        )
-        if updated:
-            messages.success(request, "Program saved.")
-            return redirect(updated)
-    return form_page(
-        request, program=program, form=form, title=f"Edit {program.name}", submit="Save program"
+    return service_form_view(
+        request,
+        form=ProgramEditForm(request.POST or None, instance=copy.copy(program)),
+        service=lambda data: services.program_update(program=program, user=request.user, **data),
+        success_message="Program saved.",
+        success_url=lambda updated: updated,
+        template=FORM_PAGE,
+        context=form_page_context(
+            program=program, title=f"Edit {program.name}", submit="Save program"
+        ),
     )
 
 
@@ -208,25 +225,18 @@ def status_update_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Post the weekly status update, with the previous one beside the form."""
     program = editable_program(request, slug)
     previous = program.status_updates.select_related("author").first()
-    form = StatusUpdateForm(request.POST or None, previous=previous)
-    if request.method == "POST" and form.is_valid():
-        update = run_service(
-            form,
-            lambda: services.status_update_post(
-                program=program, user=request.user, **form.cleaned_data
-            ),
-        )
-        if update:
-            messages.success(request, "Status update posted.")
-            return redirect(program)
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title="Post status update",
-        submit="Post update",
+        form=StatusUpdateForm(request.POST or None, previous=previous),
+        service=lambda data: services.status_update_post(
+            program=program, user=request.user, **data
+        ),
+        success_message="Status update posted.",
+        success_url=program,
         template="programs/status_update_form.html",
-        previous=previous,
+        context=form_page_context(
+            program=program, title="Post status update", submit="Post update", previous=previous
+        ),
     )
 
 
@@ -241,23 +251,19 @@ def _milestone(program: Program, pk: int) -> Milestone:
 def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a milestone; its baseline is fixed from here on."""
     program = editable_program(request, slug)
-    form = MilestoneForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        milestone = run_service(
-            form,
-            lambda: services.milestone_create(program=program, user=request.user, **data),
-        )
-        if milestone:
-            messages.success(request, f"Milestone “{milestone.name}” added.")
-            return redirect(milestone)
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title="Add milestone",
-        submit="Add milestone",
-        intro="The baseline is the date agreed in the plan. It never moves; slips are measured against it.",
+        form=MilestoneForm(request.POST or None, user=request.user),
+        service=lambda data: services.milestone_create(program=program, user=request.user, **data),
+        success_message=lambda milestone: f"Milestone “{milestone.name}” added.",
+        success_url=lambda milestone: milestone,
+        template=FORM_PAGE,
+        context=form_page_context(
+            program=program,
+            title="Add milestone",
+            submit="Add milestone",
+            intro="The baseline is the date agreed in the plan. It never moves; slips are measured against it.",
+        ),
     )
 
 
@@ -266,26 +272,23 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Edit a milestone's details (not its dates: moving needs a reason)."""
     program = editable_program(request, slug)
     milestone = _milestone(program, pk)
-    form = MilestoneEditForm(request.POST or None, instance=copy.copy(milestone), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        updated = run_service(
-            form,
-            lambda: services.milestone_update(
-                milestone=milestone, user=request.user, version=version, **data
-            ),
-        )
-        if updated:
-            messages.success(request, f"Milestone “{updated.name}” saved.")
-            return redirect(updated)
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title=f"Edit milestone “{milestone.name}”",
-        submit="Save milestone",
-        milestone=milestone,
+        form=MilestoneEditForm(
+            request.POST or None, instance=copy.copy(milestone), user=request.user
+        ),
+        service=lambda data: services.milestone_update(
+            milestone=milestone, user=request.user, **data
+        ),
+        success_message=lambda updated: f"Milestone “{updated.name}” saved.",
+        success_url=lambda updated: updated,
+        template=FORM_PAGE,
+        context=form_page_context(
+            program=program,
+            title=f"Edit milestone “{milestone.name}”",
+            submit="Save milestone",
+            milestone=milestone,
+        ),
     )
 
 
@@ -294,30 +297,22 @@ def milestone_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Move a milestone's target date with a reason; the move is kept in its ledger."""
     program = editable_program(request, slug)
     milestone = _milestone(program, pk)
-    form = MilestoneMoveForm(request.POST or None, instance=milestone)
-    if request.method == "POST" and form.is_valid():
-        moved = run_service(
-            form,
-            lambda: services.milestone_move(
-                milestone=milestone,
-                user=request.user,
-                version=form.cleaned_data["version"],
-                target_date=form.cleaned_data["target_date"],
-                reason=form.cleaned_data["reason"],
-            ),
-        )
-        if moved:
-            messages.success(request, f"“{moved.name}” moved to {moved.target_date:%-d %b %Y}.")
-            return redirect(moved)
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title=f"Move “{milestone.name}”",
-        submit="Move date",
+        form=MilestoneMoveForm(request.POST or None, instance=milestone),
+        service=lambda data: services.milestone_move(
+            milestone=milestone, user=request.user, **data
+        ),
+        success_message=lambda moved: f"“{moved.name}” moved to {moved.target_date:%-d %b %Y}.",
+        success_url=lambda moved: moved,
         template="programs/milestone_move.html",
-        milestone=milestone,
-        date_changes=milestone.date_changes.select_related("changed_by"),
+        context=form_page_context(
+            program=program,
+            title=f"Move “{milestone.name}”",
+            submit="Move date",
+            milestone=milestone,
+            date_changes=milestone.date_changes.select_related("changed_by"),
+        ),
     )
 
 
@@ -326,29 +321,22 @@ def milestone_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     """Mark a milestone done, after a confirmation step."""
     program = editable_program(request, slug)
     milestone = _milestone(program, pk)
-    form = MilestoneCompleteForm(request.POST or None, instance=milestone)
-    if request.method == "POST" and form.is_valid():
-        done = run_service(
-            form,
-            lambda: services.milestone_complete(
-                milestone=milestone,
-                user=request.user,
-                version=form.cleaned_data["version"],
-                completed_date=form.cleaned_data["completed_date"],
-            ),
-        )
-        if done:
-            messages.success(request, f"“{done.name}” is done.")
-            return redirect(done)
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title=f"Complete “{milestone.name}”?",
-        submit="Mark as done",
-        intro="A done milestone no longer moves and leaves the schedule. This cannot be undone here.",
-        template="programs/confirm.html",
-        object=milestone,
+        form=MilestoneCompleteForm(request.POST or None, instance=milestone),
+        service=lambda data: services.milestone_complete(
+            milestone=milestone, user=request.user, **data
+        ),
+        success_message=lambda done: f"“{done.name}” is done.",
+        success_url=lambda done: done,
+        template=CONFIRM_PAGE,
+        context=form_page_context(
+            program=program,
+            title=f"Complete “{milestone.name}”?",
+            submit="Mark as done",
+            intro="A done milestone no longer moves and leaves the schedule. This cannot be undone here.",
+            object=milestone,
+        ),
     )
 
 
@@ -359,20 +347,23 @@ def _risk(program: Program, pk: int) -> Risk:
     return get_object_or_404(Risk, program=program, pk=pk)
 
 
+def _risk_url(risk: Risk) -> str:
+    return f"{risk.program.get_absolute_url()}#risk-{risk.pk}"
+
+
 @require_http_methods(["GET", "POST"])
 def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a risk to the program's RAID log."""
     program = editable_program(request, slug)
-    form = RiskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        risk = run_service(
-            form,
-            lambda: services.risk_create(program=program, user=request.user, **form.cleaned_data),
-        )
-        if risk:
-            messages.success(request, f"Risk “{risk.title}” added.")
-            return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
-    return form_page(request, program=program, form=form, title="Add risk", submit="Add risk")
+    return service_form_view(
+        request,
+        form=RiskForm(request.POST or None),
+        service=lambda data: services.risk_create(program=program, user=request.user, **data),
+        success_message=lambda risk: f"Risk “{risk.title}” added.",
+        success_url=_risk_url,
+        template=FORM_PAGE,
+        context=form_page_context(program=program, title="Add risk", submit="Add risk"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -380,19 +371,16 @@ def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Edit a risk: its scoring, owner, mitigation or state."""
     program = editable_program(request, slug)
     risk = _risk(program, pk)
-    form = RiskEditForm(request.POST or None, instance=copy.copy(risk))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        updated = run_service(
-            form,
-            lambda: services.risk_update(risk=risk, user=request.user, version=version, **data),
-        )
-        if updated:
-            messages.success(request, f"Risk “{updated.title}” saved.")
-            return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
-    return form_page(
-        request, program=program, form=form, title=f"Edit risk “{risk.title}”", submit="Save risk"
+    return service_form_view(
+        request,
+        form=RiskEditForm(request.POST or None, instance=copy.copy(risk)),
+        service=lambda data: services.risk_update(risk=risk, user=request.user, **data),
+        success_message=lambda updated: f"Risk “{updated.title}” saved.",
+        success_url=_risk_url,
+        template=FORM_PAGE,
+        context=form_page_context(
+            program=program, title=f"Edit risk “{risk.title}”", submit="Save risk"
+        ),
     )
 
 
@@ -404,49 +392,44 @@ def risk_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if risk.state == RiskState.CLOSED:
         messages.info(request, f"Risk “{risk.title}” is already closed.")
         return redirect(program)
-    form = VersionConfirmForm(request.POST or None, instance=risk)
-    if request.method == "POST" and form.is_valid():
-        closed = run_service(
-            form,
-            lambda: services.risk_close(
-                risk=risk, user=request.user, version=form.cleaned_data["version"]
-            ),
-        )
-        if closed:
-            messages.success(request, f"Risk “{closed.title}” closed.")
-            return redirect(f"{program.get_absolute_url()}#risk-{risk.pk}")
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title=f"Close risk “{risk.title}”?",
-        submit="Close risk",
-        intro="A closed risk leaves the open log and stops counting against the program's health.",
-        template="programs/confirm.html",
-        object=risk,
+        form=VersionConfirmForm(request.POST or None, instance=risk),
+        service=lambda data: services.risk_close(risk=risk, user=request.user, **data),
+        success_message=lambda closed: f"Risk “{closed.title}” closed.",
+        success_url=_risk_url,
+        template=CONFIRM_PAGE,
+        context=form_page_context(
+            program=program,
+            title=f"Close risk “{risk.title}”?",
+            submit="Close risk",
+            intro="A closed risk leaves the open log and stops counting against the program's health.",
+            object=risk,
+        ),
     )
 
 
 # --- Decisions ------------------------------------------------------------------------------
 
 
+def _decision_url(decision: Decision) -> str:
+    return f"{decision.program.get_absolute_url()}#decision-{decision.pk}"
+
+
 @require_http_methods(["GET", "POST"])
 def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Record a decision in the program's log."""
     program = editable_program(request, slug)
-    form = DecisionForm(request.POST or None, initial={"decided_by": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        decision = run_service(
-            form,
-            lambda: services.decision_record(
-                program=program, user=request.user, **form.cleaned_data
-            ),
-        )
-        if decision:
-            messages.success(request, f"Decision “{decision.title}” recorded.")
-            return redirect(f"{program.get_absolute_url()}#decision-{decision.pk}")
-    return form_page(
-        request, program=program, form=form, title="Record a decision", submit="Record decision"
+    return service_form_view(
+        request,
+        form=DecisionForm(request.POST or None, initial={"decided_by": request.user.pk}),
+        service=lambda data: services.decision_record(program=program, user=request.user, **data),
+        success_message=lambda decision: f"Decision “{decision.title}” recorded.",
+        success_url=_decision_url,
+        template=FORM_PAGE,
+        context=form_page_context(
+            program=program, title="Record a decision", submit="Record decision"
+        ),
     )
 
 
@@ -455,25 +438,18 @@ def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Correct a recorded decision."""
     program = editable_program(request, slug)
     decision = get_object_or_404(Decision, program=program, pk=pk)
-    form = DecisionEditForm(request.POST or None, instance=copy.copy(decision))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        updated = run_service(
-            form,
-            lambda: services.decision_update(
-                decision=decision, user=request.user, version=version, **data
-            ),
-        )
-        if updated:
-            messages.success(request, f"Decision “{updated.title}” saved.")
-            return redirect(f"{program.get_absolute_url()}#decision-{decision.pk}")
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title=f"Edit decision “{decision.title}”",
-        submit="Save decision",
+        form=DecisionEditForm(request.POST or None, instance=copy.copy(decision)),
+        service=lambda data: services.decision_update(decision=decision, user=request.user, **data),
+        success_message=lambda updated: f"Decision “{updated.title}” saved.",
+        success_url=_decision_url,
+        template=FORM_PAGE,
+        context=form_page_context(
+            program=program,
+            title=f"Edit decision “{decision.title}”",
+            submit="Save decision",
+        ),
     )
 
 
@@ -484,29 +460,22 @@ def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     """The program's members: add a person or change a role (the same form does both)."""
     program = editable_program(request, slug)
-    form = MembershipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        membership = run_service(
-            form,
-            lambda: services.membership_set(
-                program=program,
-                member=form.cleaned_data["member"],
-                role=form.cleaned_data["role"],
-                user=request.user,
-            ),
-        )
-        if membership:
-            messages.success(
-                request,
-                f"{person_label(membership.user)} is now {membership.get_role_display().lower()}"
-                " on this program.",
-            )
-            return redirect("programs:members", slug=program.slug)
-    memberships = program.memberships.select_related("user").order_by("role", "user__first_name")
-    return render(
+    return service_form_view(
         request,
-        "programs/members.html",
-        {"program": program, "form": form, "memberships": memberships},
+        form=MembershipForm(request.POST or None),
+        service=lambda data: services.membership_set(program=program, user=request.user, **data),
+        success_message=lambda membership: (
+            f"{person_label(membership.user)} is now {membership.get_role_display().lower()}"
+            " on this program."
+        ),
+        success_url=reverse("programs:members", kwargs={"slug": program.slug}),
+        template="programs/members.html",
+        context={
+            "program": program,
+            "memberships": program.memberships.select_related("user").order_by(
+                "role", "user__first_name"
+            ),
+        },
     )
 
 
@@ -517,21 +486,18 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(
         ProgramMembership.objects.select_related("user", "program"), pk=pk, program=program
     )
-    form = forms.Form(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        if run_service(
-            form,
-            lambda: services.membership_remove(membership=membership, user=request.user) or True,
-        ):
-            messages.success(request, f"{person_label(membership.user)} removed from the program.")
-            return redirect("programs:members", slug=program.slug)
-    return form_page(
+    return service_form_view(
         request,
-        program=program,
-        form=form,
-        title=f"Remove {person_label(membership.user)} from the program?",
-        submit="Remove",
-        intro="They keep their account; a confidential program disappears from their view.",
-        template="programs/confirm.html",
-        object=membership,
+        form=forms.Form(request.POST if request.method == "POST" else None),
+        service=lambda _data: services.membership_remove(membership=membership, user=request.user),
+        success_message=f"{person_label(membership.user)} removed from the program.",
+        success_url=reverse("programs:members", kwargs={"slug": program.slug}),
+        template=CONFIRM_PAGE,
+        context=form_page_context(
+            program=program,
+            title=f"Remove {person_label(membership.user)} from the program?",
+            submit="Remove",
+            intro="They keep their account; a confidential program disappears from their view.",
+            object=membership,
+        ),
     )
