@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 urlpatterns = [
     path("v1/", include("programs.api.urls")),
     path("v1/", include("metrics.api.urls")),
-    path("v1/", include("reviews.api.urls")),
+    path("v1/", include("reviews.api_urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),

@@ -15,7 +15,7 @@ urlpatterns = [
     path("programs/", include("metrics.urls")),
     path("programs/", include("programs.urls")),
     path("reviews/", include("reviews.urls")),
-    path("ops-reviews/", include("metrics.ops_urls")),
+    path("ops-reviews/", include("reviews.ops.urls")),
     path("", include("metrics.leadership_urls")),
     path("", core_views.home, name="home"),
 ]

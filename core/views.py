@@ -17,7 +17,7 @@ from core.errors import DomainError
 from core.roles import Role, has_role
 from core.tokens import api_token_create, api_token_revoke, api_tokens_of
 from programs.selectors import tpm_home
-from reviews.ops_selectors import my_action_item_counts
+from reviews.ops.selectors import my_action_item_counts
 
 logger = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics and health"
 
     def ready(self) -> None:
+        from metrics.agenda import health_sections
         from metrics.panels import (
             health_panel,
             metrics_panel,
@@ -15,6 +16,7 @@ class MetricsConfig(AppConfig):
         from metrics.seeding import on_demo_seeded
         from programs import panels
         from programs.signals import demo_seeded, program_changed
+        from reviews.ops.agenda import register_agenda_builder
 
         program_changed.connect(_recompute_on_change, dispatch_uid="metrics.recompute_on_change")
         demo_seeded.connect(on_demo_seeded, dispatch_uid="metrics.seed")
@@ -22,6 +24,7 @@ class MetricsConfig(AppConfig):
         panels.register("metrics.success_metrics", metrics_panel)
         panels.register("metrics.milestone_timeline", milestone_timeline_panel)
         panels.register("metrics.risk_matrix", risk_matrix_panel)
+        register_agenda_builder(health_sections)
 
 
 def _recompute_on_change(sender, program_ids, **kwargs) -> None:

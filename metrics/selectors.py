@@ -35,8 +35,8 @@ from programs.models import (
     Risk,
     StatusUpdate,
 )
+from reviews.launch.selectors import launch_readiness_rows
 from reviews.models import LaunchReviewState
-from reviews.selectors import launch_readiness_rows
 
 # Programs per chunk of a full recompute: memory stays bounded however many programs there are.
 CHUNK_SIZE = 1000

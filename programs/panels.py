@@ -53,8 +53,8 @@ KNOWN_SECTIONS: dict[str, NavLink] = {
     "metrics/_health_panel.html": NavLink("health", "Health"),
     "metrics/_timeline_panel.html": NavLink("milestone-timeline", "Timeline"),
     "metrics/_metrics_panel.html": NavLink("metrics", "Metrics"),
-    "reviews/_launch_panel.html": NavLink("launch-reviews", "Launches"),
-    "reviews/_capacity_panel.html": NavLink("capacity-requests", "Capacity"),
+    "reviews/launch/_panel.html": NavLink("launch-reviews", "Launches"),
+    "reviews/capacity/_panel.html": NavLink("capacity-requests", "Capacity"),
 }
 
 

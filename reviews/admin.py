@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from programs.admin_base import DomainAdminMixin
-from reviews import services
+from reviews.launch import services
 from reviews.models import (
     ActionItem,
     AutoApprovalThreshold,

@@ -8,7 +8,8 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         from programs import panels
         from programs.signals import demo_seeded
-        from reviews.panels import capacity_panel, launch_reviews_panel
+        from reviews.capacity.panels import capacity_panel
+        from reviews.launch.panels import launch_reviews_panel
 
         panels.register("reviews.launch_reviews", launch_reviews_panel)
         panels.register("reviews.capacity", capacity_panel)
@@ -44,7 +45,7 @@ def _seed_operational_reviews(sender, *, write, today=None, **kwargs) -> None:
     from django.utils import timezone
 
     from programs.models import Program
-    from reviews import ops_services
+    from reviews.ops import services as ops_services
 
     today = today or timezone.localdate()
     last_week = ops_services.operational_review_create_weekly(

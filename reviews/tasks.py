@@ -8,8 +8,8 @@ import logging
 
 from celery import shared_task
 
-from reviews.api.idempotency import idempotency_records_prune as prune_idempotency_records
-from reviews.ops_services import operational_review_create_weekly as create_weekly
+from reviews.idempotency import idempotency_records_prune as prune_idempotency_records
+from reviews.ops.services import operational_review_create_weekly as create_weekly
 
 logger = logging.getLogger(__name__)
 

@@ -168,7 +168,7 @@ class CapacityBudgetFactory(factory.django.DjangoModelFactory):
 
 
 class CapacityRequestFactory(factory.django.DjangoModelFactory):
-    """A draft request; submit and decide it through ``reviews.capacity_services``."""
+    """A draft request; submit and decide it through ``reviews.capacity.services``."""
 
     class Meta:
         model = review_models.CapacityRequest
@@ -186,7 +186,7 @@ class CapacityRequestFactory(factory.django.DjangoModelFactory):
 
 
 class OperationalReviewFactory(factory.django.DjangoModelFactory):
-    """A scheduled review of every program; change state through ``reviews.ops_services``."""
+    """A scheduled review of every program; change state through ``reviews.ops.services``."""
 
     class Meta:
         model = review_models.OperationalReview

@@ -44,8 +44,8 @@ from metrics import services as metric_services
 from metrics.models import HealthSnapshot
 from programs import services as program_services
 from programs.models import Team
-from reviews import capacity_services
-from reviews import services as review_services
+from reviews.capacity import services as capacity_services
+from reviews.launch import services as review_services
 from reviews.models import ChecklistTemplate
 from tests.factories import (
     ActionItemFactory,

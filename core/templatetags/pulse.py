@@ -1,5 +1,7 @@
 """Template helpers available in every template (registered as builtins)."""
 
+import datetime
+
 from django import template
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -90,3 +92,15 @@ def duration(value) -> str:
     if minutes or not parts:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def isodate(value):
+    """``"2026-11-16"`` → a date, so ``|date:"j M"`` formats it; anything else unchanged.
+
+    For content stored as JSON (a frozen agenda, a report), which keeps dates as ISO strings.
+    """
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from core.roles import Role
 from metrics.models import HealthSnapshot
 from programs.models import Program
-from reviews import ops_services
 from reviews.models import ActionItem, OperationalReview
+from reviews.ops import services as ops_services
 from tests.browser.test_review_journey import RESULTS
 from tests.browser.test_tpm_journey import sign_in
 from tests.factories import ProgramFactory, UserFactory

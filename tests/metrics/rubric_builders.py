@@ -28,7 +28,7 @@ from django.utils import timezone
 from metrics import services as metric_services
 from programs import services as program_services
 from programs.models import Milestone, Portfolio, Program, StatusUpdate
-from reviews import services as review_services
+from reviews.launch import services as review_services
 from reviews.models import ChecklistTemplate
 from tests.factories import (
     ChecklistItemFactory,

@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from metrics.agenda import build_agenda, review_agenda
 from metrics.models import HealthSnapshot
 from programs.models import Phase, Program
-from reviews import ops_services
 from reviews.models import ActionItem, ActionItemState, LaunchReview
+from reviews.ops import services as ops_services
+from reviews.ops.agenda import build_agenda, review_agenda
 from tests.factories import (
     ActionItemFactory,
     CapacityRequestFactory,

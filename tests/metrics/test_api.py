@@ -16,7 +16,7 @@ from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
 from programs import services as program_services
 from programs.api.serializers import HEALTH_FAMILY_CHOICES
 from programs.models import Program
-from reviews import services as review_services
+from reviews.launch import services as review_services
 from tests.factories import (
     MembershipFactory,
     PortfolioFactory,

@@ -358,7 +358,7 @@ def test_recompute_health_command(capsys):
 
 def test_an_unapproved_launch_soon_costs_launch_readiness(tpm, engineer):
     """The launch-review data from reviews feeds the engine's launch-readiness component."""
-    from reviews import services as review_services
+    from reviews.launch import services as review_services
     from tests.factories import ChecklistItemFactory, ChecklistTemplateFactory
 
     template = ChecklistTemplateFactory(

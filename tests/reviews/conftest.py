@@ -9,7 +9,7 @@ import datetime
 import pytest
 
 from programs.models import MembershipRole
-from reviews import services
+from reviews.launch import services
 from reviews.models import ChecklistTemplate, LaunchReview, LaunchReviewState
 from tests.factories import (
     ChecklistItemFactory,
@@ -131,7 +131,7 @@ def budget(team):
 
 def file_request(requester, team, program, amount=60, kind="vcpu", submit=True):
     """A request of ``amount`` needed in 2026-Q4, submitted unless told otherwise."""
-    from reviews import capacity_services
+    from reviews.capacity import services as capacity_services
 
     request = capacity_services.capacity_request_create(
         user=requester, team=team, program=program, resource_kind=kind, amount=amount,

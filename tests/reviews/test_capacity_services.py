@@ -10,9 +10,9 @@ from django.core import mail
 from django.db import connection
 
 from core.errors import DomainError, StaleWriteError
-from reviews import capacity_services as services
-from reviews.capacity_selectors import team_capacity
-from reviews.charts import capacity_vs_budget
+from reviews.capacity import services
+from reviews.capacity.charts import capacity_vs_budget
+from reviews.capacity.selectors import team_capacity
 from reviews.models import AutoApprovalThreshold, CapacityRequest, CapacityRequestState
 from reviews.states import CAPACITY_REQUEST_TRANSITIONS, IllegalTransition
 from tests.factories import CapacityBudgetFactory, ReviewerFactory, UserFactory

@@ -87,7 +87,7 @@ def test_requesters_and_plain_reviewers_do_not_decide(client, requester, team, p
 def test_team_quarter_page_draws_the_chart_without_inline_script(
     client, requester, team, program, budget, council
 ):
-    from reviews import capacity_services
+    from reviews.capacity import services as capacity_services
 
     request = file_request(requester, team, program, amount=60)
     capacity_services.capacity_request_approve(request=request, user=council, version=2)
@@ -130,7 +130,7 @@ def test_list_filters_and_hides_confidential(client, requester, team, program, o
 
 
 def test_fulfill_from_the_browser(client, requester, team, program, budget, council):
-    from reviews import capacity_services
+    from reviews.capacity import services as capacity_services
 
     request = file_request(requester, team, program, amount=5)
     capacity_services.capacity_request_approve(request=request, user=council, version=2)

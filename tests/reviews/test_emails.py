@@ -6,7 +6,8 @@ from django.core import mail
 from django.test import override_settings
 
 from core.emails import send_on_commit
-from reviews import capacity_services, services
+from reviews.capacity import services as capacity_services
+from reviews.launch import services
 from tests.celery_support import celery_broker
 from tests.reviews.conftest import answer_all, file_request
 

@@ -87,7 +87,7 @@ def test_create_refuses_unknown_fields_and_a_foreign_milestone(program, author, 
 
 
 def test_list_filters_by_program_state_and_date(review, author, program, checklist):
-    from reviews import services
+    from reviews.launch import services
 
     other = services.launch_review_create(
         program=ProgramFactory(), user=author, title="Elsewhere",
@@ -175,7 +175,7 @@ def test_only_reviewers_of_an_area_sign_it_and_never_their_own(submitted, sre, t
 
 def test_an_engineer_cannot_approve_their_own_review_through_the_api(program, checklist, sre):
     from programs.models import ProgramMembership
-    from reviews import services
+    from reviews.launch import services
 
     ProgramMembership.objects.create(program=program, user=sre, role="eng_lead")
     review = services.launch_review_create(
@@ -326,7 +326,7 @@ def test_a_refused_bulk_answer_stores_nothing_and_writes_nothing(review, author)
 
 
 def test_bulk_answers_refuse_items_of_other_reviews(review, author, program, checklist):
-    from reviews import services
+    from reviews.launch import services
 
     other = services.launch_review_create(
         program=program, user=author, title="Other", launch_date=LAUNCH_DATE, tier=3
@@ -341,7 +341,7 @@ def test_bulk_answers_refuse_items_of_other_reviews(review, author, program, che
 def test_confidential_reviews_are_hidden_until_one_reviews_them(
     confidential_program, engineer, checklist, sre, outsider
 ):
-    from reviews import services
+    from reviews.launch import services
 
     review = services.launch_review_create(
         program=confidential_program, user=engineer, title="Nightjar GA",

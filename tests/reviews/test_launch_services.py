@@ -13,14 +13,14 @@ from core.errors import DomainError, StaleWriteError
 from metrics.selectors import health_inputs
 from programs.models import MembershipRole, ProgramMembership
 from programs.selectors import visible_programs
-from reviews import services
+from reviews.launch import services
+from reviews.launch.selectors import launch_readiness_rows
 from reviews.models import (
     AnswerStatus,
     ChecklistItem,
     LaunchReviewState,
     SignOff,
 )
-from reviews.selectors import launch_readiness_rows
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS, IllegalTransition
 from tests.factories import MilestoneFactory, ProgramFactory, ReviewerFactory, UserFactory
 from tests.reviews.conftest import ALL_STATES, answer_all, put_in_state

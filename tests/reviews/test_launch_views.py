@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from reviews import services
+from reviews.launch import services
 from reviews.models import LaunchReview, LaunchReviewItem, SignOff
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS
 from tests.factories import ProgramFactory

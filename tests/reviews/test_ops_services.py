@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.errors import DomainError, StaleWriteError
-from reviews import ops_services as services
 from reviews.models import ActionItem, OperationalReview
-from reviews.ops_selectors import review_action_items
+from reviews.ops import services
+from reviews.ops.selectors import review_action_items
 from reviews.states import IllegalTransition
 from reviews.tasks import operational_review_create_weekly
 from tests.factories import ActionItemFactory, OperationalReviewFactory, UserFactory

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import HealthSnapshot
-from reviews import ops_services as services
 from reviews.models import ActionItem, OperationalReview
+from reviews.ops import services
 from tests.factories import (
     ActionItemFactory,
     MembershipFactory,

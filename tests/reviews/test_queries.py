@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from reviews import capacity_services, services
+from reviews.capacity import services as capacity_services
+from reviews.launch import services
 from reviews.models import LaunchReview
 from tests.factories import (
     CapacityBudgetFactory,

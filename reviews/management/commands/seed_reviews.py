@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from programs.models import MembershipRole, Phase, Program, ProgramMembership, Team
-from reviews import capacity_services, services
+from reviews.capacity import services as capacity_services
+from reviews.launch import services
 from reviews.models import (
     AutoApprovalThreshold,
     CapacityBudget,

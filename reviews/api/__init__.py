@@ -1,1 +1,0 @@
-"""The reviews REST API: launch reviews, their items and sign-offs, capacity budgets and requests."""

@@ -1,0 +1,111 @@
+"""Browser forms of the capacity pages. Forms parse and validate; services write.
+
+Edit and decision forms carry the request's ``version`` so a stale write is refused by the
+service instead of silently overwriting someone else's change.
+"""
+
+from django import forms
+from django.utils import timezone
+
+from programs.forms import DateInput, VersionedFormMixin
+from programs.models import Team
+from reviews.models import (
+    CapacityRequest,
+    CapacityRequestState,
+    ResourceKind,
+    quarter_of,
+    quarter_validator,
+)
+
+
+class CapacityRequestForm(forms.ModelForm):
+    """File a capacity request for one of your teams, for a program you can see."""
+
+    class Meta:
+        model = CapacityRequest
+        fields = [
+            "team", "program", "resource_kind", "amount", "environment", "region", "needed_by",
+            "justification",
+        ]  # fmt: skip
+        widgets = {
+            "needed_by": DateInput,
+            "justification": forms.Textarea(attrs={"rows": 5}),
+        }
+        labels = {"resource_kind": "Resource", "needed_by": "Needed by"}
+        help_texts = {"needed_by": "Its quarter decides which budget the request draws on."}
+
+    def __init__(self, *args, teams, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["program"].queryset = programs.order_by("name")
+        self.fields["team"].empty_label = "Choose your team"
+        self.fields["program"].empty_label = "Choose a program"
+        kinds = [choice for choice in self.fields["resource_kind"].choices if choice[0]]
+        self.fields["resource_kind"].choices = [("", "Choose a resource"), *kinds]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError("Ask for more than zero.")
+        return amount
+
+
+class CapacityRequestEditForm(VersionedFormMixin, CapacityRequestForm):
+    """Change a draft request, based on the version the user loaded."""
+
+
+class CapacityDecisionForm(VersionedFormMixin):
+    """Approve (all or part) or deny a request; over budget needs an override reason."""
+
+    DECISIONS = [("approve", "Approve"), ("deny", "Deny")]
+
+    decision = forms.ChoiceField(choices=DECISIONS, widget=forms.RadioSelect, initial="approve")
+    approved_amount = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="Leave empty to approve the full amount; less approves part of it.",
+    )
+    note = forms.CharField(
+        label="Decision note", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    override_reason = forms.CharField(
+        label="Budget override reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the approval takes the team over its quarter's budget; recorded.",
+    )
+
+    def __init__(self, *args, instance: CapacityRequest, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+
+
+class CapacityFilterForm(forms.Form):
+    team = forms.ChoiceField(label="Team", required=False)
+    state = forms.ChoiceField(
+        label="State", required=False, choices=[("", "Any state"), *CapacityRequestState.choices]
+    )
+    resource_kind = forms.ChoiceField(
+        label="Resource", required=False, choices=[("", "Any resource"), *ResourceKind.choices]
+    )
+    quarter = forms.CharField(
+        label="Quarter",
+        required=False,
+        validators=[quarter_validator],
+        widget=forms.TextInput(attrs={"placeholder": "2026-Q4"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "All teams"), *Team.objects.values_list("slug", "name")]
+
+    def filters(self) -> dict:
+        if self.is_valid():
+            return self.cleaned_data
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+def current_quarter() -> str:
+    return quarter_of(timezone.localdate())
