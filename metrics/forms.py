@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import DateInput
+from core.grades import Grade
 from metrics.dashboard import CAUSES, FLAGS, SORT_LABELS, DashboardFilters
 from metrics.models import MetricReading, SuccessMetric
-from programs.models import Grade
 from reviews.models import ResourceKind
 
 

@@ -39,14 +39,9 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from core.formatting import format_number
+from core.grades import Grade
 
 OPEN_STATES = frozenset(("planned", "in_progress", "blocked"))
-
-
-class Grade(StrEnum):
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
 
 
 class Severity(StrEnum):
@@ -72,7 +67,6 @@ FAMILIES = tuple(Family)
 COMPONENTS = tuple(f.value for f in FAMILIES)
 FAMILY_RANK = {family: rank for rank, family in enumerate(FAMILIES)}
 SEVERITY_RANK = {Severity.WATCH: 0, Severity.YELLOW: 1, Severity.RED: 2}
-GRADE_RANK = {Grade.GREEN: 0, Grade.YELLOW: 1, Grade.RED: 2}
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.grades import Grade
 from core.models import TimeStampedModel, VersionedModel
-from programs.models import Grade, Portfolio, Program
+from programs.models import Portfolio, Program
 
 
 class Direction(models.TextChoices):
@@ -253,7 +254,7 @@ class HealthSnapshot(models.Model):
     )
     day = models.DateField()
     score = models.PositiveSmallIntegerField()
-    grade = models.CharField(max_length=10, choices=Grade)
+    grade = models.CharField(max_length=10, choices=Grade.choices)
     components = models.JSONField(default=dict)
     reasons = models.JSONField(default=list)
     watermelon = models.BooleanField(default=False)

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.grades import Grade
 from core.models import SHORT_TEXT, BoundedTextField, TimeStampedModel, VersionedModel
 
 User = settings.AUTH_USER_MODEL
@@ -55,12 +56,6 @@ class PriorityTier(models.IntegerChoices):
     P3 = 3, "P3 — opportunistic"
 
 
-class Grade(models.TextChoices):
-    GREEN = "green", "Green"
-    YELLOW = "yellow", "Yellow"
-    RED = "red", "Red"
-
-
 class Program(VersionedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -90,7 +85,9 @@ class Program(VersionedModel):
     )
     # Latest computed health, denormalised from metrics.HealthSnapshot for fast listing.
     health_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    health_grade = models.CharField(max_length=10, choices=Grade, blank=True, editable=False)
+    health_grade = models.CharField(
+        max_length=10, choices=Grade.choices, blank=True, editable=False
+    )
     # When the score was last written: after an edit, or when a full recompute found it changed
     # (an unchanged score is not rewritten, so its row and time stay as they were).
     health_computed_at = models.DateTimeField(null=True, blank=True, editable=False)

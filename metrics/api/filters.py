@@ -8,9 +8,10 @@ import django_filters as filters
 from django.db.models import F, Q
 from rest_framework.filters import OrderingFilter
 
+from core.grades import Grade
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from programs.api.serializers import HEALTH_FAMILY_CHOICES
-from programs.models import Grade, Program
+from programs.models import Program
 
 CAUSE_HELP = (
     "The family deciding a yellow or red grade (e.g. launch_readiness). Repeat for several."

@@ -8,11 +8,11 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
 
+from core.grades import Grade
 from programs.api.serializers import HEALTH_FAMILY_CHOICES
 from programs.models import (
     OPEN_MILESTONE_STATES,
     Decision,
-    Grade,
     MembershipRole,
     Milestone,
     MilestoneDateChange,

@@ -38,7 +38,6 @@ from metrics.health import (
 
 TODAY = datetime.date(2026, 11, 25)
 D = datetime.timedelta
-GRADE_ORDER = {Grade.GREEN: 0, Grade.YELLOW: 1, Grade.RED: 2}
 
 
 def program(**changes) -> ProgramInput:
@@ -597,7 +596,7 @@ def test_an_extra_overdue_milestone_never_improves_the_grade(p, overdue, critica
     extra = milestone("Extra", id=99_999, due_in=-overdue, critical=critical)
     before = compute(p, today=TODAY)
     after = compute(dataclasses.replace(p, milestones=(*p.milestones, extra)), today=TODAY)
-    assert GRADE_ORDER[after.grade] >= GRADE_ORDER[before.grade]
+    assert after.grade.rank >= before.grade.rank
 
 
 @settings(max_examples=300, deadline=None)
@@ -606,7 +605,7 @@ def test_an_extra_open_high_risk_never_improves_the_grade(p, likelihood, impact)
     extra = RiskInput(99_999, "Extra", likelihood, impact, "open")
     before = compute(p, today=TODAY)
     after = compute(dataclasses.replace(p, risks=(*p.risks, extra)), today=TODAY)
-    assert GRADE_ORDER[after.grade] >= GRADE_ORDER[before.grade]
+    assert after.grade.rank >= before.grade.rank
 
 
 @settings(max_examples=300, deadline=None)
@@ -616,7 +615,7 @@ def test_an_extra_launch_never_improves_the_grade(p, launch):
     after = compute(
         dataclasses.replace(p, launches=(*p.launches, launch._replace(id=999))), today=TODAY
     )
-    assert GRADE_ORDER[after.grade] >= GRADE_ORDER[before.grade]
+    assert after.grade.rank >= before.grade.rank
 
 
 @settings(max_examples=300, deadline=None)
@@ -626,7 +625,7 @@ def test_removing_a_familys_data_never_turns_a_program_red(p, part):
     after = compute(dataclasses.replace(p, **{part: ()}), today=TODAY)
     if before.grade != Grade.RED:
         assert after.grade != Grade.RED
-    assert GRADE_ORDER[after.grade] <= GRADE_ORDER[before.grade]
+    assert after.grade.rank <= before.grade.rank
 
 
 @settings(max_examples=500, deadline=None)
@@ -671,5 +670,5 @@ def test_summarise_keeps_only_milestones_that_can_fire_a_signal_of_their_own():
 def test_a_fresh_update_never_worsens_the_grade(p):
     before = compute(p, today=TODAY)
     after = compute(dataclasses.replace(p, last_update_on=TODAY), today=TODAY)
-    assert GRADE_ORDER[after.grade] <= GRADE_ORDER[before.grade]
+    assert after.grade.rank <= before.grade.rank
     assert not after.stale
