@@ -1,12 +1,41 @@
 """Write helpers every app's services share."""
 
+import enum
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final, Literal
 
 from django.db import models
 
 from core.errors import StaleWriteError
 from core.models import VersionedModel
+
+
+class Unset(enum.Enum):
+    """The value of an update argument the caller left out.
+
+    None cannot mean "not given": clearing a sponsor or an owner is a change to None. An update
+    service defaults every optional field to ``UNSET`` and writes only those it was given.
+    """
+
+    UNSET = "unset"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+
+type Maybe[T] = T | Literal[Unset.UNSET]
+"""An update argument: a new value, or ``UNSET`` to leave the field as it is."""
+
+
+def given(**arguments: object) -> dict[str, Any]:
+    """The update arguments the caller gave (those not ``UNSET``), by field name.
+
+    An update service passes its optional field arguments here and hands the result to
+    ``apply_versioned_update``: a PATCH that names two fields changes only those two.
+    """
+    return {name: value for name, value in arguments.items() if value is not UNSET}
 
 
 def apply_versioned_update[M: VersionedModel](

@@ -165,13 +165,6 @@ class ProgramForm(forms.ModelForm):
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("start_date", timezone.localdate())
 
-    def service_fields(self) -> dict:
-        """The program fields for ``program_create``/``program_update`` (teams go separately)."""
-        data = dict(self.cleaned_data)
-        data.pop("teams", None)
-        data.pop("version", None)
-        return data
-
 
 class ProgramEditForm(VersionedFormMixin, ProgramForm):
     """Edit a program, based on the version the user loaded."""

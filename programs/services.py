@@ -1,13 +1,14 @@
 """Every write to the programs domain. One transaction each, validated, history recorded.
 
-Services take keyword-only arguments, raise ``core.errors.DomainError`` for a business rule
+Services take keyword-only, typed arguments: a create names every field it sets (optional ones
+with the model's defaults), an update every field it may change, defaulting to ``UNSET`` so
+that only what the caller gave is written (``core.services.given``). They raise ``core.errors.DomainError`` for a business rule
 and ``core.errors.StaleWriteError`` when the caller edited an old version, and announce the
 change with ``programs.signals.notify_program_changed`` so health is recomputed.
 """
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -17,14 +18,16 @@ from django.utils.text import slugify
 
 from core.errors import DomainError
 from core.models import SHORT_TEXT
-from core.services import apply_versioned_update
+from core.services import UNSET, Maybe, apply_versioned_update, given
 from programs.models import (
     Decision,
     MembershipRole,
     Milestone,
     MilestoneDateChange,
     MilestoneState,
+    Phase,
     Portfolio,
+    PriorityTier,
     Program,
     ProgramMembership,
     Risk,
@@ -33,22 +36,6 @@ from programs.models import (
     Team,
 )
 from programs.signals import notify_program_changed
-
-PROGRAM_FIELDS = (
-    "name", "portfolio", "tpm", "sponsor", "phase", "priority", "start_date", "target_date",
-    "problem_statement", "success_criteria", "confidential", "update_cadence_days",
-)  # fmt: skip
-MILESTONE_FIELDS = ("name", "description", "owner_team", "state", "critical")
-RISK_FIELDS = (
-    "title", "description", "likelihood", "impact", "owner", "mitigation", "due_date", "state",
-)  # fmt: skip
-UPDATE_FIELDS = (
-    "reported_health", "summary", "highlights", "risks_and_blockers", "asks", "next_steps",
-)  # fmt: skip
-DECISION_FIELDS = ("title", "context", "outcome", "decided_on", "decided_by")
-PORTFOLIO_FIELDS = ("name", "slug", "description", "leader")
-TEAM_FIELDS = ("name", "slug")
-
 
 # Slugs that are paths of their own under /programs/.
 RESERVED_SLUGS = {"new", "create", "edit"}
@@ -60,13 +47,6 @@ def _unique_slug(name: str) -> str:
     while slug in RESERVED_SLUGS or Program.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def _pick(data: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise DomainError({name: "This field cannot be changed here." for name in sorted(unknown)})
-    return data
 
 
 def _check_dependencies(milestone: Milestone, depends_on: Iterable[Milestone]) -> list[Milestone]:
@@ -98,11 +78,18 @@ def _check_dependencies(milestone: Milestone, depends_on: Iterable[Milestone]) -
 
 
 @transaction.atomic
-def portfolio_create(*, user: AbstractBaseUser, **fields: Any) -> Portfolio:
+def portfolio_create(
+    *,
+    user: AbstractBaseUser,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    leader: AbstractBaseUser | None = None,
+) -> Portfolio:
     """Create a portfolio; its slug comes from the name unless given."""
-    _pick(fields, PORTFOLIO_FIELDS)
-    portfolio = Portfolio(**fields)
-    portfolio.slug = portfolio.slug or slugify(portfolio.name)
+    portfolio = Portfolio(
+        name=name, slug=slug or slugify(name), description=description, leader=leader
+    )
     portfolio.full_clean()
     portfolio.save()
     return portfolio
@@ -110,21 +97,33 @@ def portfolio_create(*, user: AbstractBaseUser, **fields: Any) -> Portfolio:
 
 @transaction.atomic
 def portfolio_update(
-    *, portfolio: Portfolio, user: AbstractBaseUser, version: int | None, **fields: Any
+    *,
+    portfolio: Portfolio,
+    user: AbstractBaseUser,
+    version: int | None,
+    name: Maybe[str] = UNSET,
+    slug: Maybe[str] = UNSET,
+    description: Maybe[str] = UNSET,
+    leader: Maybe[AbstractBaseUser | None] = UNSET,
 ) -> Portfolio:
     """Change a portfolio if ``version`` is still current."""
-    _pick(fields, PORTFOLIO_FIELDS)
-    return apply_versioned_update(instance=portfolio, expected_version=version, data=fields)
+    return apply_versioned_update(
+        instance=portfolio,
+        expected_version=version,
+        data=given(name=name, slug=slug, description=description, leader=leader),
+    )
 
 
 @transaction.atomic
 def team_create(
-    *, user: AbstractBaseUser, members: Iterable[AbstractBaseUser] = (), **fields: Any
+    *,
+    user: AbstractBaseUser,
+    name: str,
+    slug: str = "",
+    members: Iterable[AbstractBaseUser] = (),
 ) -> Team:
     """Create a team with its members; its slug comes from the name unless given."""
-    _pick(fields, TEAM_FIELDS)
-    team = Team(**fields)
-    team.slug = team.slug or slugify(team.name)
+    team = Team(name=name, slug=slug or slugify(name))
     team.full_clean()
     team.save()
     team.members.set(members)
@@ -137,15 +136,15 @@ def team_update(
     team: Team,
     user: AbstractBaseUser,
     version: int | None,
+    name: Maybe[str] = UNSET,
+    slug: Maybe[str] = UNSET,
     members: Iterable[AbstractBaseUser] | None = None,
-    **fields: Any,
 ) -> Team:
     """Change a team (and its members, when given) if ``version`` is still current."""
-    _pick(fields, TEAM_FIELDS)
     return apply_versioned_update(
         instance=team,
         expected_version=version,
-        data=fields,
+        data=given(name=name, slug=slug),
         m2m={"members": members} if members is not None else None,
     )
 
@@ -157,12 +156,36 @@ def team_update(
 def program_create(
     *,
     user: AbstractBaseUser,
+    name: str,
+    portfolio: Portfolio,
+    tpm: AbstractBaseUser,
+    start_date: datetime.date,
+    target_date: datetime.date,
+    sponsor: AbstractBaseUser | None = None,
+    phase: str = Phase.PROPOSED,
+    priority: int = PriorityTier.P2,
+    problem_statement: str = "",
+    success_criteria: str = "",
+    confidential: bool = False,
+    update_cadence_days: int = 7,
     teams: Iterable[Team] = (),
-    **fields: Any,
 ) -> Program:
     """Create a program; its TPM becomes a member with the TPM role."""
-    _pick(fields, PROGRAM_FIELDS)
-    program = Program(slug=_unique_slug(fields.get("name", "")), **fields)
+    program = Program(
+        slug=_unique_slug(name),
+        name=name,
+        portfolio=portfolio,
+        tpm=tpm,
+        sponsor=sponsor,
+        phase=phase,
+        priority=priority,
+        start_date=start_date,
+        target_date=target_date,
+        problem_statement=problem_statement,
+        success_criteria=success_criteria,
+        confidential=confidential,
+        update_cadence_days=update_cadence_days,
+    )
     program.full_clean()
     program._history_user = user
     program.save()
@@ -178,15 +201,38 @@ def program_update(
     program: Program,
     user: AbstractBaseUser,
     version: int | None,
+    name: Maybe[str] = UNSET,
+    portfolio: Maybe[Portfolio] = UNSET,
+    tpm: Maybe[AbstractBaseUser] = UNSET,
+    sponsor: Maybe[AbstractBaseUser | None] = UNSET,
+    phase: Maybe[str] = UNSET,
+    priority: Maybe[int] = UNSET,
+    start_date: Maybe[datetime.date] = UNSET,
+    target_date: Maybe[datetime.date] = UNSET,
+    problem_statement: Maybe[str] = UNSET,
+    success_criteria: Maybe[str] = UNSET,
+    confidential: Maybe[bool] = UNSET,
+    update_cadence_days: Maybe[int] = UNSET,
     teams: Iterable[Team] | None = None,
-    **fields: Any,
 ) -> Program:
     """Change a program's fields if ``version`` is still current; the TPM stays a member."""
-    _pick(fields, PROGRAM_FIELDS)
     program = apply_versioned_update(
         instance=program,
         expected_version=version,
-        data=fields,
+        data=given(
+            name=name,
+            portfolio=portfolio,
+            tpm=tpm,
+            sponsor=sponsor,
+            phase=phase,
+            priority=priority,
+            start_date=start_date,
+            target_date=target_date,
+            problem_statement=problem_statement,
+            success_criteria=success_criteria,
+            confidential=confidential,
+            update_cadence_days=update_cadence_days,
+        ),
         user=user,
         m2m={"teams": teams} if teams is not None else None,
     )
@@ -212,6 +258,7 @@ def membership_set(
 
 @transaction.atomic
 def membership_remove(*, membership: ProgramMembership, user: AbstractBaseUser) -> None:
+    """Remove a person from a program; never its TPM."""
     if membership.user_id == membership.program.tpm_id:
         raise DomainError("The program's TPM stays a member; assign another TPM first.")
     membership._history_user = user
@@ -229,17 +276,24 @@ def milestone_create(
     name: str,
     target_date: datetime.date,
     baseline_date: datetime.date | None = None,
+    description: str = "",
+    owner_team: Team | None = None,
+    state: str = MilestoneState.PLANNED,
+    critical: bool = False,
+    completed_date: datetime.date | None = None,
     depends_on: Iterable[Milestone] = (),
-    **fields: Any,
 ) -> Milestone:
     """Add a milestone. Its baseline is the agreed date (the first target, unless given)."""
-    _pick(fields, MILESTONE_FIELDS + ("completed_date",))
     milestone = Milestone(
         program=program,
         name=name,
         target_date=target_date,
         baseline_date=baseline_date or target_date,
-        **fields,
+        description=description,
+        owner_team=owner_team,
+        state=state,
+        critical=critical,
+        completed_date=completed_date,
     )
     if milestone.state == MilestoneState.DONE and not milestone.completed_date:
         milestone.completed_date = timezone.localdate()
@@ -257,18 +311,24 @@ def milestone_update(
     milestone: Milestone,
     user: AbstractBaseUser,
     version: int | None,
+    name: Maybe[str] = UNSET,
+    description: Maybe[str] = UNSET,
+    owner_team: Maybe[Team | None] = UNSET,
+    state: Maybe[str] = UNSET,
+    critical: Maybe[bool] = UNSET,
     depends_on: Iterable[Milestone] | None = None,
-    **fields: Any,
 ) -> Milestone:
-    """Edit a milestone's details. Its target date moves only through ``milestone_move``."""
-    if "target_date" in fields or "baseline_date" in fields:
-        raise DomainError(
-            {"target_date": "Move the date with a reason (milestone move); the baseline is fixed."}
-        )
-    _pick(fields, MILESTONE_FIELDS)
-    if fields.get("state") == MilestoneState.DONE and milestone.state != MilestoneState.DONE:
+    """Edit a milestone's details.
+
+    Its dates are not arguments: the target moves only through ``milestone_move`` (with a
+    reason, kept in the ledger) and the baseline never moves.
+    """
+    fields = given(
+        name=name, description=description, owner_team=owner_team, state=state, critical=critical
+    )
+    if state == MilestoneState.DONE and milestone.state != MilestoneState.DONE:
         fields["completed_date"] = timezone.localdate()
-    elif "state" in fields and fields["state"] != MilestoneState.DONE:
+    elif state is not UNSET and state != MilestoneState.DONE:
         fields["completed_date"] = None
     m2m = None
     if depends_on is not None:
@@ -359,10 +419,28 @@ def milestone_move(
 
 
 @transaction.atomic
-def status_update_post(*, program: Program, user: AbstractBaseUser, **fields: Any) -> StatusUpdate:
+def status_update_post(
+    *,
+    program: Program,
+    user: AbstractBaseUser,
+    reported_health: str,
+    summary: str,
+    highlights: str = "",
+    risks_and_blockers: str = "",
+    asks: str = "",
+    next_steps: str = "",
+) -> StatusUpdate:
     """Post the weekly status update; the program's freshness clock restarts."""
-    _pick(fields, UPDATE_FIELDS)
-    update = StatusUpdate(program=program, author=user, **fields)
+    update = StatusUpdate(
+        program=program,
+        author=user,
+        reported_health=reported_health,
+        summary=summary,
+        highlights=highlights,
+        risks_and_blockers=risks_and_blockers,
+        asks=asks,
+        next_steps=next_steps,
+    )
     update.full_clean()
     update._history_user = user
     update.save()
@@ -373,11 +451,30 @@ def status_update_post(*, program: Program, user: AbstractBaseUser, **fields: An
 
 @transaction.atomic
 def status_update_edit(
-    *, update: StatusUpdate, user: AbstractBaseUser, version: int | None, **fields: Any
+    *,
+    update: StatusUpdate,
+    user: AbstractBaseUser,
+    version: int | None,
+    reported_health: Maybe[str] = UNSET,
+    summary: Maybe[str] = UNSET,
+    highlights: Maybe[str] = UNSET,
+    risks_and_blockers: Maybe[str] = UNSET,
+    asks: Maybe[str] = UNSET,
+    next_steps: Maybe[str] = UNSET,
 ) -> StatusUpdate:
-    _pick(fields, UPDATE_FIELDS)
+    """Correct a posted status update if ``version`` is still current."""
     update = apply_versioned_update(
-        instance=update, expected_version=version, data=fields, user=user
+        instance=update,
+        expected_version=version,
+        data=given(
+            reported_health=reported_health,
+            summary=summary,
+            highlights=highlights,
+            risks_and_blockers=risks_and_blockers,
+            asks=asks,
+            next_steps=next_steps,
+        ),
+        user=user,
     )
     notify_program_changed(update.program_id)
     return update
@@ -387,9 +484,31 @@ def status_update_edit(
 
 
 @transaction.atomic
-def risk_create(*, program: Program, user: AbstractBaseUser, **fields: Any) -> Risk:
-    _pick(fields, RISK_FIELDS)
-    risk = Risk(program=program, **fields)
+def risk_create(
+    *,
+    program: Program,
+    user: AbstractBaseUser,
+    title: str,
+    likelihood: int,
+    impact: int,
+    description: str = "",
+    owner: AbstractBaseUser | None = None,
+    mitigation: str = "",
+    due_date: datetime.date | None = None,
+    state: str = RiskState.OPEN,
+) -> Risk:
+    """Add a risk to the program's RAID log (closed from the start if so stated)."""
+    risk = Risk(
+        program=program,
+        title=title,
+        likelihood=likelihood,
+        impact=impact,
+        description=description,
+        owner=owner,
+        mitigation=mitigation,
+        due_date=due_date,
+        state=state,
+    )
     if risk.state == RiskState.CLOSED:
         risk.closed_at = timezone.now()
     risk.full_clean()
@@ -400,10 +519,33 @@ def risk_create(*, program: Program, user: AbstractBaseUser, **fields: Any) -> R
 
 
 @transaction.atomic
-def risk_update(*, risk: Risk, user: AbstractBaseUser, version: int | None, **fields: Any) -> Risk:
-    _pick(fields, RISK_FIELDS)
-    if "state" in fields:
-        closing = fields["state"] == RiskState.CLOSED
+def risk_update(
+    *,
+    risk: Risk,
+    user: AbstractBaseUser,
+    version: int | None,
+    title: Maybe[str] = UNSET,
+    likelihood: Maybe[int] = UNSET,
+    impact: Maybe[int] = UNSET,
+    description: Maybe[str] = UNSET,
+    owner: Maybe[AbstractBaseUser | None] = UNSET,
+    mitigation: Maybe[str] = UNSET,
+    due_date: Maybe[datetime.date | None] = UNSET,
+    state: Maybe[str] = UNSET,
+) -> Risk:
+    """Change a risk if ``version`` is still current; closing it stamps when."""
+    fields = given(
+        title=title,
+        likelihood=likelihood,
+        impact=impact,
+        description=description,
+        owner=owner,
+        mitigation=mitigation,
+        due_date=due_date,
+        state=state,
+    )
+    if state is not UNSET:
+        closing = state == RiskState.CLOSED
         if closing and risk.state != RiskState.CLOSED:
             fields["closed_at"] = timezone.now()
         elif not closing:
@@ -414,13 +556,31 @@ def risk_update(*, risk: Risk, user: AbstractBaseUser, version: int | None, **fi
 
 
 def risk_close(*, risk: Risk, user: AbstractBaseUser, version: int | None) -> Risk:
+    """Close a risk: it leaves the open log and stops counting against health."""
     return risk_update(risk=risk, user=user, version=version, state=RiskState.CLOSED)
 
 
 @transaction.atomic
-def decision_record(*, program: Program, user: AbstractBaseUser, **fields: Any) -> Decision:
-    _pick(fields, DECISION_FIELDS)
-    decision = Decision(program=program, recorded_by=user, **fields)
+def decision_record(
+    *,
+    program: Program,
+    user: AbstractBaseUser,
+    title: str,
+    outcome: str,
+    decided_on: datetime.date,
+    context: str = "",
+    decided_by: AbstractBaseUser | None = None,
+) -> Decision:
+    """Record a decision in the program's log; the user is who recorded it."""
+    decision = Decision(
+        program=program,
+        recorded_by=user,
+        title=title,
+        outcome=outcome,
+        decided_on=decided_on,
+        context=context,
+        decided_by=decided_by,
+    )
     decision.full_clean()
     decision._history_user = user
     decision.save()
@@ -429,9 +589,26 @@ def decision_record(*, program: Program, user: AbstractBaseUser, **fields: Any) 
 
 @transaction.atomic
 def decision_update(
-    *, decision: Decision, user: AbstractBaseUser, version: int | None, **fields: Any
+    *,
+    decision: Decision,
+    user: AbstractBaseUser,
+    version: int | None,
+    title: Maybe[str] = UNSET,
+    outcome: Maybe[str] = UNSET,
+    decided_on: Maybe[datetime.date] = UNSET,
+    context: Maybe[str] = UNSET,
+    decided_by: Maybe[AbstractBaseUser | None] = UNSET,
 ) -> Decision:
-    _pick(fields, DECISION_FIELDS)
+    """Correct a recorded decision if ``version`` is still current."""
     return apply_versioned_update(
-        instance=decision, expected_version=version, data=fields, user=user
+        instance=decision,
+        expected_version=version,
+        data=given(
+            title=title,
+            outcome=outcome,
+            decided_on=decided_on,
+            context=context,
+            decided_by=decided_by,
+        ),
+        user=user,
     )

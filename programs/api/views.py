@@ -11,12 +11,16 @@ Rules shared by every endpoint:
   with neither, 428. Detail and write responses carry the object's ``ETag``.
 """
 
-from django.db.models import F, Prefetch
+from collections.abc import Callable
+
+from django.db.models import F, Prefetch, QuerySet
+from django_filters.rest_framework import FilterSet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
+from rest_framework.serializers import BaseSerializer
 
 from core.api import AdminWritesOnly, ReadWriteViewSet
 from core.schema import PulseAutoSchema
@@ -70,69 +74,80 @@ class ProgramChildViewSet(ProgramEditCheck, ReadWriteViewSet):
 # --- Portfolios and teams -----------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List portfolios"),
-    retrieve=extend_schema(summary="A portfolio (ETag header)"),
-    create=extend_schema(summary="Create a portfolio (admins)"),
-    update=extend_schema(summary="Replace a portfolio (admins)"),
-    partial_update=extend_schema(summary="Change a portfolio (admins)"),
+def admin_catalog_viewset(
+    *,
+    model: type[Portfolio] | type[Team],
+    queryset: QuerySet,
+    serializer: type[BaseSerializer],
+    input_serializer: type[BaseSerializer],
+    update_serializer: type[BaseSerializer],
+    create: Callable[..., Portfolio | Team],
+    update: Callable[..., Portfolio | Team],
+    filterset: type[FilterSet] | None = None,
+) -> type[ReadWriteViewSet]:
+    """The viewset of a catalog every signed-in user reads and only admins change, by slug.
+
+    Portfolios and teams are such catalogs; they differ in their model, serializers and
+    services only. ``update`` takes the object under the model's own name (``team=``).
+    """
+    noun = model._meta.verbose_name
+    instance_argument = model._meta.model_name
+
+    class CatalogViewSet(ReadWriteViewSet):
+        serializer_class = serializer
+        filterset_class = filterset
+        input_serializers = {
+            "create": input_serializer,
+            "update": update_serializer,
+            "partial_update": update_serializer,
+        }
+        permission_classes = [permissions.IsAuthenticated, AdminWritesOnly]
+        lookup_field = "slug"
+        search_fields = ["name", "slug"]
+        ordering_fields = ["name", "created_at"]
+        ordering = ["name"]
+
+        def check_can_write(self, instance) -> None:
+            """AdminWritesOnly already decided."""
+
+        def perform_create_service(self, data):
+            return create(user=self.request.user, **data)
+
+        def perform_service(self, action_name, *, instance, data, version):
+            return update(
+                **{instance_argument: instance}, user=self.request.user, version=version, **data
+            )
+
+    CatalogViewSet.queryset = queryset
+    CatalogViewSet.__name__ = CatalogViewSet.__qualname__ = f"{model.__name__}ViewSet"
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {model._meta.verbose_name_plural}"),
+        retrieve=extend_schema(summary=f"A {noun} (ETag header)"),
+        create=extend_schema(summary=f"Create a {noun} (admins)"),
+        update=extend_schema(summary=f"Replace a {noun} (admins)"),
+        partial_update=extend_schema(summary=f"Change a {noun} (admins)"),
+    )(CatalogViewSet)
+
+
+PortfolioViewSet = admin_catalog_viewset(
+    model=Portfolio,
+    queryset=Portfolio.objects.select_related("leader"),
+    serializer=serializers.PortfolioSerializer,
+    input_serializer=serializers.PortfolioInputSerializer,
+    update_serializer=serializers.PortfolioUpdateSerializer,
+    create=services.portfolio_create,
+    update=services.portfolio_update,
 )
-class PortfolioViewSet(ReadWriteViewSet):
-    queryset = Portfolio.objects.select_related("leader")
-    serializer_class = serializers.PortfolioSerializer
-    input_serializers = {
-        "create": serializers.PortfolioInputSerializer,
-        "update": serializers.PortfolioUpdateSerializer,
-        "partial_update": serializers.PortfolioUpdateSerializer,
-    }
-    permission_classes = [permissions.IsAuthenticated, AdminWritesOnly]
-    lookup_field = "slug"
-    search_fields = ["name", "slug"]
-    ordering_fields = ["name", "created_at"]
-    ordering = ["name"]
-
-    def check_can_write(self, instance) -> None:
-        """AdminWritesOnly already decided."""
-
-    def perform_create_service(self, data):
-        return services.portfolio_create(user=self.request.user, **data)
-
-    def perform_service(self, action_name, *, instance, data, version):
-        return services.portfolio_update(
-            portfolio=instance, user=self.request.user, version=version, **data
-        )
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List teams"),
-    retrieve=extend_schema(summary="A team (ETag header)"),
-    create=extend_schema(summary="Create a team (admins)"),
-    update=extend_schema(summary="Replace a team (admins)"),
-    partial_update=extend_schema(summary="Change a team (admins)"),
+TeamViewSet = admin_catalog_viewset(
+    model=Team,
+    queryset=Team.objects.prefetch_related("members"),
+    serializer=serializers.TeamSerializer,
+    input_serializer=serializers.TeamInputSerializer,
+    update_serializer=serializers.TeamUpdateSerializer,
+    create=services.team_create,
+    update=services.team_update,
+    filterset=filters.TeamFilter,
 )
-class TeamViewSet(ReadWriteViewSet):
-    queryset = Team.objects.prefetch_related("members")
-    serializer_class = serializers.TeamSerializer
-    filterset_class = filters.TeamFilter
-    input_serializers = {
-        "create": serializers.TeamInputSerializer,
-        "update": serializers.TeamUpdateSerializer,
-        "partial_update": serializers.TeamUpdateSerializer,
-    }
-    permission_classes = [permissions.IsAuthenticated, AdminWritesOnly]
-    lookup_field = "slug"
-    search_fields = ["name", "slug"]
-    ordering_fields = ["name", "created_at"]
-    ordering = ["name"]
-
-    def check_can_write(self, instance) -> None:
-        """AdminWritesOnly already decided."""
-
-    def perform_create_service(self, data):
-        return services.team_create(user=self.request.user, **data)
-
-    def perform_service(self, action_name, *, instance, data, version):
-        return services.team_update(team=instance, user=self.request.user, version=version, **data)
 
 
 # --- Programs -----------------------------------------------------------------------------
