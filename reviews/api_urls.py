@@ -7,7 +7,9 @@ from reviews.ops import api as ops
 
 router = Router()
 router.register("launch-reviews", launch.LaunchReviewViewSet, basename="launch-review")
-router.register("launch-review-items", launch.LaunchReviewItemViewSet, basename="launch-review-item")
+router.register(
+    "launch-review-items", launch.LaunchReviewItemViewSet, basename="launch-review-item"
+)
 router.register("sign-offs", launch.SignOffViewSet, basename="sign-off")
 router.register("review-comments", launch.ReviewCommentViewSet, basename="review-comment")
 

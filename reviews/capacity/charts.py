@@ -9,15 +9,12 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
-# The same tokens as metrics/charts.py and static/css/pulse.css.
-INK = "#1f2933"
-MUTED = "#7b8794"
-GRID = "#e4e7eb"
-ACCENT = "#2f5fd0"
-REQUESTED = "#9aa5b8"
-APPROVED = "#1f8a4c"
-OVER = "#c43c3c"
-FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+# The stylesheet's tokens (core.palette), as every chart: approved within budget is green,
+# over it red, in the grades' colours.
+from core.palette import FONT, GRADE_COLOURS, GRID, INK, MUTED, REQUESTED
+
+APPROVED = GRADE_COLOURS["green"]
+OVER = GRADE_COLOURS["red"]
 
 
 def figure_data(fig: go.Figure) -> dict:

@@ -10,6 +10,7 @@ has no headroom: every approval there needs an override.
 State changes come only from ``reviews.states.CAPACITY_REQUEST_TRANSITIONS``.
 """
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +23,8 @@ from django.utils import timezone
 from core.errors import DomainError, StaleWriteError
 from core.formatting import format_quantity
 from core.roles import Role
-from core.services import apply_versioned_update
-from programs.models import MembershipRole, ProgramMembership, Team
+from core.services import UNSET, Maybe, apply_versioned_update, given
+from programs.models import MembershipRole, Program, ProgramMembership, Team
 from programs.signals import notify_program_changed
 from reviews.capacity import emails
 from reviews.models import (
@@ -40,18 +41,6 @@ from reviews.rules import is_capacity_approver
 from reviews.states import CAPACITY_REQUEST_TRANSITIONS, check_transition
 
 User = get_user_model()
-
-REQUEST_FIELDS = (
-    "team", "program", "resource_kind", "amount", "environment", "region", "needed_by",
-    "justification",
-)  # fmt: skip
-
-
-def _pick(fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - set(REQUEST_FIELDS)
-    if unknown:
-        raise DomainError({name: "This field cannot be changed here." for name in sorted(unknown)})
-    return fields
 
 
 def _fmt(amount: Decimal, kind: str) -> str:
@@ -117,10 +106,30 @@ def budget_headroom(*, team_id: int, quarter: str, resource_kind: str, excluding
 
 
 @transaction.atomic
-def capacity_request_create(*, user: AbstractBaseUser, **fields: Any) -> CapacityRequest:
+def capacity_request_create(
+    *,
+    user: AbstractBaseUser,
+    team: Team,
+    program: Program,
+    resource_kind: str,
+    amount: Decimal,
+    environment: str,
+    region: str,
+    needed_by: datetime.date,
+    justification: str,
+) -> CapacityRequest:
     """File a capacity request (draft). Its quarter is the quarter of the needed-by date."""
-    _pick(fields)
-    request = CapacityRequest(requester=user, **fields)
+    request = CapacityRequest(
+        requester=user,
+        team=team,
+        program=program,
+        resource_kind=resource_kind,
+        amount=amount,
+        environment=environment,
+        region=region,
+        needed_by=needed_by,
+        justification=justification,
+    )
     if request.needed_by:
         request.quarter = quarter_of(request.needed_by)
     request.full_clean()
@@ -132,10 +141,30 @@ def capacity_request_create(*, user: AbstractBaseUser, **fields: Any) -> Capacit
 
 @transaction.atomic
 def capacity_request_update(
-    *, request: CapacityRequest, user: AbstractBaseUser, version: int | None, **fields: Any
+    *,
+    request: CapacityRequest,
+    user: AbstractBaseUser,
+    version: int | None,
+    team: Maybe[Team] = UNSET,
+    program: Maybe[Program] = UNSET,
+    resource_kind: Maybe[str] = UNSET,
+    amount: Maybe[Decimal] = UNSET,
+    environment: Maybe[str] = UNSET,
+    region: Maybe[str] = UNSET,
+    needed_by: Maybe[datetime.date] = UNSET,
+    justification: Maybe[str] = UNSET,
 ) -> CapacityRequest:
-    """Change a draft request if ``version`` is still current."""
-    _pick(fields)
+    """Change a draft request if ``version`` is still current; only the fields given change."""
+    fields = given(
+        team=team,
+        program=program,
+        resource_kind=resource_kind,
+        amount=amount,
+        environment=environment,
+        region=region,
+        needed_by=needed_by,
+        justification=justification,
+    )
     if request.state != CapacityRequestState.DRAFT:
         raise DomainError("Only a draft request changes; this one is already submitted.")
     if "needed_by" in fields:

@@ -27,7 +27,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.errors import DomainError, StaleWriteError
 from core.roles import Role
-from core.services import apply_versioned_update
+from core.services import UNSET, Maybe, apply_versioned_update, given
 from programs.models import MembershipRole, Milestone, Program, ProgramMembership
 from programs.signals import notify_program_changed
 from reviews.launch import emails
@@ -48,7 +48,6 @@ from reviews.states import LAUNCH_REVIEW_TRANSITIONS, check_transition
 
 User = get_user_model()
 
-REVIEW_FIELDS = ("title", "launch_date", "milestone")
 MAX_EVIDENCE_LINKS = 20
 _url = URLValidator(schemes=["http", "https"])
 
@@ -217,12 +216,17 @@ def launch_review_create(
 
 @transaction.atomic
 def launch_review_update(
-    *, review: LaunchReview, user: AbstractBaseUser, version: int | None, **fields: Any
+    *,
+    review: LaunchReview,
+    user: AbstractBaseUser,
+    version: int | None,
+    title: Maybe[str] = UNSET,
+    launch_date: Maybe[datetime.date] = UNSET,
+    milestone: Maybe[Milestone | None] = UNSET,
 ) -> LaunchReview:
-    """Change a review's title, launch date or milestone while it has not launched."""
-    unknown = set(fields) - set(REVIEW_FIELDS)
-    if unknown:
-        raise DomainError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    """Change a review's title, launch date or milestone while it has not launched; only the
+    fields given change."""
+    fields = given(title=title, launch_date=launch_date, milestone=milestone)
     if review.state in (LaunchReviewState.LAUNCHED, LaunchReviewState.WITHDRAWN):
         raise DomainError(f"A {review.get_state_display().lower()} review no longer changes.")
     if "milestone" in fields:

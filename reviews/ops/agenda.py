@@ -171,7 +171,9 @@ def _capacity(program_ids: QuerySet) -> list:
             "resource": request.get_resource_kind_display(),
             "team": request.team.name,
             "needed_by": agenda_day(request.needed_by),
-            "program": agenda_program(request.program_id, request.program.name, request.program.slug),
+            "program": agenda_program(
+                request.program_id, request.program.name, request.program.slug
+            ),
         }
         for request in requests
     ]
@@ -216,9 +218,7 @@ def build_agenda(*, review: OperationalReview, user) -> dict[str, Any]:
         programs = programs.filter(portfolio_id=review.portfolio_id)
     program_ids = programs.values("pk")
     supplied = [
-        section
-        for builder in _agenda_builders
-        for section in builder(programs, review.date, since)
+        section for builder in _agenda_builders for section in builder(programs, review.date, since)
     ]
     own = {
         "overdue_updates": _overdue_updates(programs, review.date),

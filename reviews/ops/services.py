@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.roles import Role, has_role, is_admin
-from core.services import apply_versioned_update
+from core.services import UNSET, Maybe, apply_versioned_update, given
 from programs import services as program_services
 from programs.models import Decision, Portfolio, Program
 from reviews.models import ActionItem, ActionItemState, OperationalReview, OperationalReviewState
@@ -41,8 +41,6 @@ ACTION_ITEM_TRANSITIONS: dict[str, Transition] = {
     "reopen": Transition(frozenset({AI.DONE}), AI.OPEN, "Reopen the action item"),
 }
 
-REVIEW_FIELDS = ("date", "title", "portfolio", "notes", "facilitator")
-ACTION_ITEM_FIELDS = ("title", "owner", "due_date", "program")
 # The weekly review is on the Monday of its week (the beat entry runs Mondays at 08:00).
 WEEKLY_TITLE = "Weekly operational review"
 
@@ -64,13 +62,6 @@ def can_close_action_item(user, item: ActionItem) -> bool:
 
 
 # --- Reviews --------------------------------------------------------------------------------
-
-
-def _pick(fields: dict[str, Any], allowed) -> dict[str, Any]:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise DomainError(f"Cannot set {', '.join(sorted(unknown))} here.")
-    return fields
 
 
 def _refuse_if_closed(review: OperationalReview) -> None:
@@ -106,10 +97,21 @@ def operational_review_create(
 
 @transaction.atomic
 def operational_review_update(
-    *, review: OperationalReview, user: AbstractBaseUser, version: int | None, **fields: Any
+    *,
+    review: OperationalReview,
+    user: AbstractBaseUser,
+    version: int | None,
+    date: Maybe[datetime.date] = UNSET,
+    title: Maybe[str] = UNSET,
+    portfolio: Maybe[Portfolio | None] = UNSET,
+    notes: Maybe[str] = UNSET,
+    facilitator: Maybe[AbstractBaseUser | None] = UNSET,
 ) -> OperationalReview:
-    """Change the date, title, scope, notes or facilitator of a review that is not closed."""
-    _pick(fields, REVIEW_FIELDS)
+    """Change the date, title, scope, notes or facilitator of a review that is not closed;
+    only the fields given change."""
+    fields = given(
+        date=date, title=title, portfolio=portfolio, notes=notes, facilitator=facilitator
+    )
     locked = OperationalReview.objects.select_for_update().get(pk=review.pk)
     _refuse_if_closed(locked)
     return apply_versioned_update(instance=locked, expected_version=version, data=fields, user=user)
@@ -163,13 +165,29 @@ def operational_review_create_weekly(*, today: datetime.date | None = None) -> O
 
 @transaction.atomic
 def operational_review_decision_record(
-    *, review: OperationalReview, user: AbstractBaseUser, program: Program, **fields: Any
+    *,
+    review: OperationalReview,
+    user: AbstractBaseUser,
+    program: Program,
+    title: str,
+    outcome: str,
+    decided_on: datetime.date | None = None,
+    context: str = "",
+    decided_by: AbstractBaseUser | None = None,
 ) -> Decision:
     """A decision taken in the meeting about a program: recorded in that program's decision
-    log (``programs.services.decision_record``, dated the review's day) and linked here."""
+    log (``programs.services.decision_record``, dated the review's day unless ``decided_on``
+    says otherwise) and linked here."""
     _refuse_if_closed(review)
-    fields.setdefault("decided_on", review.date)
-    decision = program_services.decision_record(program=program, user=user, **fields)
+    decision = program_services.decision_record(
+        program=program,
+        user=user,
+        title=title,
+        outcome=outcome,
+        decided_on=decided_on or review.date,
+        context=context,
+        decided_by=decided_by,
+    )
     review.decisions.add(decision)
     return decision
 
@@ -179,12 +197,24 @@ def operational_review_decision_record(
 
 @transaction.atomic
 def action_item_create(
-    *, review: OperationalReview, user: AbstractBaseUser, **fields: Any
+    *,
+    review: OperationalReview,
+    user: AbstractBaseUser,
+    title: str,
+    owner: AbstractBaseUser,
+    due_date: datetime.date,
+    program: Program | None = None,
 ) -> ActionItem:
     """Agree an action item in a review that is not closed yet."""
-    _pick(fields, ACTION_ITEM_FIELDS)
     _refuse_if_closed(review)
-    item = ActionItem(created_in=review, created_by=user, **fields)
+    item = ActionItem(
+        created_in=review,
+        created_by=user,
+        title=title,
+        owner=owner,
+        due_date=due_date,
+        program=program,
+    )
     item.full_clean()
     item._history_user = user
     item.save()
@@ -193,10 +223,17 @@ def action_item_create(
 
 @transaction.atomic
 def action_item_update(
-    *, item: ActionItem, user: AbstractBaseUser, version: int | None, **fields: Any
+    *,
+    item: ActionItem,
+    user: AbstractBaseUser,
+    version: int | None,
+    title: Maybe[str] = UNSET,
+    owner: Maybe[AbstractBaseUser] = UNSET,
+    due_date: Maybe[datetime.date] = UNSET,
+    program: Maybe[Program | None] = UNSET,
 ) -> ActionItem:
-    """Change an item's title, owner, due date or program."""
-    _pick(fields, ACTION_ITEM_FIELDS)
+    """Change an item's title, owner, due date or program; only the fields given change."""
+    fields = given(title=title, owner=owner, due_date=due_date, program=program)
     return apply_versioned_update(instance=item, expected_version=version, data=fields, user=user)
 
 

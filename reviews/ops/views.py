@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import StaleWriteError
 from core.forms import run_service
+from core.generic_views import service_form_view
 from programs.selectors import visible_programs
 from reviews.forms import TransitionForm
 from reviews.models import OperationalReviewState
@@ -121,40 +122,33 @@ def ops_current(request: HttpRequest) -> HttpResponse:
     return redirect(review if review else "ops:list")
 
 
-def _form_page(request, *, form, title, submit, cancel_url, review=None):
-    return render(
-        request,
-        "reviews/ops/form.html",
-        {
-            "nav_section": NAV,
-            "form": form,
-            "title": title,
-            "submit_label": submit,
-            "cancel_url": cancel_url,
-            "review": review,
-        },
-    )
+FORM_PAGE = "reviews/ops/form.html"
+
+
+def _form_context(*, title: str, submit: str, cancel_url: str, review=None) -> dict:
+    return {
+        "nav_section": NAV,
+        "title": title,
+        "submit_label": submit,
+        "cancel_url": cancel_url,
+        "review": review,
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def ops_create(request: HttpRequest) -> HttpResponse:
     _require_runner(request)
     initial = {"date": timezone.localdate(), "title": "Weekly operational review"}
-    form = OperationalReviewForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        review = run_service(
-            form,
-            lambda: services.operational_review_create(user=request.user, **form.cleaned_data),
-        )
-        if review:
-            messages.success(request, "Operational review scheduled.")
-            return redirect(review)
-    return _form_page(
+    return service_form_view(
         request,
-        form=form,
-        title="New operational review",
-        submit="Schedule review",
-        cancel_url="/ops-reviews/",
+        form=OperationalReviewForm(request.POST or None, initial=initial),
+        service=lambda data: services.operational_review_create(user=request.user, **data),
+        success_message="Operational review scheduled.",
+        success_url=lambda review: review,
+        template=FORM_PAGE,
+        context=_form_context(
+            title="New operational review", submit="Schedule review", cancel_url="/ops-reviews/"
+        ),
     )
 
 
@@ -165,26 +159,21 @@ def ops_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if review.is_closed:
         messages.error(request, "This review is closed: its record no longer changes.")
         return redirect(review)
-    form = OperationalReviewEditForm(request.POST or None, instance=review)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        saved = run_service(
-            form,
-            lambda: services.operational_review_update(
-                review=review, user=request.user, version=version, **data
-            ),
-        )
-        if saved:
-            messages.success(request, "Review saved.")
-            return redirect(saved)
-    return _form_page(
+    return service_form_view(
         request,
-        form=form,
-        title=f"Edit {review.title}",
-        submit="Save",
-        cancel_url=review.get_absolute_url(),
-        review=review,
+        form=OperationalReviewEditForm(request.POST or None, instance=review),
+        service=lambda data: services.operational_review_update(
+            review=review, user=request.user, version=data.pop("version"), **data
+        ),
+        success_message="Review saved.",
+        success_url=lambda saved: saved,
+        template=FORM_PAGE,
+        context=_form_context(
+            title=f"Edit {review.title}",
+            submit="Save",
+            cancel_url=review.get_absolute_url(),
+            review=review,
+        ),
     )
 
 
