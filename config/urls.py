@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
+from metrics import home
 
 # A database that cannot be reached answers 503 with Retry-After, not 500 (core.unavailable).
 handler500 = "core.unavailable.handler500"
@@ -17,5 +18,5 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("ops-reviews/", include("reviews.ops.urls")),
     path("", include("metrics.leadership_urls")),
-    path("", core_views.home, name="home"),
+    path("", home.home, name="home"),
 ]

@@ -1,4 +1,7 @@
-"""Sign-in, the profile page, the probes and the home page."""
+"""Sign-in, the profile page with API tokens, and the probes.
+
+The home page reads every app's data, so it lives at the top layer (``metrics.home``).
+"""
 
 import logging
 
@@ -8,16 +11,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
 
 from core.errors import DomainError
-from core.roles import Role, has_role
 from core.tokens import api_token_create, api_token_revoke, api_tokens_of
-from programs.selectors import tpm_home
-from reviews.ops.selectors import my_action_item_counts
 
 logger = logging.getLogger(__name__)
 
@@ -55,25 +54,6 @@ def readyz(request: HttpRequest) -> HttpResponse:
     ready = all(value in ("ok", "eager") for value in checks.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
-    )
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """A TPM's home: the programs they run, with the updates due or overdue first.
-
-    Leadership's home is the portfolio dashboard.
-    """
-    if has_role(request.user, Role.LEADERSHIP):
-        return redirect("leadership:dashboard")
-    rows = tpm_home(user=request.user)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "rows": rows,
-            "overdue_count": sum(1 for row in rows if row.overdue),
-            "my_items": my_action_item_counts(request.user, today=timezone.localdate()),
-        },
     )
 
 

@@ -2,9 +2,10 @@
 
 Services take keyword-only, typed arguments: a create names every field it sets (optional ones
 with the model's defaults), an update every field it may change, defaulting to ``UNSET`` so
-that only what the caller gave is written (``core.services.given``). They raise ``core.errors.DomainError`` for a business rule
-and ``core.errors.StaleWriteError`` when the caller edited an old version, and announce the
-change with ``programs.signals.notify_program_changed`` so health is recomputed.
+that only what the caller gave is written (``core.services.given``). They raise
+``core.errors.DomainError`` for a business rule and ``core.errors.StaleWriteError`` when the
+caller edited an old version, and announce the change with
+``programs.signals.notify_program_changed`` so health is recomputed.
 """
 
 import datetime
