@@ -8,16 +8,27 @@ import datetime
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-# Design tokens shared with static/css (grade colours must match the badges).
-GRADE_COLOURS = {"green": "#22a15f", "yellow": "#e0a100", "red": "#dc3b30"}
-INK = "#18202b"
-MUTED = "#586373"
-GRID = "#e2e5ea"
-ACCENT = "#3b50e0"
-FONT = "Inter, Segoe UI, system-ui, -apple-system, Helvetica Neue, Arial, sans-serif"
+from core.grades import Grade
+
+# Every colour comes from the stylesheet's tokens (core.palette), so charts match the badges.
+from core.palette import (
+    ACCENT,
+    FONT,
+    GRADE_COLOURS,
+    GRID,
+    INK,
+    MUTED,
+    REQUESTED,
+    SURFACE,
+    translucent,
+)
+
+if TYPE_CHECKING:  # the dashboard's selectors draw with these charts
+    from metrics.dashboard import Dashboard
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -222,7 +233,7 @@ def milestone_timeline(rows: Sequence[TimelineRow], *, today: datetime.date) -> 
         if days:  # a label on a light ground, so the today line does not cross its words
             fig.add_annotation(
                 x=row.target_date.isoformat(), y=name, text=f"overdue {days} d", showarrow=False,
-                xanchor="left", xshift=10, bgcolor="rgba(255,255,255,0.9)", borderpad=1,
+                xanchor="left", xshift=10, bgcolor=translucent(SURFACE, 0.9), borderpad=1,
                 font={"color": GRADE_COLOURS["red"], "size": 11},
             )  # fmt: skip
     fig.update_yaxes(autorange="reversed", showgrid=False)
@@ -234,8 +245,6 @@ def _plural(count: int, word: str) -> str:
 
 
 # --- Portfolio dashboard ----------------------------------------------------------------------
-
-GRADE_ORDER = ("green", "yellow", "red")
 
 
 @dataclass(frozen=True)
@@ -251,11 +260,11 @@ def grade_distribution(weeks: Sequence[GradeWeek]) -> go.Figure:
             "type": "bar",
             "x": [week.day for week in weeks],
             "y": [week.counts.get(grade, 0) for week in weeks],
-            "name": grade.capitalize(),
+            "name": grade.label,
             "marker": {"color": GRADE_COLOURS[grade]},
-            "hovertemplate": f"{grade.capitalize()}: %{{y}}<extra></extra>",
+            "hovertemplate": f"{grade.label}: %{{y}}<extra></extra>",
         }
-        for grade in GRADE_ORDER
+        for grade in Grade  # best first: green at the bottom of the stack
     ]
     return go.Figure(
         data=traces,
@@ -340,6 +349,9 @@ def biggest_slips(rows: Sequence[SlipRow]) -> go.Figure:
     )
 
 
+LAUNCHES_CHARTED = 30  # the soonest; the launches list has them all
+
+
 @dataclass(frozen=True)
 class LaunchPoint:
     program: str
@@ -370,7 +382,7 @@ def launch_timeline(points: Sequence[LaunchPoint], *, today: datetime.date) -> g
             "size": 12,
             "symbol": "diamond",
             "color": [LAUNCH_STATE_COLOURS.get(p.state, MUTED) for p in points],
-            "line": {"width": 1, "color": "#ffffff"},
+            "line": {"width": 1, "color": SURFACE},
         },
         "customdata": [[p.title, p.state_label] for p in points],
         "hovertemplate": "%{customdata[0]}<br>%{x|%a %d %b} · %{customdata[1]}<extra></extra>",
@@ -404,7 +416,7 @@ def capacity_by_team(rows: Sequence[CapacityRow], *, unit: str) -> go.Figure:
     traces = [
         {
             "type": "bar", "x": teams, "y": [row.requested for row in rows], "name": "Requested",
-            "marker": {"color": "#a9b3f5"},
+            "marker": {"color": REQUESTED},
             "hovertemplate": f"Requested %{{y:,.0f}} {unit}<extra></extra>",
         },
         {
@@ -430,3 +442,35 @@ def capacity_by_team(rows: Sequence[CapacityRow], *, unit: str) -> go.Figure:
             margin={"t": 28},
         ),
     )
+
+
+def dashboard_figures(data: "Dashboard", *, today: datetime.date) -> dict[str, dict]:
+    """The dashboard's charts as ``figure_data``, by name; a chart with nothing to draw is
+    left out (its section says so instead)."""
+    figures = {"grades": grade_distribution([GradeWeek(w["day"], w["counts"]) for w in data.weeks])}
+    if data.slips:
+        figures["slips"] = biggest_slips(
+            [SlipRow(m.program.name, m.name, m.baseline_date, m.target_date) for m in data.slips]
+        )
+    if data.launches:
+        figures["launches"] = launch_timeline(
+            [
+                LaunchPoint(r.program.name, r.title, r.launch_date, r.state, r.get_state_display())
+                for r in data.launches[:LAUNCHES_CHARTED]
+            ],
+            today=today,
+        )
+    if data.capacity.teams:
+        figures["capacity"] = capacity_by_team(
+            [
+                CapacityRow(
+                    t.team,
+                    float(t.requested),
+                    float(t.approved),
+                    None if t.budget is None else float(t.budget),
+                )
+                for t in data.capacity.teams
+            ],
+            unit=data.capacity.unit,
+        )
+    return {name: figure_data(fig) for name, fig in figures.items()}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     DateTimeField,
@@ -31,6 +32,7 @@ from django.db.models.functions import Coalesce, Now
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
+from core.grades import Grade
 from metrics.health import COMPONENTS, reason_view
 from metrics.models import HealthSnapshot
 from metrics.panels import COMPONENT_LABELS, forecast_view
@@ -51,7 +53,6 @@ from reviews.models import (
 WEEKS = 12  # the trend a leader reads: one quarter
 LAUNCH_WINDOW_DAYS = 30
 SLIPS_SHOWN = 10
-LAUNCHES_CHARTED = 30
 WAITING_ASKS_LISTED = 5
 CAPACITY_TEAMS_CHARTED = 10
 
@@ -146,9 +147,7 @@ def _program_counts(programs: QuerySet[Program]) -> dict[str, int]:
     """Grade, watermelon, stale and overdue counts of these programs in one aggregate query."""
     return programs.aggregate(
         total=Count("pk"),
-        green=Count("pk", filter=Q(health_grade="green")),
-        yellow=Count("pk", filter=Q(health_grade="yellow")),
-        red=Count("pk", filter=Q(health_grade="red")),
+        **{grade.value: Count("pk", filter=Q(health_grade=grade)) for grade in Grade},
         unscored=Count("pk", filter=Q(health_grade="")),
         watermelons=Count("pk", filter=Q(health_watermelon=True)),
         stale=Count("pk", filter=Q(health_stale=True)),
@@ -403,7 +402,7 @@ def first_reason_of(program: Program) -> dict[str, Any] | None:
     """The latest snapshot's first reason as pages show it (``health.reason_view``), for a
     yellow or red program; None for a green or unscored one (its reasons are watch lines)."""
     reason = getattr(program, "latest_first_reason", None)
-    if not reason or program.health_grade not in ("yellow", "red"):
+    if not reason or program.health_grade not in (Grade.YELLOW, Grade.RED):
         return None
     return reason_view(reason)
 
@@ -412,6 +411,37 @@ def forecast_of(program: Program, today: datetime.date) -> dict[str, Any] | None
     """The latest snapshot's forecast of the next critical milestone, as pages show it
     (``panels.forecast_view``: dates parsed, ``overdue_days`` once its target has passed)."""
     return forecast_view(getattr(program, "latest_forecast", None), today)
+
+
+DASHBOARD_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """A page of the programs table, each row with what it shows beside the program."""
+
+    page: Page
+    rows: list[dict[str, Any]]
+
+
+def table_page(
+    *, user, filters: DashboardFilters, page: str | None, today: datetime.date
+) -> TablePage:
+    """One page of ``table_programs`` with each row's sparkline, forecast and first reason
+    (three queries: the count, the page, the sparklines)."""
+    programs = table_programs(user=user, filters=filters)
+    shown = Paginator(programs, DASHBOARD_PAGE_SIZE).get_page(page)
+    lines = sparklines((p.pk for p in shown.object_list), weekly_days(today))
+    rows = [
+        {
+            "program": p,
+            "spark": lines.get(p.pk),
+            "forecast": forecast_of(p, today),
+            "reason": first_reason_of(p),
+        }
+        for p in shown.object_list
+    ]
+    return TablePage(shown, rows)
 
 
 CSV_HEADER = [
@@ -487,7 +517,7 @@ def portfolio_dashboard(
         today=today,
         counts=Counts(
             total=counts["total"],
-            by_grade={grade: counts[grade] for grade in ("green", "yellow", "red")},
+            by_grade={grade.value: counts[grade] for grade in Grade},
             unscored=counts["unscored"],
             watermelons=counts["watermelons"],
             stale=counts["stale"],

@@ -10,6 +10,7 @@ import datetime
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from core.grades import Grade
 from metrics import charts
 from metrics.health import COMPONENTS, expected_on_path, reason_view
 from metrics.models import HealthPolicy, MetricReading, SuccessMetric
@@ -45,7 +46,7 @@ def health_view(snapshot) -> dict:
     stored reasons kept in their words), what would make it green, and each family's score
     (families without data were not scored: listed as such, never as a perfect 100)."""
     reasons = [reason_view(stored) for stored in snapshot.reasons]
-    not_green = snapshot.grade in ("yellow", "red")
+    not_green = snapshot.grade in (Grade.YELLOW, Grade.RED)
     return {
         "reasons": reasons,
         # The yellow and red signals in the engine's order: clearing them all makes it green.

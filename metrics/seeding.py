@@ -1,7 +1,7 @@
 """Demo data of the metrics app: success metrics with readings, scores and 12 weeks of history.
 
-Runs when ``seed_demo`` sends ``programs.signals.demo_seeded``. Deterministic per seed, bulk
-inserts only, so 10,000 programs stay quick.
+Runs as ``seed_demo``'s step ``metrics.health`` (``programs.demo``, stage HISTORY, after the
+reviews). Deterministic per seed, bulk inserts only, so 10,000 programs stay quick.
 """
 
 import bisect
@@ -191,7 +191,8 @@ def _grade(score: int, policy: Policy) -> Grade:
 
 def seed_reports(*, today: datetime.date) -> int:
     """Last week's report of every portfolio, so the reports page has something to read."""
-    from metrics.reports import last_complete_week, weekly_report_generate
+    from metrics.reports.build import last_complete_week
+    from metrics.reports.services import weekly_report_generate
 
     week = last_complete_week(today)
     portfolios = list(Portfolio.objects.order_by("pk"))
@@ -200,7 +201,7 @@ def seed_reports(*, today: datetime.date) -> int:
     return len(portfolios)
 
 
-def on_demo_seeded(sender, *, seed, today, batch_size, with_health, write, **kwargs) -> None:
+def on_demo_seeded(*, seed, today, batch_size, with_health, write, **kwargs) -> None:
     started = time.perf_counter()
     counts = seed_metrics(
         seed=seed, today=today, batch_size=batch_size, stories=kwargs.get("stories") or {}

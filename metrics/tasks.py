@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.emails import absolute, send_on_commit
-from metrics import reports
 from metrics.models import UpdateReminder
+from metrics.reports import services as report_services
+from metrics.reports.build import last_complete_week
 from metrics.services import health_recompute
 from programs.models import Phase, Portfolio, Program
 
@@ -150,16 +151,16 @@ def weekly_report_generate(self, portfolio_id: int, week_start: str) -> int:
     portfolio = Portfolio.objects.filter(pk=portfolio_id).first()
     if portfolio is None:
         return 0  # deleted since it was queued
-    report = reports.weekly_report_generate(
+    report = report_services.weekly_report_generate(
         portfolio=portfolio, week_start=datetime.date.fromisoformat(week_start)
     )
-    return reports.weekly_report_email(report=report)
+    return report_services.weekly_report_email(report=report)
 
 
 @shared_task(bind=True, **RETRY)
 def weekly_reports_generate(self, week_start: str | None = None) -> int:
     """Monday morning (Celery beat): one report task per portfolio for the week just ended."""
-    week = week_start or reports.last_complete_week(timezone.localdate()).isoformat()
+    week = week_start or last_complete_week(timezone.localdate()).isoformat()
     ids = list(Portfolio.objects.order_by("pk").values_list("pk", flat=True))
     for portfolio_id in ids:
         weekly_report_generate.delay(portfolio_id, week)

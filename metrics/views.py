@@ -7,8 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -18,11 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.forms import run_service
 from core.roles import sees_everything
 from metrics import charts, dashboard, services
-from metrics import reports as reports_service
 from metrics.forms import DashboardFilterForm, MetricReadingForm, SuccessMetricForm
-from metrics.models import ReportSubscription, SuccessMetric, WeeklyReport
+from metrics.models import SuccessMetric, WeeklyReport
+from metrics.reports import selectors as report_selectors
+from metrics.reports import services as report_services
+from metrics.reports.build import SECTION_TITLES, summary, visible_content, week_start_of
+from metrics.reports.render import render_markdown
 from programs.models import Portfolio
-from programs.selectors import visible_programs
 from programs.views import editable_program, form_page
 
 
@@ -81,8 +82,6 @@ def reading_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 # --- Portfolio dashboard --------------------------------------------------------------------
 
-DASHBOARD_PAGE_SIZE = 25
-
 
 def _dashboard_filters(
     request: HttpRequest,
@@ -94,35 +93,22 @@ def _dashboard_filters(
     return form, filters
 
 
-def _table_context(request: HttpRequest, filters: dashboard.DashboardFilters, today) -> dict:
-    page = Paginator(
-        dashboard.table_programs(user=request.user, filters=filters), DASHBOARD_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    lines = dashboard.sparklines((p.pk for p in page.object_list), dashboard.weekly_days(today))
-    rows = [
-        {
-            "program": p,
-            "spark": lines.get(p.pk),
-            "forecast": dashboard.forecast_of(p, today),
-            "reason": dashboard.first_reason_of(p),
-        }
-        for p in page.object_list
-    ]
-    return {
-        "page": page,
-        "rows": rows,
-        "sort": filters.sort,
-        "today": today,
-        "causes": dashboard.CAUSES,
-    }
-
-
 def _capacity_list_url() -> str:
     """The capacity requests page once reviews has one; the dashboard's section until then."""
     try:
         return reverse("reviews:capacity-list")
     except NoReverseMatch:
         return "#capacity"
+
+
+def _launches_url(today: datetime.date) -> str:
+    window = {
+        "launch_after": today.isoformat(),
+        "launch_before": (
+            today + datetime.timedelta(days=dashboard.LAUNCH_WINDOW_DAYS)
+        ).isoformat(),
+    }
+    return f"{reverse('reviews:launch-list')}?{urlencode(window)}"
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -134,71 +120,28 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     """
     today = timezone.localdate()
     form, filters = _dashboard_filters(request)
+    table = dashboard.table_page(
+        user=request.user, filters=filters, page=request.GET.get("page"), today=today
+    )
     context = {
         "filter_form": form,
         "filters": filters,
         "nav_section": "dashboard",
-        **_table_context(request, filters, today),
+        "page": table.page,
+        "rows": table.rows,
+        "sort": filters.sort,
+        "today": today,
+        "causes": dashboard.CAUSES,
     }
     template = "metrics/dashboard.html"
     if request.htmx and request.htmx.target == "dashboard-table":
         return render(request, template + "#table", context)
     data = dashboard.portfolio_dashboard(user=request.user, filters=filters, today=today)
-    capacity = data.capacity
-    figures = {
-        "grades": charts.grade_distribution(
-            [charts.GradeWeek(week["day"], week["counts"]) for week in data.weeks]
-        ),
-        "slips": charts.biggest_slips(
-            [
-                charts.SlipRow(m.program.name, m.name, m.baseline_date, m.target_date)
-                for m in data.slips
-            ]
-        )
-        if data.slips
-        else None,
-        "launches": charts.launch_timeline(
-            [
-                charts.LaunchPoint(
-                    r.program.name, r.title, r.launch_date, r.state, r.get_state_display()
-                )
-                for r in data.launches[: dashboard.LAUNCHES_CHARTED]
-            ],
-            today=today,
-        )
-        if data.launches
-        else None,
-        "capacity": charts.capacity_by_team(
-            [
-                charts.CapacityRow(
-                    t.team,
-                    float(t.requested),
-                    float(t.approved),
-                    None if t.budget is None else float(t.budget),
-                )
-                for t in capacity.teams
-            ],
-            unit=capacity.unit,
-        )
-        if capacity.teams
-        else None,
-    }
     context.update(
         {
             "data": data,
-            "figures": {
-                name: charts.figure_data(fig) for name, fig in figures.items() if fig is not None
-            },
-            "launches_url": reverse("reviews:launch-list")
-            + "?"
-            + urlencode(
-                {
-                    "launch_after": today.isoformat(),
-                    "launch_before": (
-                        today + datetime.timedelta(days=dashboard.LAUNCH_WINDOW_DAYS)
-                    ).isoformat(),
-                }
-            ),
+            "figures": charts.dashboard_figures(data, today=today),
+            "launches_url": _launches_url(today),
             "capacity_url": _capacity_list_url(),
             "has_history": any(week["counts"] for week in data.weeks),
         }
@@ -234,8 +177,6 @@ class _Echo:
 
 # --- Weekly report --------------------------------------------------------------------------
 
-REPORTS_PAGE_SIZE = 20
-
 
 def _may_generate(user) -> bool:
     return sees_everything(user)
@@ -244,17 +185,8 @@ def _may_generate(user) -> bool:
 @require_http_methods(["GET", "HEAD"])
 def report_list(request: HttpRequest) -> HttpResponse:
     """Past weekly reports, newest first, for one portfolio or all; subscribe from here."""
-    portfolios = list(Portfolio.objects.only("name", "slug").order_by("name"))
+    portfolios = report_selectors.report_portfolios()
     selected = next((p for p in portfolios if p.slug == request.GET.get("portfolio")), None)
-    reports = WeeklyReport.objects.select_related("portfolio").defer("content", "markdown")
-    if selected:
-        reports = reports.filter(portfolio=selected)
-    page = Paginator(
-        reports.order_by("-week_start", "portfolio__name"), REPORTS_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    subscribed = set(
-        ReportSubscription.objects.filter(user=request.user).values_list("portfolio_id", flat=True)
-    )
     return render(
         request,
         "metrics/report_list.html",
@@ -262,43 +194,26 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "nav_section": "reports",
             "portfolios": portfolios,
             "selected": selected,
-            "page": page,
-            "subscribed": subscribed,
+            "page": report_selectors.report_page(portfolio=selected, page=request.GET.get("page")),
+            "subscribed": report_selectors.subscribed_portfolio_ids(user=request.user),
             "can_generate": _may_generate(request.user),
-            "this_week": reports_service.week_start_of(timezone.localdate()),
+            "this_week": week_start_of(timezone.localdate()),
         },
     )
 
 
-def _report_for(request: HttpRequest, portfolio: str, week: str) -> WeeklyReport:
-    try:
-        week_start = datetime.date.fromisoformat(week)
-    except ValueError as error:
-        raise Http404("No report for that week.") from error
-    return get_object_or_404(
-        WeeklyReport.objects.select_related("portfolio", "generated_by"),
-        portfolio__slug=portfolio,
-        week_start=week_start,
-    )
-
-
 def _visible_content(request: HttpRequest, report: WeeklyReport) -> dict:
-    visible = None
-    if not sees_everything(request.user):
-        visible = set(
-            visible_programs(request.user)
-            .filter(portfolio_id=report.portfolio_id)
-            .values_list("pk", flat=True)
-        )
-    return reports_service.visible_content(report.content, visible)
+    visible = report_selectors.readable_program_ids(
+        user=request.user, portfolio_id=report.portfolio_id
+    )
+    return visible_content(report.content, visible)
 
 
 @require_http_methods(["GET", "HEAD"])
 def report_detail(request: HttpRequest, portfolio: str, week: str) -> HttpResponse:
     """One weekly report, as the reader may see it."""
-    report = _report_for(request, portfolio, week)
+    report = report_selectors.report_of_week(portfolio=portfolio, week=week)
     content = _visible_content(request, report)
-    neighbours = WeeklyReport.objects.filter(portfolio_id=report.portfolio_id)
     return render(
         request,
         "metrics/report_detail.html",
@@ -306,19 +221,13 @@ def report_detail(request: HttpRequest, portfolio: str, week: str) -> HttpRespon
             "nav_section": "reports",
             "report": report,
             "content": content,
-            "summary": reports_service.summary(content),
-            "sections": reports_service.SECTION_TITLES,
-            "previous": neighbours.filter(week_start__lt=report.week_start)
-            .order_by("-week_start")
-            .only("week_start", "portfolio_id")
-            .first(),
-            "next": neighbours.filter(week_start__gt=report.week_start)
-            .order_by("week_start")
-            .only("week_start", "portfolio_id")
-            .first(),
-            "subscribed": ReportSubscription.objects.filter(
+            "summary": summary(content),
+            "sections": SECTION_TITLES,
+            "previous": report_selectors.previous_report(report=report),
+            "next": report_selectors.next_report(report=report),
+            "subscribed": report_selectors.is_subscribed(
                 user=request.user, portfolio_id=report.portfolio_id
-            ).exists(),
+            ),
             "can_generate": _may_generate(request.user),
         },
     )
@@ -327,8 +236,8 @@ def report_detail(request: HttpRequest, portfolio: str, week: str) -> HttpRespon
 @require_http_methods(["GET", "HEAD"])
 def report_markdown(request: HttpRequest, portfolio: str, week: str) -> HttpResponse:
     """The report as a Markdown file, as the reader may see it."""
-    report = _report_for(request, portfolio, week)
-    body = reports_service.render_markdown(
+    report = report_selectors.report_of_week(portfolio=portfolio, week=week)
+    body = render_markdown(
         _visible_content(request, report), base_url=request.build_absolute_uri("/").rstrip("/")
     )
     name = f"pulse-{report.portfolio.slug}-week-{report.week_start:%Y-%m-%d}.md"
@@ -349,7 +258,7 @@ def report_generate(request: HttpRequest, portfolio: str) -> HttpResponse:
         week = datetime.date.fromisoformat(request.POST.get("week", ""))
     except ValueError:
         week = timezone.localdate()
-    report = reports_service.weekly_report_generate(
+    report = report_services.weekly_report_generate(
         portfolio=portfolio_obj, week_start=week, user=request.user
     )
     messages.success(request, f"Report for {report} generated.")
@@ -360,7 +269,7 @@ def report_generate(request: HttpRequest, portfolio: str) -> HttpResponse:
 def report_subscribe(request: HttpRequest, portfolio: str) -> HttpResponse:
     """Subscribe to (or unsubscribe from) a portfolio's weekly report by e-mail."""
     portfolio_obj = get_object_or_404(Portfolio, slug=portfolio)
-    on = reports_service.subscription_toggle(user=request.user, portfolio=portfolio_obj)
+    on = report_services.subscription_toggle(user=request.user, portfolio=portfolio_obj)
     if on:
         where = request.user.email or "your address (none on file yet: ask an admin)"
         messages.success(

@@ -1,6 +1,7 @@
-"""Template helpers of the weekly report, whose stored content keeps dates as ISO strings."""
+"""Template filters of the weekly report's Markdown (``templates/metrics/report.md``).
 
-import datetime
+Dates stored as ISO text are parsed by the builtin ``isodate`` (core.templatetags.pulse).
+"""
 
 from django import template
 
@@ -8,9 +9,12 @@ register = template.Library()
 
 
 @register.filter
-def isodate(value):
-    """``"2026-11-16"`` → a date, so ``|date:"j M"`` formats it; anything else unchanged."""
-    try:
-        return datetime.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return value
+def oneline(value: str) -> str:
+    """Text on one line, runs of white space as one space (a quote inside a Markdown item)."""
+    return " ".join(value.split())
+
+
+@register.filter
+def spaced(value: str) -> str:
+    """A stored choice as words: ``"on_track"`` → ``"on track"``."""
+    return value.replace("_", " ")

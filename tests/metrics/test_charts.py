@@ -1,7 +1,15 @@
 """Chart builders are pure: figure structure and data, no database."""
 
 import datetime
+import re
+import types
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+
+from core import palette
+from core.grades import Grade
 from metrics import charts
 from metrics.charts import (
     GRADE_COLOURS,
@@ -13,6 +21,7 @@ from metrics.charts import (
     milestone_timeline,
     score_history,
 )
+from reviews.capacity import charts as capacity_charts
 
 DAY = datetime.date(2026, 11, 1)
 
@@ -140,3 +149,90 @@ def test_capacity_by_team_groups_requested_approved_and_budget():
 def test_dashboard_charts_with_no_rows_are_still_figures():
     assert charts.figure_data(charts.grade_distribution([]))["data"][0]["x"] == []
     assert charts.figure_data(charts.capacity_by_team([], unit="vCPU"))["data"][2]["x"] == []
+
+
+# --- One palette: the stylesheet's tokens ------------------------------------------------------
+
+CHART_MODULES = ("metrics/charts.py", "reviews/capacity/charts.py")
+HEX = re.compile(r"#[0-9a-fA-F]{3,8}\b")
+RGBA = re.compile(r"rgba\((\d+),(\d+),(\d+),[\d.]+\)")
+
+
+def _colours(node) -> Iterator[str]:
+    """Every colour value in a figure's JSON (``color``, ``fillcolor``, ``gridcolor``...) but
+    Plotly's own default template's."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "template":
+                continue
+            if key.endswith("color") and isinstance(value, str):
+                yield value
+            elif key.endswith("color") and isinstance(value, list):
+                yield from (v for v in value if isinstance(v, str))
+            else:
+                yield from _colours(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _colours(item)
+
+
+def _is_token(colour: str) -> bool:
+    """A token's value, or a token made translucent (``palette.translucent``), or no colour."""
+    if colour.lower() in {value.lower() for value in palette.TOKENS.values()}:
+        return True
+    if match := RGBA.fullmatch(colour.replace(" ", "")):
+        if match.groups() == ("0", "0", "0"):
+            return True  # transparent grounds: no colour at all
+        hex_value = "#{:02x}{:02x}{:02x}".format(*map(int, match.groups()))
+        return hex_value in {value.lower() for value in palette.TOKENS.values()}
+    return False
+
+
+def test_chart_modules_name_no_colour_of_their_own():
+    """Colours come from core.palette (the CSS tokens), never a literal in a chart module."""
+    root = Path(__file__).resolve().parents[2]
+    for module in CHART_MODULES:
+        assert HEX.findall((root / module).read_text()) == [], module
+
+
+def test_every_colour_a_chart_draws_is_a_css_token():
+    late = DAY - datetime.timedelta(days=20)
+    rows = [
+        TimelineRow("Racks landed", late, late, "in_progress", True),
+        TimelineRow("Network up", DAY, DAY + datetime.timedelta(days=9), "done", False),
+        TimelineRow("Cutover", DAY, DAY + datetime.timedelta(days=9), "planned", False),
+    ]
+    kinds = [
+        types.SimpleNamespace(label="CPU", requested=120, approved=130, budget=100, unit="vCPU"),
+        types.SimpleNamespace(label="Disk", requested=10, approved=5, budget=50, unit="TiB"),
+    ]
+    figures = [
+        score_history([ScorePoint(DAY, 80, "green"), ScorePoint(DAY, 30, "red")], green_at=75,
+                      yellow_at=50),
+        milestone_timeline(rows, today=DAY),
+        metric_vs_path(MetricSeries("Hosts", "hosts", 0, 100, DAY, DAY + datetime.timedelta(days=9),
+                                    [(DAY, 5.0)])),
+        charts.grade_distribution([charts.GradeWeek(MONDAY, {"green": 1, "yellow": 1, "red": 1})]),
+        charts.biggest_slips([charts.SlipRow("Fleet", "GA", MONDAY, MONDAY + datetime.timedelta(9))]),
+        charts.launch_timeline(
+            [charts.LaunchPoint("Fleet", "GA", MONDAY, state, state)
+             for state in ("approved", "changes_requested", "submitted", "draft")],
+            today=MONDAY,
+        ),
+        charts.capacity_by_team([charts.CapacityRow("Kernel", 120, 40, 100)], unit="vCPU"),
+        capacity_charts.capacity_vs_budget(kinds),
+    ]  # fmt: skip
+    drawn = {colour for fig in figures for colour in _colours(figure_data(fig))}
+    assert {palette.GRADE_COLOURS["red"], palette.REQUESTED, palette.ACCENT} <= drawn
+    assert [colour for colour in drawn if not _is_token(colour)] == []
+
+
+def test_palette_reads_root_tokens_and_names_a_missing_one():
+    css = ':root {\n  /* a comment: --not-a-token: #000; */\n  --ink: #111;\n  --font: "A", B;\n}\n'
+    css += ".badge { --local: #222; }"
+    assert palette.read_tokens(css) == {"--ink": "#111", "--font": '"A", B'}
+    assert palette.GRADE_COLOURS == {
+        grade.value: palette.TOKENS[f"--grade-{grade}-dot"] for grade in Grade
+    }
+    with pytest.raises(KeyError, match="--no-such-token"):
+        palette.token("--no-such-token")

@@ -672,3 +672,19 @@ def test_a_fresh_update_never_worsens_the_grade(p):
     after = compute(dataclasses.replace(p, last_update_on=TODAY), today=TODAY)
     assert after.grade.rank <= before.grade.rank
     assert not after.stale
+
+
+def test_grades_have_one_order_and_one_set_of_choices():
+    """core.grades is the one definition: best first, ranked, labelled, and the models' and
+    forms' choices are its choices."""
+    from core.grades import GRADE_RANK, is_worse
+    from metrics.models import HealthSnapshot
+    from programs.models import Program
+
+    assert list(Grade) == [Grade.GREEN, Grade.YELLOW, Grade.RED]
+    assert [GRADE_RANK[g] for g in ("green", "yellow", "red")] == [0, 1, 2]
+    assert Grade.RED.rank > Grade.YELLOW.rank > Grade.GREEN.rank
+    assert is_worse("red", "yellow") and not is_worse("green", "yellow")
+    assert Grade.choices == [("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
+    assert Program._meta.get_field("health_grade").choices == Grade.choices
+    assert HealthSnapshot._meta.get_field("grade").choices == Grade.choices

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import reports, tasks
+from metrics import tasks
 from metrics.models import HealthSnapshot, ReportSubscription, WeeklyReport
+from metrics.reports import build, render, selectors, services
 from programs.models import MilestoneDateChange, Program, StatusUpdate
 from reviews.models import ChecklistTemplate, LaunchReview
 from tests.factories import (
@@ -26,7 +27,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-WEEK = reports.last_complete_week(TODAY)  # a Monday; the week is over
+WEEK = build.last_complete_week(TODAY)  # a Monday; the week is over
 SUNDAY_BEFORE = WEEK - datetime.timedelta(days=1)
 LAST_DAY = WEEK + datetime.timedelta(days=6)
 
@@ -139,9 +140,9 @@ def names(items):
 
 def test_content_of_a_prepared_week(week):
     """Grade changes, new watermelons, slips, launches, asks and silence; nothing else."""
-    content = reports.build_weekly_report(portfolio=week["core"], week_start=WEEK, today=TODAY)
-    assert [(i["program"], i["from"], i["to"]) for i in content["grade_changes"]] == [
-        ("Slipping", "green", "red")
+    content = selectors.weekly_report_content(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    assert [(i["program"], i["from"], i["to"], i["worse"]) for i in content["grade_changes"]] == [
+        ("Slipping", "green", "red", True)
     ]
     assert names(content["new_watermelons"]) == ["Secret"]
     assert [(i["milestone"], i["reason"], i["critical"]) for i in content["slips"]] == [
@@ -153,7 +154,7 @@ def test_content_of_a_prepared_week(week):
         ("Slipping", "Approve the vendor change."),
     ]
     assert names(content["no_update"]) == ["Silent"]
-    assert reports.summary(content) == {
+    assert build.summary(content) == {
         "green": 0, "yellow": 3, "red": 1, "total": 4, "stale": 1
     }  # fmt: skip
 
@@ -161,25 +162,25 @@ def test_content_of_a_prepared_week(week):
 def test_grade_moves_and_watermelons_say_their_deciding_reason_and_stale_is_not_one(week):
     """Each grade change and new watermelon carries its first reason's sentence (the program
     page's words); a stale program is listed stale among the silent ones, never a watermelon."""
-    content = reports.build_weekly_report(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    content = selectors.weekly_report_content(portfolio=week["core"], week_start=WEEK, today=TODAY)
     assert [i["reason"] for i in content["grade_changes"]] == [GA_OVERDUE_TEXT]
     assert [i["reason"] for i in content["new_watermelons"]] == [METRIC_BEHIND_TEXT]
     assert [(i["program"], i["stale"]) for i in content["no_update"]] == [("Silent", True)]
     assert "Silent" not in names(content["new_watermelons"])
-    other = reports.build_weekly_report(portfolio=week["other"], week_start=WEEK, today=TODAY)
+    other = selectors.weekly_report_content(portfolio=week["other"], week_start=WEEK, today=TODAY)
     assert [i["reason"] for i in other["grade_changes"]] == ["Overdue in the old words"]
 
 
 def test_a_stale_snapshot_flagged_watermelon_is_not_reported_as_one(week):
     """A snapshot written with both flags (before stale existed) counts as stale only."""
     HealthSnapshot.objects.filter(program__name="Silent").update(watermelon=True)
-    content = reports.build_weekly_report(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    content = selectors.weekly_report_content(portfolio=week["core"], week_start=WEEK, today=TODAY)
     assert names(content["new_watermelons"]) == ["Secret"]
 
 
 def test_markdown_lists_every_section(week):
-    content = reports.build_weekly_report(portfolio=week["core"], week_start=WEEK, today=TODAY)
-    text = reports.render_markdown(content, base_url="https://pulse.example")
+    content = selectors.weekly_report_content(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    text = render.render_markdown(content, base_url="https://pulse.example")
     assert text.startswith("# Core — weekly report")
     assert (
         "[Slipping](https://pulse.example/programs/slipping/): green → **red** "
@@ -191,8 +192,8 @@ def test_markdown_lists_every_section(week):
     assert "Reason: Vendor hardware late" in text
     assert "  > Approve the vendor change." in text
     assert "## New watermelons (1)" in text and "## Programs without an update (1)" in text
-    hidden = reports.visible_content(content, {week["slipping"].pk})
-    assert "Secret" not in reports.render_markdown(hidden)
+    hidden = build.visible_content(content, {week["slipping"].pk})
+    assert "Secret" not in render.render_markdown(hidden)
 
 
 def test_generate_is_idempotent_and_mails_subscribers_once(week, leader, outsider):
@@ -222,9 +223,9 @@ def test_beat_task_queues_last_week_for_every_portfolio(week):
 
 
 def test_regenerating_replaces_the_report(week, leader):
-    first = reports.weekly_report_generate(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    first = services.weekly_report_generate(portfolio=week["core"], week_start=WEEK, today=TODAY)
     update(Program.objects.get(name="Silent"), WEEK + datetime.timedelta(days=4))
-    again = reports.weekly_report_generate(
+    again = services.weekly_report_generate(
         portfolio=week["core"],
         week_start=WEEK + datetime.timedelta(days=3),
         user=leader,
@@ -235,7 +236,7 @@ def test_regenerating_replaces_the_report(week, leader):
 
 
 def test_report_pages_for_leaders_and_outsiders(client, week, leader, outsider):
-    report = reports.weekly_report_generate(portfolio=week["core"], week_start=WEEK, today=TODAY)
+    report = services.weekly_report_generate(portfolio=week["core"], week_start=WEEK, today=TODAY)
     client.force_login(outsider)
     listing = client.get(reverse("leadership:reports")).content.decode()
     assert "Week of" in listing and "Generate now" not in listing
@@ -302,9 +303,9 @@ def test_report_queries_do_not_grow(client, outsider):
     counts = []
     for n, prefix in ((5, "small"), (35, "large")):
         grow(portfolio, n, prefix)
-        reports.weekly_report_generate(portfolio=portfolio, week_start=WEEK, today=TODAY)
+        services.weekly_report_generate(portfolio=portfolio, week_start=WEEK, today=TODAY)
         with CaptureQueriesContext(connection) as built:  # a regeneration (an update) each time
-            report = reports.weekly_report_generate(
+            report = services.weekly_report_generate(
                 portfolio=portfolio, week_start=WEEK, today=TODAY
             )
         counts.append(

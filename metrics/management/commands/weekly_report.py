@@ -5,7 +5,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from metrics import reports
+from metrics.reports import services
+from metrics.reports.build import SECTION_TITLES, last_complete_week, week_start_of
 from programs.models import Portfolio
 
 
@@ -29,19 +30,17 @@ class Command(BaseCommand):
             day = datetime.date.fromisoformat(week) if week else None
         except ValueError as error:
             raise CommandError(f"--week takes a date like 2026-11-16, not {week!r}.") from error
-        week_start = (
-            reports.week_start_of(day) if day else reports.last_complete_week(timezone.localdate())
-        )
+        week_start = week_start_of(day) if day else last_complete_week(timezone.localdate())
         portfolios = Portfolio.objects.order_by("name")
         if portfolio:
             portfolios = portfolios.filter(slug=portfolio)
             if not portfolios.exists():
                 raise CommandError(f"No portfolio with slug '{portfolio}'.")
         for item in portfolios:
-            report = reports.weekly_report_generate(portfolio=item, week_start=week_start)
-            sent = reports.weekly_report_email(report=report) if email else 0
+            report = services.weekly_report_generate(portfolio=item, week_start=week_start)
+            sent = services.weekly_report_email(report=report) if email else 0
             counts = ", ".join(
                 f"{len(report.content[key])} {title.lower()}"
-                for key, title in reports.SECTION_TITLES.items()
+                for key, title in SECTION_TITLES.items()
             )
             self.stdout.write(f"{report}: {counts}" + (f"; mailed {sent}" if email else ""))
