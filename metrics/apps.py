@@ -15,11 +15,13 @@ class MetricsConfig(AppConfig):
         )
         from metrics.seeding import on_demo_seeded
         from programs import panels
-        from programs.signals import demo_seeded, program_changed
+        from programs.demo import DemoStage, register_demo_step
+        from programs.signals import program_changed
         from reviews.ops.agenda import register_agenda_builder
 
         program_changed.connect(_recompute_on_change, dispatch_uid="metrics.recompute_on_change")
-        demo_seeded.connect(on_demo_seeded, dispatch_uid="metrics.seed")
+        # Stage HISTORY: health counts the launch reviews seeded in stage RECORDS.
+        register_demo_step("metrics.health", on_demo_seeded, stage=DemoStage.HISTORY)
         panels.register("metrics.health", health_panel)
         panels.register("metrics.success_metrics", metrics_panel)
         panels.register("metrics.milestone_timeline", milestone_timeline_panel)

@@ -36,11 +36,3 @@ def notify_program_changed(*program_ids: int) -> None:
         return
     ids = frozenset(program_ids)
     transaction.on_commit(lambda: program_changed.send(sender=None, program_ids=ids), robust=True)
-
-
-# Sent by ``manage.py seed_demo`` after it wrote the programs' demo data, so the apps above
-# add theirs (metrics, readings, launch reviews, health history). Arguments: ``seed``, ``today``,
-# ``batch_size``, ``with_health`` (False for --no-health), ``write`` (progress output),
-# ``stories`` (each program's planned health story, by id: what its data is made to show) and
-# ``launches`` (the launch reviews the stories call for, for reviews to write).
-demo_seeded = Signal()

@@ -7,19 +7,20 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from programs import panels
-        from programs.signals import demo_seeded
+        from programs.demo import DemoStage, register_demo_step
         from reviews.capacity.panels import capacity_panel
         from reviews.launch.panels import launch_reviews_panel
 
         panels.register("reviews.launch_reviews", launch_reviews_panel)
         panels.register("reviews.capacity", capacity_panel)
-        # Connected before metrics' receiver (apps are ready in INSTALLED_APPS order), so the
-        # launch reviews exist when the demo's health is computed.
-        demo_seeded.connect(_seed_reviews, dispatch_uid="reviews.seed")
-        demo_seeded.connect(_seed_operational_reviews, dispatch_uid="reviews.seed_ops")
+        # Stage RECORDS: the launch reviews exist before metrics computes the demo's health.
+        register_demo_step("reviews.launch", _seed_reviews, stage=DemoStage.RECORDS)
+        register_demo_step(
+            "reviews.operational", _seed_operational_reviews, stage=DemoStage.RECORDS
+        )
 
 
-def _seed_reviews(sender, *, seed, write, today=None, launches=None, **kwargs) -> None:
+def _seed_reviews(*, seed, write, today=None, launches=None, **kwargs) -> None:
     """``seed_demo`` finished the programs: add launch reviews (the ones its programs' stories
     call for, on the same ``today``) and capacity requests."""
     from io import StringIO
@@ -37,7 +38,7 @@ def _seed_reviews(sender, *, seed, write, today=None, launches=None, **kwargs) -
         write(line)
 
 
-def _seed_operational_reviews(sender, *, write, today=None, **kwargs) -> None:
+def _seed_operational_reviews(*, write, today=None, **kwargs) -> None:
     """Last week's review (closed, with action items, two still open) and this week's."""
     import datetime
 

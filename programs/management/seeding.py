@@ -121,7 +121,7 @@ class SeedReport:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: float = 0.0
     # Each graded program's story (by primary key): the apps above seed their part of it (a
-    # metric behind its path, a launch review not approved) when told by ``demo_seeded``.
+    # metric behind its path, a launch review not approved) in their ``programs.demo`` steps.
     stories: dict[int, str] = field(default_factory=dict)
     # The launch reviews to write: (program id, kind, launch date); see ``seed_reviews``.
     launches: list[tuple[int, str, datetime.date]] = field(default_factory=list)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from programs.demo import run_demo_steps
 from programs.management.seeding import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -15,7 +16,6 @@ from programs.management.seeding import (
     reset_demo_data,
 )
 from programs.models import Program
-from programs.signals import demo_seeded
 
 
 class Command(BaseCommand):
@@ -139,10 +139,9 @@ class Command(BaseCommand):
             # Fresh statistics after a bulk load, so the planner does not hash-join whole tables.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        # The apps above programs seed their part (metrics, reviews, health and its history)
-        # when told: programs does not import them.
-        demo_seeded.send(
-            sender=self.__class__,
+        # The apps above programs seed their part (reviews, then metrics, health and its
+        # history) through the steps they registered: programs does not import them.
+        run_demo_steps(
             seed=seed,
             today=today,
             batch_size=batch_size,
