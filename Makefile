@@ -65,9 +65,11 @@ test: deps browser  ## Run the whole suite on PostgreSQL, a real Celery worker o
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(ARGS)
 
 .PHONY: lint
-lint: deps  ## ruff lint and format check
+lint: deps  ## ruff, django-upgrade, the import contracts and mypy (what pre-commit runs)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	git ls-files -z '*.py' ':!:*/migrations/*' | xargs -0 $(VENV)/bin/django-upgrade --target-version 6.1 --check
+	$(VENV)/bin/lint-imports --no-cache
 
 .PHONY: format
 format: deps
