@@ -6,12 +6,25 @@ of queries (one per table), whatever the chunk's size: no query per program or m
 
 import dataclasses
 import datetime
+import typing
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import orjson
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
@@ -149,18 +162,156 @@ def _programs_with_dependencies(ids: Iterable[int]) -> set[int]:
 
 
 # A day as JSON gives it ("2026-11-25"); called directly, not wrapped, as it runs a few hundred
-# thousand times in a full recompute. Columns that may be null check first.
+# thousand times in a full recompute.
 _day = datetime.date.fromisoformat
+
+
+class EngineInput:
+    """How one of the engine's input records is read: each of its fields from the column of
+    the same name, or from the column or expression ``columns`` names; ``supplied`` fields
+    come from elsewhere (another part, the group's key), and ``lead`` columns come first in a
+    row without being fields (what the loader groups rows by).
+
+    The one declaration of a record's columns: the queryset's columns, the order of a row and
+    the conversion of its JSON values (dates, floats: from the record's annotations) all follow
+    from it, so a new engine input is a field added to the engine's record, plus a line here
+    when its column has another name.
+    """
+
+    def __init__(
+        self,
+        record: type,
+        columns: dict[str, str | BaseExpression] | None = None,
+        *,
+        supplied: tuple[str, ...] = (),
+        lead: tuple[str, ...] = (),
+    ) -> None:
+        columns = columns or {}
+        if dataclasses.is_dataclass(record):
+            names = [f.name for f in dataclasses.fields(record)]
+        else:
+            names = list(record._fields)
+        unknown = (set(columns) | set(supplied)) - set(names)
+        if unknown:
+            raise ValueError(f"{record.__name__} has no field {', '.join(sorted(unknown))}")
+        self.record = record
+        self.fields = tuple(name for name in names if name not in supplied)
+        # Expressions are annotated under a name of their own: no clash with a model's field.
+        self.annotations = {
+            f"input_{name}": expression
+            for name, expression in columns.items()
+            if not isinstance(expression, str)
+        }
+        self.columns = (*lead, *(_column(name, columns) for name in self.fields))
+        hints = typing.get_type_hints(record)
+        at = {name: len(lead) + i for i, name in enumerate(self.fields)}
+        self.dates = tuple(at[name] for name in self.fields if _holds(hints[name], datetime.date))
+        self.floats = tuple(at[name] for name in self.fields if _holds(hints[name], float))
+
+    def rows(self, text: str | None) -> list[list]:
+        """A part's JSON text as rows with Python values (dates parsed, floats as floats)."""
+        if not text:
+            return []
+        rows = orjson.loads(text)
+        dates, floats = self.dates, self.floats
+        for row in rows:
+            for i in dates:
+                if (value := row[i]) is not None:
+                    row[i] = _day(value)
+            for i in floats:
+                if (value := row[i]) is not None:
+                    row[i] = float(value)
+        return rows
+
+
+def _column(name: str, columns: dict[str, str | BaseExpression]) -> str:
+    column = columns.get(name, name)
+    return column if isinstance(column, str) else f"input_{name}"
+
+
+def _holds(hint: object, kind: type) -> bool:
+    """Whether a field annotated ``hint`` holds ``kind`` (``kind`` or ``kind | None``)."""
+    return hint is kind or kind in typing.get_args(hint)
+
+
+# The engine's inputs, one declaration each (see ``EngineInput``). Days are local days, worked
+# out by the database (TruncDate in the current time zone).
+_latest_health = (
+    StatusUpdate.objects.filter(program=OuterRef("pk"))
+    .order_by("-created_at", "-id")
+    .values("reported_health")[:1]
+)
+_latest_reading = MetricReading.objects.filter(metric=OuterRef("pk")).order_by(
+    "-measured_on", "-id"
+)
+PROGRAM_INPUT = EngineInput(
+    ProgramInput,
+    {
+        "created_on": TruncDate("created_at"),
+        "last_update_on": TruncDate("last_update_at"),
+        "reported_health": Subquery(_latest_health),
+    },
+    # The key, and what the other parts and the counts give.
+    supplied=("id", "milestones", "risks", "metrics", "launches", "unlisted_slip_days",
+              "unlisted_open", "unlisted_count", "has_dependencies"),
+)  # fmt: skip
+UPSTREAM_INPUT = EngineInput(
+    UpstreamInput,
+    {
+        "id": "to_milestone_id",
+        "name": "to_milestone__name",
+        "program_name": "to_milestone__program__name",
+        "target_date": "to_milestone__target_date",
+        "state": "to_milestone__state",
+        "critical": "to_milestone__critical",
+    },
+    lead=("from_milestone_id",),  # the milestone that waits
+)
+MILESTONE_INPUT = EngineInput(
+    MilestoneInput,
+    {"planned_on": TruncDate("created_at")},  # the baseline was agreed on its creation day
+    supplied=("upstream",),
+)
+RISK_INPUT = EngineInput(RiskInput)
+METRIC_INPUT = EngineInput(
+    MetricInput,
+    {
+        "higher_is_better": ExpressionWrapper(
+            Q(direction=Direction.INCREASE), output_field=BooleanField()
+        ),
+        "latest_value": Subquery(_latest_reading.values("value")[:1]),
+        "latest_at": Subquery(_latest_reading.values("measured_on")[:1]),
+    },
+)
+LAUNCH_INPUT = EngineInput(
+    LaunchInput,
+    {
+        "name": "title",
+        "approved": ExpressionWrapper(
+            Q(state=LaunchReviewState.APPROVED), output_field=BooleanField()
+        ),
+        "open_required_items": "open_required",
+    },
+)
+
+
+def _json_lists(
+    queryset: QuerySet, key: str, engine_input: EngineInput, order: Sequence[str]
+) -> dict[int, str]:
+    """``core.queries.json_lists_by`` of an engine input's columns."""
+    return json_lists_by(
+        queryset.annotate(**engine_input.annotations), key, engine_input.columns, order
+    )
 
 
 class ChunkInputs:
     """The engine's inputs for a chunk of programs as the database sent them, in eight queries.
 
     Per program, each part (its row, its milestones, risks...: ``parts``) arrives as the text
-    of a JSON list (``core.queries.json_lists_by``). ``fingerprint`` joins those texts, so telling
-    whether a program's inputs changed since they were last scored costs a hash, not the
-    building of its rows; ``program_input`` parses them into the engine's ``ProgramInput`` for
-    the programs that are scored.
+    of a JSON list (``core.queries.json_lists_by``) of the columns its ``EngineInput``
+    declares. ``fingerprint`` joins those texts, so telling whether a program's inputs changed
+    since they were last scored costs a hash, not the building of its rows; ``program_input``
+    parses them into the engine's ``ProgramInput`` for the programs that are scored.
 
     Only notable milestones are listed (``health.summarise``: typically a fifth of them); the
     others arrive as counts (their slip, how many are open), worked out from totals in SQL.
@@ -170,82 +321,42 @@ class ChunkInputs:
         self, program_ids: Iterable[int], *, today: datetime.date, reach: Reach = DEFAULT_REACH
     ) -> None:
         ids = program_ids if isinstance(program_ids, range) else list(program_ids)
-        zone = timezone.get_current_timezone()
-        latest_health = (
-            StatusUpdate.objects.filter(program=OuterRef("pk"))
-            .order_by("-created_at", "-id")
-            .values("reported_health")[:1]
-        )
-        programs = json_lists_by(
-            Program.objects.filter(ids_q("pk", ids)).annotate(
-                # Local days, worked out by the database.
-                created_on=TruncDate("created_at", tzinfo=zone),
-                last_update_on=TruncDate("last_update_at", tzinfo=zone),
-                reported=Subquery(latest_health),
-            ),
-            "id",
-            # ProgramInput's fields in its order, from the name to the reported health.
-            ("name", "phase", "start_date", "target_date", "created_on", "update_cadence_days",
-             "last_update_on", "reported"),
-            (),
-        )  # fmt: skip
-        # Only troubled upstream milestones of open ones: the others cost nothing. UpstreamInput's
-        # fields in its order, after the dependant milestone; in a fixed order (a milestone's
-        # upstream list is part of its inputs).
-        upstream = json_lists_by(
+        programs = _json_lists(Program.objects.filter(ids_q("pk", ids)), "id", PROGRAM_INPUT, ())
+        # Only troubled upstream milestones of open ones: the others cost nothing.
+        upstream = _json_lists(
             _troubled_dependencies(ids, today),
             "from_milestone__program_id",
-            ("from_milestone_id", "to_milestone_id", "to_milestone__name",
-             "to_milestone__program__name", "to_milestone__target_date", "to_milestone__state",
-             "to_milestone__critical"),
-            ("from_milestone_id", "to_milestone_id"),
-        )  # fmt: skip
+            UPSTREAM_INPUT,
+            ("from_milestone_id", "to_milestone_id"),  # a milestone's upstream list is an input
+        )
         self.upstream: dict[int, dict[int, tuple[UpstreamInput, ...]]] = {}
         for program_id, text in upstream.items():
             by_milestone = defaultdict(list)
-            for milestone_id, up_id, name, program, target, state, critical in orjson.loads(text):
-                by_milestone[milestone_id].append(
-                    UpstreamInput(up_id, name, program, _day(target), state, critical)
-                )
+            for milestone_id, *row in UPSTREAM_INPUT.rows(text):
+                by_milestone[milestone_id].append(UpstreamInput._make(row))
             self.upstream[program_id] = {m: tuple(up) for m, up in by_milestone.items()}
         waiting = [m for by_milestone in self.upstream.values() for m in by_milestone]
-        milestones = json_lists_by(
-            _notable_milestones(ids, today, waiting=waiting, reach=reach).annotate(
-                planned_on=TruncDate("created_at", tzinfo=zone)
-            ),
+        milestones = _json_lists(
+            _notable_milestones(ids, today, waiting=waiting, reach=reach),
             "program_id",
-            # MilestoneInput's fields in its order (planned on: its creation day, here), but
-            # the upstream ones, in the order the program page lists them.
-            ("id", "name", "baseline_date", "target_date", "state", "critical", "completed_date",
-             "planned_on", "times_moved"),
-            ("id",),
-        )  # fmt: skip
-        launches = json_lists_by(
-            launch_readiness_rows(ids),
-            "program_id",
-            ("id", "title", "launch_date", "state", "open_required"),
-            ("launch_date", "id"),
+            MILESTONE_INPUT,
+            ("id",),  # as the program page lists them
         )
-        risks = json_lists_by(
+        launches = _json_lists(
+            launch_readiness_rows(ids), "program_id", LAUNCH_INPUT, ("launch_date", "id")
+        )
+        risks = _json_lists(
             Risk.objects.filter(ids_q("program_id", ids)).exclude(state="closed"),
             "program_id",
-            # RiskInput's fields, in its order
-            ("id", "title", "likelihood", "impact", "state", "due_date"),
+            RISK_INPUT,
             [*Risk._meta.ordering],  # as the program page lists them
         )
-        latest_reading = MetricReading.objects.filter(metric=OuterRef("pk")).order_by(
-            "-measured_on", "-id"
-        )
-        metrics = json_lists_by(
-            SuccessMetric.objects.filter(ids_q("program_id", ids)).annotate(
-                latest_value=Subquery(latest_reading.values("value")[:1]),
-                latest_on=Subquery(latest_reading.values("measured_on")[:1]),
-            ),
+        metrics = _json_lists(
+            SuccessMetric.objects.filter(ids_q("program_id", ids)),
             "program_id",
-            ("id", "name", "baseline_value", "target_value", "baseline_date", "target_date",
-             "direction", "latest_value", "latest_on", "unit", "reading_interval_days"),
+            METRIC_INPUT,
             ("name", "id"),  # the model's order, without joining programs to sort by name
-        )  # fmt: skip
+        )
         self.counts = _milestone_counts(ids)
         self.with_dependencies = _programs_with_dependencies(ids)
         self.ids = sorted(programs)
@@ -264,61 +375,30 @@ class ChunkInputs:
 
     def program_input(self, program_id: int) -> ProgramInput:
         """The program's inputs as the engine takes them."""
-        (row,) = self._list("program", program_id)
-        name, phase, start, target, created, cadence, last_update, reported = row
+        (row,) = PROGRAM_INPUT.rows(self.parts["program"].get(program_id))
         upstream = self.upstream.get(program_id, {})
         milestones = tuple(
-            MilestoneInput(
-                m_id,
-                m_name,
-                _day(baseline),
-                _day(m_target),
-                state,
-                critical,
-                _day(completed) if completed else None,
-                _day(planned),
-                moved,
-                upstream.get(m_id, ()),
-            )  # fmt: skip
-            for m_id, m_name, baseline, m_target, state, critical, completed, planned, moved in (
-                self._list("milestones", program_id)
-            )
+            MilestoneInput(*m, upstream.get(m[0], ()))
+            for m in MILESTONE_INPUT.rows(self.parts["milestones"].get(program_id))
         )
         # What is left of the program's totals once its listed milestones' are taken out.
         counts = self.counts.get(program_id, _Counts(0, 0, 0))
         return ProgramInput(
-            program_id, name, phase, _day(start), _day(target), _day(created), cadence,
-            _day(last_update) if last_update else None, reported,
+            program_id,
+            *row,
             milestones=milestones,
-            risks=tuple(
-                RiskInput(r_id, title, likelihood, impact, state, _day(due) if due else None)
-                for r_id, title, likelihood, impact, state, due in self._list("risks", program_id)
-            ),
+            risks=tuple(map(RiskInput._make, RISK_INPUT.rows(self.parts["risks"].get(program_id)))),
             metrics=tuple(
-                MetricInput(
-                    m_id, m_name, float(base), float(goal), _day(base_on), _day(goal_on),
-                    direction == Direction.INCREASE,
-                    None if value is None else float(value),
-                    _day(measured) if measured else None,
-                    unit,
-                    interval,
-                )  # fmt: skip
-                for m_id, m_name, base, goal, base_on, goal_on, direction, value, measured, unit,
-                interval in self._list("metrics", program_id)
+                map(MetricInput._make, METRIC_INPUT.rows(self.parts["metrics"].get(program_id)))
             ),
             launches=tuple(
-                LaunchInput(l_id, title, _day(on), state == LaunchReviewState.APPROVED, open_required)
-                for l_id, title, on, state, open_required in self._list("launches", program_id)
+                map(LaunchInput._make, LAUNCH_INPUT.rows(self.parts["launches"].get(program_id)))
             ),
             unlisted_slip_days=counts.slip - sum(slip_days(m) for m in milestones),
             unlisted_open=counts.open - sum(1 for m in milestones if m.is_open),
             unlisted_count=counts.count - sum(1 for m in milestones if m.state != "cancelled"),
             has_dependencies=program_id in self.with_dependencies,
-        )  # fmt: skip
-
-    def _list(self, part: str, program_id: int) -> list:
-        text = self.parts[part].get(program_id)
-        return orjson.loads(text) if text else []
+        )
 
 
 def health_inputs(

@@ -12,40 +12,43 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from functools import partial
-from pathlib import Path
 from typing import NamedTuple
 
 import orjson
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, connections, transaction
+from django.db.models import JSONField, UniqueConstraint
 from django.utils import timezone
 
 from core.errors import DomainError, StaleWriteError
 from core.queries import fetch_rows, ids_q
-from core.services import apply_versioned_update
-from metrics import health, selectors
-from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
+from core.services import UNSET, Maybe, apply_versioned_update, given
+from metrics import health
+from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.selectors import CHUNK_SIZE, ChunkInputs, PolicyBook, program_id_chunks
 from programs.models import Program
 from programs.signals import notify_program_changed
 
 logger = logging.getLogger(__name__)
 
-# The columns of a snapshot the upsert writes, with their SQL types (PostgreSQL reads them
-# from JSON: see _upsert_snapshots); the JSON ones, which SQLite takes as text.
-SNAPSHOT_COLUMNS = {
-    "program_id": "integer", "day": "date", "score": "integer", "grade": "text",
-    "components": "jsonb", "reasons": "jsonb", "watermelon": "boolean",
-    "reported_health": "text", "forecast": "jsonb", "stale": "boolean", "digest": "text",
-    "inputs_digest": "text", "computed_at": "timestamptz",
-}  # fmt: skip
-JSON_COLUMNS = frozenset(c for c, kind in SNAPSHOT_COLUMNS.items() if kind == "jsonb")
+# The columns of a snapshot, from the model: the upsert writes every one (a test holds
+# ``_snapshot`` to them), so a new field is written or the test fails.
+SNAPSHOT_FIELDS = tuple(f for f in HealthSnapshot._meta.concrete_fields if not f.primary_key)
+SNAPSHOT_COLUMNS = tuple(f.column for f in SNAPSHOT_FIELDS)
+# The JSON ones, which SQLite takes as text.
+JSON_COLUMNS = frozenset(f.column for f in SNAPSHOT_FIELDS if isinstance(f, JSONField))
+# A program has one snapshot a day: the upsert's conflict target, left as it is on update.
+(_ONE_PER_DAY,) = (
+    c for c in HealthSnapshot._meta.constraints if isinstance(c, UniqueConstraint)
+)  # fmt: skip
+CONFLICT_COLUMNS = tuple(
+    HealthSnapshot._meta.get_field(name).column for name in _ONE_PER_DAY.fields
+)
 
-# The code of the engine and of the selector that feeds it, hashed: a program's inputs digest
-# includes it, so a deploy that changes a rule, or how inputs are loaded and read, scores
-# every program again on the next run.
-_ENGINE = hashlib.blake2b(
-    b"".join(Path(module.__file__).read_bytes() for module in (health, selectors)), digest_size=16
-).digest()
+
+def _column_types() -> str:
+    """Each snapshot column with its type in this database (``jsonb_to_recordset``'s list)."""
+    return ", ".join(f"{f.column} {f.db_type(connection)}" for f in SNAPSHOT_FIELDS)
 
 
 class _Stored(NamedTuple):
@@ -67,7 +70,11 @@ def _stored_today(program_ids: Iterable[int], today: datetime.date) -> dict[int,
 
 
 def _policy_key(policy: health.Policy) -> bytes:
-    return orjson.dumps({f.name: getattr(policy, f.name) for f in dataclasses.fields(policy)})
+    """What, besides a program's inputs, decides its result: the engine's version and the
+    policy. A program whose inputs digest (this and its inputs) is today's stored one is not
+    scored again, so a deploy that bumps ``health.ENGINE_VERSION`` scores every program."""
+    policy_fields = {f.name: getattr(policy, f.name) for f in dataclasses.fields(policy)}
+    return orjson.dumps({"engine": health.ENGINE_VERSION, "policy": policy_fields})
 
 
 def _hash(content: bytes) -> str:
@@ -146,7 +153,7 @@ def _json(value) -> str:
 
 
 def _snapshot(result: health.HealthResult, reported: str, inputs_digest: str, today, now) -> dict:
-    """A snapshot as the upsert writes it, SNAPSHOT_COLUMNS by name.
+    """A snapshot as the upsert writes it: every one of SNAPSHOT_COLUMNS, by name.
 
     Its ``digest`` hashes all it stores but its time and digests, as stored (plain JSON
     values, which orjson writes without calling back into Python): the scheduled recompute
@@ -196,19 +203,19 @@ def _upsert_snapshots(snapshots: list[dict], *, only_changed: bool) -> None:
     """
     table = connection.ops.quote_name(HealthSnapshot._meta.db_table)
     columns = ", ".join(SNAPSHOT_COLUMNS)
-    update = ", ".join(f"{c} = excluded.{c}" for c in list(SNAPSHOT_COLUMNS)[2:])
+    update = ", ".join(f"{c} = excluded.{c}" for c in SNAPSHOT_COLUMNS if c not in CONFLICT_COLUMNS)
     where = (
         f" WHERE {table}.digest IS DISTINCT FROM excluded.digest"
         f" OR {table}.inputs_digest IS DISTINCT FROM excluded.inputs_digest"
         if only_changed
         else ""
     )
-    upsert = f"ON CONFLICT (program_id, day) DO UPDATE SET {update}{where}"
+    upsert = f"ON CONFLICT ({', '.join(CONFLICT_COLUMNS)}) DO UPDATE SET {update}{where}"
     for start in range(0, len(snapshots), 1000):
         batch = snapshots[start : start + 1000]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                typed = ", ".join(f"{c} {kind}" for c, kind in SNAPSHOT_COLUMNS.items())
+                typed = _column_types()
                 cursor.execute(
                     f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 - no values
                     f"FROM jsonb_to_recordset(%s::jsonb) AS snapshots({typed}) {upsert}",
@@ -433,7 +440,7 @@ def health_recompute(
                 for program_id in inputs.ids:
                     policy = policies.for_program(program_id)
                     if (policy_key := policy_keys.get(id(policy))) is None:
-                        policy_key = policy_keys[id(policy)] = _ENGINE + _policy_key(policy)
+                        policy_key = policy_keys[id(policy)] = _policy_key(policy)
                     # What the engine would be given, as loaded (the inputs are parsed only for
                     # the programs scored): equal digests, equal results.
                     key = _hash(policy_key + inputs.fingerprint(program_id))
@@ -491,10 +498,37 @@ def _check_target_path(
 
 
 @transaction.atomic
-def success_metric_create(*, program: Program, user, **fields) -> SuccessMetric:
+def success_metric_create(
+    *,
+    program: Program,
+    user: AbstractBaseUser,
+    name: str,
+    baseline_value: float,
+    target_value: float,
+    baseline_date: datetime.date,
+    target_date: datetime.date,
+    unit: str = "",
+    direction: str = Direction.INCREASE,
+    reading_interval_days: int = 30,
+) -> SuccessMetric:
     """Add a success metric to a program (history recorded) and recompute its health on commit."""
-    metric = SuccessMetric(program=program, **fields)
-    _check_target_path(**{name: getattr(metric, name) for name in PATH_FIELDS})
+    _check_target_path(
+        baseline_value=baseline_value,
+        target_value=target_value,
+        baseline_date=baseline_date,
+        target_date=target_date,
+    )
+    metric = SuccessMetric(
+        program=program,
+        name=name,
+        unit=unit,
+        baseline_value=baseline_value,
+        target_value=target_value,
+        direction=direction,
+        baseline_date=baseline_date,
+        target_date=target_date,
+        reading_interval_days=reading_interval_days,
+    )
     metric.full_clean()
     metric._history_user = user
     metric.save()
@@ -504,9 +538,20 @@ def success_metric_create(*, program: Program, user, **fields) -> SuccessMetric:
 
 @transaction.atomic
 def success_metric_update(
-    *, metric: SuccessMetric, user, version: int | None, **fields
+    *,
+    metric: SuccessMetric,
+    user: AbstractBaseUser,
+    version: int | None,
+    name: Maybe[str] = UNSET,
+    unit: Maybe[str] = UNSET,
+    baseline_value: Maybe[float] = UNSET,
+    target_value: Maybe[float] = UNSET,
+    direction: Maybe[str] = UNSET,
+    baseline_date: Maybe[datetime.date] = UNSET,
+    target_date: Maybe[datetime.date] = UNSET,
+    reading_interval_days: Maybe[int] = UNSET,
 ) -> SuccessMetric:
-    """Change a metric's fields if nobody changed it since ``version`` (409 otherwise).
+    """Change a metric's given fields if nobody changed it since ``version`` (409 otherwise).
 
     The row is locked first, so the target path is checked against what the write will
     really change; the program's health is recomputed on commit.
@@ -514,6 +559,16 @@ def success_metric_update(
     locked = SuccessMetric.objects.select_for_update().get(pk=metric.pk)
     if version is not None and locked.version != version:
         raise StaleWriteError(current_version=locked.version, submitted_version=version)
+    fields = given(
+        name=name,
+        unit=unit,
+        baseline_value=baseline_value,
+        target_value=target_value,
+        direction=direction,
+        baseline_date=baseline_date,
+        target_date=target_date,
+        reading_interval_days=reading_interval_days,
+    )
     _check_target_path(**{name: fields.get(name, getattr(locked, name)) for name in PATH_FIELDS})
     updated = apply_versioned_update(
         instance=locked, expected_version=version, data=fields, user=user
@@ -524,7 +579,12 @@ def success_metric_update(
 
 @transaction.atomic
 def metric_reading_record(
-    *, metric: SuccessMetric, user, value: float, measured_on: datetime.date, source: str = ""
+    *,
+    metric: SuccessMetric,
+    user: AbstractBaseUser,
+    value: float,
+    measured_on: datetime.date,
+    source: str = "",
 ) -> MetricReading:
     """Record a measurement (a fact: never edited) and recompute the program's health on commit.
 

@@ -6,6 +6,8 @@ The rubric's every row, through the services and with a database, is calibrated 
 
 import dataclasses
 import datetime
+import hashlib
+import random
 
 import pytest
 from hypothesis import assume, given, settings
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from metrics.health import (
     COMPONENTS,
+    ENGINE_VERSION,
     Family,
     Grade,
     LaunchInput,
@@ -688,3 +691,102 @@ def test_grades_have_one_order_and_one_set_of_choices():
     assert Grade.choices == [("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
     assert Program._meta.get_field("health_grade").choices == Grade.choices
     assert HealthSnapshot._meta.get_field("grade").choices == Grade.choices
+
+
+# The results of ``_version_corpus`` under ENGINE_VERSION, hashed. A change to the rules that
+# changes them must bump health.ENGINE_VERSION (so that the deploy scores every program again)
+# and set both numbers here.
+ENGINE_RESULTS = (1, "2070ec301ecd28cb")
+
+
+def _version_corpus() -> list[ProgramInput]:
+    """A fixed, varied set of programs: every family fires somewhere, at every severity."""
+    rng = random.Random(13)
+    programs = []
+    for i in range(150):
+        days = rng.randint(40, 400)
+        start = TODAY - D(days=rng.randint(0, days))
+        milestones = tuple(
+            MilestoneInput(
+                id=i * 100 + k,
+                name=f"M{k}",
+                baseline_date=(base := start + D(days=rng.randint(0, days))),
+                target_date=base + D(days=rng.choice([0, 0, 5, 20, 60])),
+                state=rng.choice(["planned", "in_progress", "blocked", "done", "cancelled"]),
+                critical=rng.random() < 0.4,
+                times_moved=rng.randint(0, 4),
+                upstream=tuple(
+                    UpstreamInput(
+                        i * 100 + 50 + u,
+                        f"U{u}",
+                        "Other",
+                        TODAY - D(days=rng.randint(-20, 30)),
+                        "in_progress",
+                        rng.random() < 0.5,
+                    )  # fmt: skip
+                    for u in range(rng.choice([0, 0, 1]))
+                ),
+            )
+            for k in range(rng.randint(0, 6))
+        )
+        programs.append(
+            ProgramInput(
+                id=i,
+                name=f"P{i}",
+                phase=rng.choice(["planning", "executing", "launching", "done"]),
+                start_date=start,
+                target_date=start + D(days=days),
+                created_on=start,
+                update_cadence_days=rng.choice([7, 14]),
+                last_update_on=rng.choice([None, TODAY - D(days=rng.randint(0, 60))]),
+                reported_health=rng.choice([None, "on_track", "at_risk", "off_track"]),
+                milestones=milestones,
+                risks=tuple(
+                    RiskInput(
+                        i * 10 + r,
+                        f"R{r}",
+                        rng.randint(1, 5),
+                        rng.randint(1, 5),
+                        rng.choice(["open", "mitigating", "accepted"]),
+                        rng.choice([None, TODAY - D(days=rng.randint(-10, 30))]),
+                    )  # fmt: skip
+                    for r in range(rng.randint(0, 3))
+                ),
+                metrics=tuple(
+                    MetricInput(
+                        i * 10 + m,
+                        f"X{m}",
+                        0.0,
+                        100.0,
+                        start,
+                        start + D(days=days),
+                        latest_value=rng.choice([None, float(rng.randint(0, 100))]),
+                        latest_at=TODAY - D(days=rng.randint(0, 90)),
+                    )  # fmt: skip
+                    for m in range(rng.randint(0, 2))
+                ),
+                launches=tuple(
+                    LaunchInput(
+                        i * 10 + n,
+                        f"L{n}",
+                        TODAY + D(days=rng.randint(-3, 30)),
+                        rng.random() < 0.5,
+                        rng.randint(0, 3),
+                    )  # fmt: skip
+                    for n in range(rng.randint(0, 2))
+                ),
+                has_dependencies=any(m.upstream for m in milestones),
+            )
+        )
+    return programs
+
+
+def test_engine_version_is_bumped_when_results_change():
+    results = [compute(p, today=TODAY) for p in _version_corpus()]
+    assert {r.grade for r in results} == {Grade.GREEN, Grade.YELLOW, Grade.RED, None}
+    digest = hashlib.blake2b(repr(results).encode(), digest_size=8).hexdigest()
+    assert (ENGINE_VERSION, digest) == ENGINE_RESULTS, (
+        "The engine's results changed: bump health.ENGINE_VERSION and set ENGINE_RESULTS to "
+        f"({ENGINE_VERSION + 1}, {digest!r}) (or, if the version was bumped already, to "
+        f"({ENGINE_VERSION}, {digest!r}))."
+    )

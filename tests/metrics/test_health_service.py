@@ -4,14 +4,18 @@ import dataclasses
 import datetime
 import time
 from io import StringIO
+from typing import NamedTuple
 
+import orjson
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.queries import json_lists_by
 from metrics import health, selectors
+from metrics import services as metric_services
 from metrics.models import HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.services import health_recompute
 from programs import services
@@ -422,3 +426,76 @@ def test_a_full_recompute_in_many_chunks_loads_ahead_and_scores_like_one_chunk()
         == one_chunk
     )
     assert [row[0] for row in one_chunk] == ids
+
+
+# --- One declaration per input, one source for the snapshot's columns ----------------------
+
+
+def test_every_snapshot_field_is_written_by_the_upsert(tpm):
+    """The upsert writes the model's every column: a field added to HealthSnapshot and not
+    computed by ``_snapshot`` fails here, instead of being silently left at its default."""
+    program = ProgramFactory(tpm=tpm)
+    (result,) = [
+        health.compute(p, today=TODAY) for p in selectors.health_inputs([program.pk], today=TODAY)
+    ]
+    written = metric_services._snapshot(result, "on_track", "digest", TODAY, timezone.now())
+    columns = {f.column for f in HealthSnapshot._meta.concrete_fields if not f.primary_key}
+    assert set(written) == columns == set(metric_services.SNAPSHOT_COLUMNS)
+    assert metric_services.CONFLICT_COLUMNS == ("program_id", "day")
+    assert metric_services.JSON_COLUMNS == {"components", "reasons", "forecast"}
+
+
+def test_each_engine_record_is_declared_once_and_fully_loaded():
+    """Every field of every engine record is loaded from a column (its own name unless the
+    declaration names another) or supplied by the loader: none is left at its default."""
+    declared = {
+        selectors.PROGRAM_INPUT: health.ProgramInput,
+        selectors.UPSTREAM_INPUT: health.UpstreamInput,
+        selectors.MILESTONE_INPUT: health.MilestoneInput,
+        selectors.RISK_INPUT: health.RiskInput,
+        selectors.METRIC_INPUT: health.MetricInput,
+        selectors.LAUNCH_INPUT: health.LaunchInput,
+    }
+    supplied = {
+        health.ProgramInput: {"id", "milestones", "risks", "metrics", "launches",
+                              "unlisted_slip_days", "unlisted_open", "unlisted_count",
+                              "has_dependencies"},
+        health.MilestoneInput: {"upstream"},
+    }  # fmt: skip
+    for engine_input, record in declared.items():
+        names = [f.name for f in dataclasses.fields(record)] if dataclasses.is_dataclass(record) else list(record._fields)  # fmt: skip
+        assert engine_input.record is record
+        assert list(engine_input.fields) == [n for n in names if n in engine_input.fields]
+        assert set(names) - set(engine_input.fields) == supplied.get(record, set())
+    with pytest.raises(ValueError, match="no field nope"):
+        selectors.EngineInput(health.RiskInput, {"nope": "title"})
+
+
+def test_a_new_engine_field_named_like_its_column_is_loaded_with_its_type(tpm):
+    """Adding an input is one edit: a field named like its column is selected and converted
+    (a date from the JSON text, a float) with nothing else to change."""
+
+    class Probe(NamedTuple):
+        id: int
+        name: str
+        target_date: datetime.date
+        completed_date: datetime.date | None
+        times_moved: float
+
+    program = ProgramFactory(tpm=tpm)
+    milestone = MilestoneFactory(program=program, target_date=TODAY, times_moved=2)
+    probe = selectors.EngineInput(Probe)
+    texts = json_lists_by(
+        Milestone.objects.filter(program=program), "program_id", probe.columns, ("id",)
+    )
+    (row,) = probe.rows(texts[program.pk])
+    assert Probe._make(row) == Probe(milestone.pk, milestone.name, TODAY, None, 2.0)
+    assert isinstance(row[4], float)
+
+
+def test_the_engine_version_and_the_policy_key_the_inputs_digest():
+    """A program is scored again when the engine's version changes (see health.ENGINE_VERSION)."""
+    policy = health.Policy()
+    key = metric_services._policy_key(policy)
+    assert orjson.loads(key)["engine"] == health.ENGINE_VERSION
+    assert metric_services._policy_key(dataclasses.replace(policy, green_at=80)) != key
