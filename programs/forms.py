@@ -22,87 +22,18 @@ from core.forms import (  # noqa: F401 - re-exported for the programs views
 from core.roles import Role
 from programs.models import (
     Decision,
-    Grade,
     MembershipRole,
     Milestone,
     MilestoneState,
-    Phase,
-    Portfolio,
     Program,
     ReportedHealth,
     Risk,
     StatusUpdate,
     Team,
 )
-from programs.selectors import HEALTH_CAUSES, SORTS, visible_programs
+from programs.selectors import visible_programs
 
 User = get_user_model()
-
-
-# --- Program list ---------------------------------------------------------------------------
-
-SORT_LABELS = {
-    "name": "Name (A–Z)",
-    "-name": "Name (Z–A)",
-    "target": "Target date (soonest)",
-    "-target": "Target date (latest)",
-    "score": "Health score (lowest)",
-    "-score": "Health score (highest)",
-    "updated": "Last update (stalest)",
-    "-updated": "Last update (newest)",
-    "priority": "Priority",
-}
-
-
-class ProgramFilterForm(forms.Form):
-    """The program list's search, filters and sort, all in the query string."""
-
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or slug"}),
-    )
-    portfolio = forms.ChoiceField(label="Portfolio", required=False)
-    phase = forms.ChoiceField(
-        label="Phase", required=False, choices=[("", "Any phase"), *Phase.choices]
-    )
-    tpm = forms.ChoiceField(label="TPM", required=False)
-    team = forms.ChoiceField(label="Team", required=False)
-    grade = forms.ChoiceField(
-        label="Health", required=False, choices=[("", "Any grade"), *Grade.choices]
-    )
-    cause = forms.ChoiceField(
-        label="Cause",
-        required=False,
-        choices=[("", "Any cause"), *HEALTH_CAUSES.items()],
-    )
-    sort = forms.ChoiceField(
-        label="Sort by",
-        required=False,
-        choices=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["portfolio"].choices = [
-            ("", "All portfolios"),
-            *Portfolio.objects.values_list("slug", "name"),
-        ]
-        self.fields["team"].choices = [("", "All teams"), *Team.objects.values_list("slug", "name")]
-        tpms = (
-            User.objects.filter(Q(tpm_programs__isnull=False) | Q(groups__name=Role.TPM))
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
-        self.fields["tpm"].choices = [("", "Any TPM")] + [
-            (user.username, person_label(user)) for user in tpms
-        ]
-
-    def filters(self) -> dict:
-        """The valid filters; an invalid value (a stale bookmark) is ignored, not an error."""
-        if self.is_valid():
-            return self.cleaned_data
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
 
 
 # --- Programs -------------------------------------------------------------------------------

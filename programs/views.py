@@ -21,7 +21,9 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods
 
 from core.generic_views import service_form_view
+from core.list_pages import ListPage
 from programs import services
+from programs.filters import ProgramListFilter
 from programs.forms import (
     DecisionEditForm,
     DecisionForm,
@@ -31,7 +33,6 @@ from programs.forms import (
     MilestoneForm,
     MilestoneMoveForm,
     ProgramEditForm,
-    ProgramFilterForm,
     ProgramForm,
     RiskEditForm,
     RiskForm,
@@ -101,11 +102,16 @@ def form_page(
 def program_list_view(request: HttpRequest) -> HttpResponse:
     """Search, filter, sort and page through the programs the user can see.
 
-    The filters live in the query string, so a filtered list can be bookmarked and shared.
-    An htmx request gets only the results table.
+    The filters are the API's (``programs.filters``) and live in the query string, so a
+    filtered list can be bookmarked and shared. An htmx request gets only the results table.
     """
-    filter_form = ProgramFilterForm(request.GET or None)
-    filters = filter_form.filters() if request.GET else {}
+    filters = ProgramListFilter(request.GET)
+    program_list_page = ListPage(
+        url=reverse("programs:list"),
+        results_id="program-results",
+        filter_label="Filter programs",
+        search_field="id_q",
+    )
     page = Paginator(program_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -115,17 +121,17 @@ def program_list_view(request: HttpRequest) -> HttpResponse:
             timesince(program.last_update_at, depth=1) if program.last_update_at else ""
         )
     context = {
-        "filter_form": filter_form,
+        "filter_form": filters.form,
         "page": page,
-        "sort": filters.get("sort") or "name",
-        "filtered": any(value for key, value in filters.items() if key != "sort"),
+        "sort": filters.sort_key,
+        "filtered": filters.narrows,
         "can_create": request.user.has_perm("programs.add_program"),
         "today": timezone.localdate(),
     }
     template = "programs/program_list.html"
-    if request.htmx and request.htmx.target == "program-results":
+    if program_list_page.wants_results_only(request):
         template += "#results"
-    return render(request, template, context)
+    return render(request, template, {**context, "list_page": program_list_page})
 
 
 @require_http_methods(["GET", "HEAD"])

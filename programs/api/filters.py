@@ -1,5 +1,7 @@
 """Query-string filters for every list of the programs API (django-filter).
 
+The programs' own FilterSet lives in ``programs.filters``: the programs page uses it too.
+
 Programs, portfolios and teams are named by slug, people by username. Invalid values
 (an unknown choice, a malformed date) answer 400 with a message for the parameter.
 """
@@ -8,8 +10,6 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
 
-from core.grades import Grade
-from programs.api.serializers import HEALTH_FAMILY_CHOICES
 from programs.models import (
     OPEN_MILESTONE_STATES,
     Decision,
@@ -17,8 +17,6 @@ from programs.models import (
     Milestone,
     MilestoneDateChange,
     MilestoneState,
-    Phase,
-    Program,
     ProgramMembership,
     ReportedHealth,
     Risk,
@@ -26,31 +24,6 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
-
-
-class ProgramFilter(filters.FilterSet):
-    portfolio = filters.CharFilter(field_name="portfolio__slug", help_text="Portfolio slug.")
-    phase = filters.MultipleChoiceFilter(choices=Phase.choices, help_text="Repeat for several.")
-    tpm = filters.CharFilter(field_name="tpm__username", help_text="The TPM's username.")
-    team = filters.CharFilter(field_name="teams__slug", help_text="A team's slug.")
-    health_grade = filters.MultipleChoiceFilter(choices=Grade.choices)
-    confidential = filters.BooleanFilter()
-    watermelon = filters.BooleanFilter(
-        field_name="health_watermelon", help_text="Reported healthier than computed."
-    )
-    cause = filters.MultipleChoiceFilter(
-        field_name="health_cause",
-        choices=HEALTH_FAMILY_CHOICES,
-        help_text="The family deciding a yellow or red grade. Repeat for several.",
-    )
-    stale = filters.BooleanFilter(field_name="health_stale", help_text="No current status update.")
-
-    class Meta:
-        model = Program
-        fields = [
-            "portfolio", "phase", "tpm", "team", "health_grade", "confidential", "watermelon",
-            "cause", "stale", "priority",
-        ]  # fmt: skip
 
 
 class MembershipFilter(filters.FilterSet):

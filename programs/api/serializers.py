@@ -29,22 +29,10 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
-from programs.selectors import visible_programs
+from programs.selectors import HEALTH_FAMILY_CHOICES, visible_programs
 
 User = get_user_model()
 
-# The families of health signals (``metrics.health.Family``, in review order), which a
-# program's ``health_cause`` names. Spelt out here because ``programs`` imports no other app;
-# the metrics API uses this list too (one enum in the schema), and a test holds it to the
-# engine's families.
-HEALTH_FAMILY_CHOICES = [
-    ("schedule", "Schedule"),
-    ("launch_readiness", "Launch readiness"),
-    ("dependencies", "Dependencies"),
-    ("risk", "Risk"),
-    ("freshness", "Freshness"),
-    ("outcomes", "Outcomes"),
-]
 HEALTH_CAUSE_HELP = (
     "The family of the signal that decides a yellow or red grade (where to look first); "
     "empty when green or not yet computed."

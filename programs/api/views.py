@@ -26,6 +26,7 @@ from core.api import AdminWritesOnly, ReadWriteViewSet
 from core.schema import PulseAutoSchema
 from programs import services
 from programs.api import filters, serializers
+from programs.filters import ProgramFilter
 from programs.models import (
     Decision,
     Milestone,
@@ -163,7 +164,7 @@ TeamViewSet = admin_catalog_viewset(
 class ProgramViewSet(ProgramEditCheck, ReadWriteViewSet):
     queryset = Program.objects.all()  # the model, for the schema; get_queryset filters
     serializer_class = serializers.ProgramSerializer
-    filterset_class = filters.ProgramFilter
+    filterset_class = ProgramFilter
     input_serializers = {
         "create": serializers.ProgramInputSerializer,
         "update": serializers.ProgramUpdateSerializer,

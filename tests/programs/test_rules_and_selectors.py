@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from programs import selectors, services
+from programs.filters import ProgramListFilter
 from programs.models import Program
 from tests.factories import (
     MembershipFactory,
@@ -80,13 +81,17 @@ def test_program_list_filters_search_and_sorts(tpm):
         baseline_date=datetime.date(2026, 12, 1),
     )
     StatusUpdateFactory(program=a, reported_health="at_risk")
-    listed = list(selectors.program_list(user=tpm, filters={"sort": "-score"}))
+    listed = list(selectors.program_list(user=tpm, filters=ProgramListFilter({"sort": "-score"})))
     assert [p.pk for p in listed] == [b.pk, a.pk]
-    found = selectors.program_list(user=tpm, filters={"q": "region"}).get()
+    found = selectors.program_list(user=tpm, filters=ProgramListFilter({"q": "region"})).get()
     assert found.next_milestone_name == "Racks landed"
     assert found.latest_reported_health == "at_risk"
-    assert list(selectors.program_list(user=tpm, filters={"phase": "executing"})) == [b]
-    assert list(selectors.program_list(user=tpm, filters={"tpm": tpm.username})) == [a]
+    assert list(
+        selectors.program_list(user=tpm, filters=ProgramListFilter({"phase": "executing"}))
+    ) == [b]
+    assert list(
+        selectors.program_list(user=tpm, filters=ProgramListFilter({"tpm": tpm.username}))
+    ) == [a]
 
 
 def test_tpm_home_lists_overdue_updates_first(tpm):

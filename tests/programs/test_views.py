@@ -956,8 +956,8 @@ def test_list_shows_visible_programs_with_their_columns(client, engineer, catalo
         ("phase=planning", ["Alpha storage"]),
         ("tpm=olga.tpm", ["Bravo network", "Delta archive"]),
         ("team=storage", ["Alpha storage"]),
-        ("grade=red", ["Bravo network"]),
-        ("portfolio=core&grade=green", ["Alpha storage"]),
+        ("health_grade=red", ["Bravo network"]),
+        ("portfolio=core&health_grade=green", ["Alpha storage"]),
         ("cause=schedule", ["Bravo network"]),
         ("cause=freshness&portfolio=data", ["Charlie lake"]),
         ("cause=risk", []),
@@ -1031,14 +1031,14 @@ def test_list_htmx_request_gets_only_the_results(client, engineer, catalogue):
     """htmx swaps just the results block; a normal request gets the whole page."""
     client.force_login(engineer)
     response = client.get(
-        f"{reverse('programs:list')}?grade=red",
+        f"{reverse('programs:list')}?health_grade=red",
         headers={"HX-Request": "true", "HX-Target": "program-results"},
     )
     page = text(response)
     assert "<html" not in page and "<form" not in page
     assert re.search(r'id="filter-sort" hx-swap-oob="true"', page)
     assert listed_names(response) == ["Bravo network"]
-    full = text(client.get(f"{reverse('programs:list')}?grade=red"))
+    full = text(client.get(f"{reverse('programs:list')}?health_grade=red"))
     assert "<html" in full and 'hx-target="#program-results"' in full
 
 

@@ -1,0 +1,173 @@
+"""Filters of the program lists: one FilterSet for the API and the programs page.
+
+``ProgramFilter`` is what ``GET /api/v1/programs/`` accepts. The programs page filters with
+the same FilterSet (``ProgramListFilter``), adding what only a page has: a search box, a sort,
+and selects that name portfolios, people and teams instead of typing their slugs. A filter
+added to ``ProgramFilter`` is one edit for both.
+"""
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from core.forms import person_label
+from core.grades import Grade
+from core.roles import Role
+from programs.models import Phase, Portfolio, Program, Team
+from programs.selectors import HEALTH_FAMILY_CHOICES, SORTS
+
+User = get_user_model()
+
+
+class ProgramFilter(filters.FilterSet):
+    portfolio = filters.CharFilter(field_name="portfolio__slug", help_text="Portfolio slug.")
+    phase = filters.MultipleChoiceFilter(choices=Phase.choices, help_text="Repeat for several.")
+    tpm = filters.CharFilter(field_name="tpm__username", help_text="The TPM's username.")
+    team = filters.CharFilter(field_name="teams__slug", help_text="A team's slug.")
+    health_grade = filters.MultipleChoiceFilter(choices=Grade.choices)
+    confidential = filters.BooleanFilter()
+    watermelon = filters.BooleanFilter(
+        field_name="health_watermelon", help_text="Reported healthier than computed."
+    )
+    cause = filters.MultipleChoiceFilter(
+        field_name="health_cause",
+        choices=HEALTH_FAMILY_CHOICES,
+        help_text="The family deciding a yellow or red grade. Repeat for several.",
+    )
+    stale = filters.BooleanFilter(field_name="health_stale", help_text="No current status update.")
+
+    class Meta:
+        model = Program
+        fields = [
+            "portfolio", "phase", "tpm", "team", "health_grade", "confidential", "watermelon",
+            "cause", "stale", "priority",
+        ]  # fmt: skip
+
+
+SORT_LABELS = {
+    "name": "Name (A–Z)",
+    "-name": "Name (Z–A)",
+    "target": "Target date (soonest)",
+    "-target": "Target date (latest)",
+    "score": "Health score (lowest)",
+    "-score": "Health score (highest)",
+    "updated": "Last update (stalest)",
+    "-updated": "Last update (newest)",
+    "priority": "Priority",
+}
+
+
+class OneOfSelect(forms.Select):
+    """One choice from a select, for a filter the API lets repeat (``?phase=a&phase=b``).
+
+    The page offers one value at a time; a link that repeats the parameter still works.
+    """
+
+    def value_from_datadict(self, data, files, name) -> list[str]:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [value for value in values if value]
+
+
+class ProgramListFilter(ProgramFilter):
+    """The programs page's filters: the API's, with search, sort and named choices.
+
+    An invalid value (a stale bookmark) is left out of the filtering, not shown as an error.
+    """
+
+    q = filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or slug"}),
+    )
+    sort = filters.ChoiceFilter(
+        label="Sort by",
+        method="filter_sort",
+        choices=list(SORT_LABELS.items()),
+        empty_label=None,
+    )
+    # The page filters by these through links and the API, not through its filter bar.
+    confidential = None
+    watermelon = None
+    stale = None
+
+    class Meta(ProgramFilter.Meta):
+        fields = ["q", "portfolio", "phase", "tpm", "team", "health_grade", "cause", "sort"]
+
+    # The label of each select's "no filter" choice.
+    ANY = {
+        "portfolio": "All portfolios",
+        "phase": "Any phase",
+        "tpm": "Any TPM",
+        "team": "All teams",
+        "health_grade": "Any grade",
+        "cause": "Any cause",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["portfolio"].label = "Portfolio"
+        self.filters["tpm"].label = "TPM"
+        self.filters["team"].label = "Team"
+        self.filters["health_grade"].label = "Health"
+        self.filters["cause"].label = "Cause"
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            # Selects name what the API takes by slug or username; a value not among them
+            # (a portfolio since renamed) fails its field and is left out, as any stale value.
+            named = {
+                "portfolio": list(Portfolio.objects.values_list("slug", "name")),
+                "team": list(Team.objects.values_list("slug", "name")),
+                "tpm": [(user.username, person_label(user)) for user in _tpms()],
+            }
+            for name, choices in named.items():
+                form.fields[name] = forms.ChoiceField(
+                    label=form.fields[name].label,
+                    required=False,
+                    choices=[("", self.ANY[name]), *choices],
+                )
+            for name in ("phase", "health_grade", "cause"):
+                field = form.fields[name]
+                field.widget = OneOfSelect(choices=[("", self.ANY[name]), *field.choices])
+        return self._form
+
+    @property
+    def narrows(self) -> bool:
+        """Whether anything but the sort narrows the list (what the empty page says)."""
+        self.is_valid()
+        data = getattr(self.form, "cleaned_data", {})
+        return any(value for name, value in data.items() if name != "sort")
+
+    @property
+    def sort_key(self) -> str:
+        """The sort in effect (the list's column headers show it)."""
+        self.is_valid()
+        return getattr(self.form, "cleaned_data", {}).get("sort") or "name"
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if text := value.strip():
+            return queryset.filter(Q(name__icontains=text) | Q(slug__icontains=text))
+        return queryset
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*SORTS.get(value, SORTS["name"]))
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("sort"):
+            queryset = queryset.order_by(*SORTS["name"])
+        return queryset
+
+
+def _tpms() -> QuerySet:
+    """People who run a program or may: the TPM select's choices."""
+    return (
+        User.objects.filter(Q(tpm_programs__isnull=False) | Q(groups__name=Role.TPM))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
