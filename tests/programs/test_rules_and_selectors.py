@@ -128,3 +128,16 @@ def test_program_page_activity_shows_what_changed_and_who(program, tpm):
     assert program_change.who == tpm.get_full_name()
     move = next(e for e in page.activity if e.kind == "milestone" and e.action == "changed")
     assert move.changes == ["target date"]
+
+
+def test_the_programs_page_filters_with_the_apis_filterset():
+    """Each API filter the page offers is the API's own (same lookup), not a copy."""
+    from programs.filters import ProgramFilter
+
+    page, api = ProgramListFilter.base_filters, ProgramFilter.base_filters
+    assert issubclass(ProgramListFilter, ProgramFilter)
+    for name in ("portfolio", "phase", "tpm", "team", "health_grade", "cause"):
+        assert (page[name].field_name, page[name].lookup_expr) == (
+            api[name].field_name,
+            api[name].lookup_expr,
+        )
