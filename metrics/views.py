@@ -23,7 +23,6 @@ from metrics.reports import selectors as report_selectors
 from metrics.reports import services as report_services
 from metrics.reports.build import SECTION_TITLES, summary, visible_content, week_start_of
 from metrics.reports.render import render_markdown
-from programs.models import Portfolio
 from programs.views import editable_program, form_page
 
 
@@ -253,7 +252,7 @@ def report_generate(request: HttpRequest, portfolio: str) -> HttpResponse:
     """Build (or rebuild) a portfolio's report for a week now: leadership and admins only."""
     if not _may_generate(request.user):
         raise PermissionDenied("Only leadership and admins generate reports.")
-    portfolio_obj = get_object_or_404(Portfolio, slug=portfolio)
+    portfolio_obj = report_selectors.portfolio_of_slug(slug=portfolio)
     try:
         week = datetime.date.fromisoformat(request.POST.get("week", ""))
     except ValueError:
@@ -268,7 +267,7 @@ def report_generate(request: HttpRequest, portfolio: str) -> HttpResponse:
 @require_POST
 def report_subscribe(request: HttpRequest, portfolio: str) -> HttpResponse:
     """Subscribe to (or unsubscribe from) a portfolio's weekly report by e-mail."""
-    portfolio_obj = get_object_or_404(Portfolio, slug=portfolio)
+    portfolio_obj = report_selectors.portfolio_of_slug(slug=portfolio)
     on = report_services.subscription_toggle(user=request.user, portfolio=portfolio_obj)
     if on:
         where = request.user.email or "your address (none on file yet: ask an admin)"

@@ -132,6 +132,11 @@ def is_subscribed(*, user: User, portfolio_id: int) -> bool:
     return ReportSubscription.objects.filter(user=user, portfolio_id=portfolio_id).exists()
 
 
+def portfolio_of_slug(*, slug: str) -> Portfolio:
+    """The portfolio a report page names; 404 when none."""
+    return get_object_or_404(Portfolio, slug=slug)
+
+
 def report_of_week(*, portfolio: str, week: str) -> WeeklyReport:
     """A portfolio's report by slug and week (ISO date of its Monday); 404 when none."""
     try:
