@@ -60,9 +60,14 @@ browser:  ## Debian's chromium for the browser tests (never a downloaded browser
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
 		else sudo apt-get install -y -qq chromium; fi; }
 
+# pytest-xdist: TEST_WORKERS processes (0: one, no xdist), each on a test database of its own
+# (test_pulse_gw0, _gw1…). A file runs whole in one process (--dist loadfile), so a module's
+# shared rows and the Celery worker's Redis database are never used by two processes at once.
+TEST_WORKERS ?= 2
+
 .PHONY: test
-test: deps browser  ## Run the whole suite on PostgreSQL, a real Celery worker over Redis and chromium
-	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(ARGS)
+test: deps browser  ## Run the whole suite on PostgreSQL, a real Celery worker over Redis and chromium (TEST_WORKERS=2 processes)
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 .PHONY: lint
 lint: deps  ## ruff, django-upgrade, the import contracts and mypy (what pre-commit runs)

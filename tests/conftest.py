@@ -76,7 +76,13 @@ def _migration_data_survives_the_session(django_db_setup, django_db_blocker):
 
 
 def pytest_sessionstart(session):
-    """Runs sharing one test database on a machine take turns instead of flushing each other."""
+    """Runs sharing one test database on a machine take turns instead of flushing each other.
+
+    Under pytest-xdist the controller holds the lock for its workers (each on a database of
+    its own, suffixed _gw0, _gw1…); a worker taking it too would wait for its own controller.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
     name = os.environ.get("TEST_DATABASE_NAME", "test_pulse")
     lock_path = os.path.join(tempfile.gettempdir(), f"pulse-{name}.lock")
     session.config._pulse_db_lock = open(lock_path, "w")  # noqa: SIM115 - held for the session
