@@ -1,10 +1,20 @@
-"""Factories for the programs domain. ``.build()`` where a row is not needed."""
+"""Factories for every model of programs, reviews and metrics. ``.build()`` where no row is needed.
+
+A factory writes a row as it could stand in the database, bypassing the services: use it to
+set up the world a test reads. What a test exercises (a transition, a recompute, a move of a
+milestone's date) goes through the service, as the application does it.
+
+Dates are fixed (2026–2027) unless a model's meaning depends on today (metrics, snapshots,
+readings), where they are relative to ``timezone.localdate()``.
+"""
 
 import datetime
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
+from core.models import ApiToken
 from programs import models
 
 
@@ -28,6 +38,27 @@ class UserFactory(factory.django.DjangoModelFactory):
         """
         if create and extracted:
             self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A token valid for ``lifetime_days``; its secret (shown once, never stored) is on
+    ``.secret`` for the test to send."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Script {n}")
+    lifetime_days = 30
+
+    @classmethod
+    def _create(cls, model_class, *, lifetime_days, **fields):
+        # knox's manager makes the secret and stores only its hash: rows are made through it.
+        token, secret = model_class.objects.create(
+            expiry=datetime.timedelta(days=lifetime_days), **fields
+        )
+        token.secret = secret
+        return token
 
 
 class PortfolioFactory(factory.django.DjangoModelFactory):
@@ -71,14 +102,43 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = models.MembershipRole.CONTRIBUTOR
 
 
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def days_from_today(n: int) -> datetime.date:
+    return today() + datetime.timedelta(days=n)
+
+
 class MilestoneFactory(factory.django.DjangoModelFactory):
+    """``MilestoneFactory(depends_on=[other, ...])``: a milestone waiting on others."""
+
     class Meta:
         model = models.Milestone
+        skip_postgeneration_save = True
 
     program = factory.SubFactory(ProgramFactory)
     name = factory.Sequence(lambda n: f"Milestone {n}")
     baseline_date = datetime.date(2026, 12, 1)
     target_date = factory.SelfAttribute("baseline_date")
+
+    @factory.post_generation
+    def depends_on(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.depends_on.add(*extracted)
+
+
+class MilestoneDateChangeFactory(factory.django.DjangoModelFactory):
+    """A ledger entry as ``milestone_move`` writes it (the milestone's own dates untouched)."""
+
+    class Meta:
+        model = models.MilestoneDateChange
+
+    milestone = factory.SubFactory(MilestoneFactory)
+    changed_by = factory.SelfAttribute("milestone.program.tpm")
+    from_date = factory.SelfAttribute("milestone.baseline_date")
+    to_date = factory.LazyAttribute(lambda c: c.from_date + datetime.timedelta(days=14))
+    reason = "Vendor late"
 
 
 class StatusUpdateFactory(factory.django.DjangoModelFactory):
@@ -157,6 +217,15 @@ class ReviewerFactory(factory.django.DjangoModelFactory):
                 review_models.ReviewerArea.objects.get_or_create(reviewer=self, area=area)
 
 
+class ReviewerAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.ReviewerArea
+        django_get_or_create = ("reviewer", "area")
+
+    reviewer = factory.SubFactory(ReviewerFactory)
+    area = review_models.ReviewArea.RELIABILITY
+
+
 class CapacityBudgetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = review_models.CapacityBudget
@@ -207,3 +276,163 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     due_date = datetime.date(2026, 11, 1)
     created_in = factory.SubFactory(OperationalReviewFactory)
     created_by = factory.SelfAttribute("owner")
+
+
+class AutoApprovalThresholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.AutoApprovalThreshold
+        django_get_or_create = ("resource_kind",)
+
+    resource_kind = review_models.ResourceKind.VCPU
+    max_amount = 16
+
+
+class LaunchReviewFactory(factory.django.DjangoModelFactory):
+    """A bare draft review (no items: ``reviews.launch.services.launch_review_create`` copies
+    a template's items; add them here with ``LaunchReviewItemFactory``)."""
+
+    class Meta:
+        model = review_models.LaunchReview
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Launch {n}")
+    launch_date = datetime.date(2026, 11, 2)
+    tier = review_models.LaunchTier.TIER_3
+    template = factory.SubFactory(ChecklistTemplateFactory, tier=factory.SelfAttribute("..tier"))
+    author = factory.SelfAttribute("program.tpm")
+
+
+class LaunchReviewItemFactory(factory.django.DjangoModelFactory):
+    """A checklist question of a review; ``status="done"`` (with evidence) answers it."""
+
+    class Meta:
+        model = review_models.LaunchReviewItem
+
+    review = factory.SubFactory(LaunchReviewFactory)
+    area = review_models.ReviewArea.RELIABILITY
+    question = factory.Sequence(lambda n: f"Question {n}?")
+    required = True
+    order = factory.Sequence(lambda n: n)
+
+    class Params:
+        answered = factory.Trait(
+            status=review_models.AnswerStatus.DONE,
+            evidence=["https://wiki.example.com/evidence"],
+            answered_by=factory.SelfAttribute("review.author"),
+            answered_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class SignOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.SignOff
+
+    review = factory.SubFactory(LaunchReviewFactory)
+    area = review_models.ReviewArea.RELIABILITY
+    reviewer = factory.SubFactory(UserFactory, roles=["Reviewer"])
+    decision = review_models.SignOffDecision.APPROVED
+
+
+class ReviewCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.ReviewComment
+
+    review = factory.SubFactory(LaunchReviewFactory)
+    author = factory.SelfAttribute("review.author")
+    body = "Ready soon."
+
+
+class IdempotencyRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = review_models.IdempotencyRecord
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"key-{n}")
+    scope = "/api/v1/capacity-requests/"
+    fingerprint = "0" * 64
+    status_code = 201
+    body = factory.LazyFunction(lambda: {"id": 1})
+
+
+# --- Metrics --------------------------------------------------------------------------------
+
+from metrics import models as metric_models  # noqa: E402 - the metrics factories follow
+
+
+class SuccessMetricFactory(factory.django.DjangoModelFactory):
+    """A metric whose straight path goes from 0 to 100 between 30 days ago and 30 days ahead."""
+
+    class Meta:
+        model = metric_models.SuccessMetric
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Metric {n}")
+    unit = "%"
+    baseline_value = 0.0
+    target_value = 100.0
+    baseline_date = factory.LazyFunction(lambda: days_from_today(-30))
+    target_date = factory.LazyFunction(lambda: days_from_today(30))
+
+
+class MetricReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = metric_models.MetricReading
+
+    metric = factory.SubFactory(SuccessMetricFactory)
+    value = 50.0
+    measured_on = factory.LazyFunction(lambda: days_from_today(-1))
+
+
+class HealthPolicyFactory(factory.django.DjangoModelFactory):
+    """The default policy (no portfolio) with the rubric's thresholds; pass ``portfolio`` for an
+    override."""
+
+    class Meta:
+        model = metric_models.HealthPolicy
+
+    portfolio = None
+
+
+class HealthSnapshotFactory(factory.django.DjangoModelFactory):
+    """Today's snapshot, green, as the engine would store it (pass what a test reads)."""
+
+    class Meta:
+        model = metric_models.HealthSnapshot
+
+    program = factory.SubFactory(ProgramFactory)
+    day = factory.LazyFunction(today)
+    score = 90
+    grade = "green"
+    components = factory.LazyFunction(lambda: {"schedule": 100, "freshness": 100})
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class UpdateReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = metric_models.UpdateReminder
+
+    program = factory.SubFactory(ProgramFactory)
+    day = factory.LazyFunction(today)
+    sent_to = factory.LazyAttribute(lambda r: r.program.tpm.email)
+
+
+class WeeklyReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = metric_models.WeeklyReport
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    # A Monday: the week a report covers starts on one.
+    week_start = factory.Sequence(
+        lambda n: datetime.date(2026, 10, 5) - datetime.timedelta(weeks=n)
+    )
+    generated_at = factory.LazyFunction(timezone.now)
+    content = factory.LazyFunction(lambda: {"sections": []})
+    markdown = "# Weekly report"
+
+
+class ReportSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = metric_models.ReportSubscription
+
+    user = factory.SubFactory(UserFactory, roles=["Leadership"])
+    portfolio = factory.SubFactory(PortfolioFactory)
