@@ -130,10 +130,17 @@ def leader(db):
 @pytest.fixture
 def admin_user(db):
     """Staff in the Admin role (not a superuser): Django admin rights come from the role."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
     from core.apps import grant_admin_role_permissions
 
     user = UserFactory(username="ada.admin", roles=["Admin"], is_staff=True)
-    grant_admin_role_permissions()  # a transactional test's flush removed the role's grants
+    # A transactional test's flush (serialized rollback inhibits post_migrate) leaves no
+    # permissions to grant: which tests ran before depends on the order and the xdist worker.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    grant_admin_role_permissions()
     return user
 
 

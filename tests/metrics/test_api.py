@@ -12,15 +12,18 @@ from rest_framework.test import APIClient
 
 from metrics import services as metric_services
 from metrics.health import FAMILIES
-from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
+from metrics.models import MetricReading, SuccessMetric
 from programs import services as program_services
 from programs.api.serializers import HEALTH_FAMILY_CHOICES
 from programs.models import Program
 from reviews.launch import services as review_services
 from tests.factories import (
+    HealthSnapshotFactory,
     MembershipFactory,
+    MetricReadingFactory,
     PortfolioFactory,
     ProgramFactory,
+    SuccessMetricFactory,
     UserFactory,
 )
 
@@ -40,32 +43,6 @@ def as_user(user) -> APIClient:
 def days(n: int) -> datetime.date:
     """``n`` days from today (negative: ago)."""
     return timezone.localdate() + datetime.timedelta(days=n)
-
-
-def make_metric(program, **fields) -> SuccessMetric:
-    """A metric whose straight path goes from 0 to 100 between 30 days ago and 30 days ahead."""
-    values = {
-        "name": "Hosts on kernel 6.8",
-        "unit": "%",
-        "baseline_value": 0.0,
-        "target_value": 100.0,
-        "baseline_date": days(-30),
-        "target_date": days(30),
-        **fields,
-    }
-    return SuccessMetric.objects.create(program=program, **values)
-
-
-def make_snapshot(program, *, day, score, grade, watermelon=False, **fields) -> HealthSnapshot:
-    return HealthSnapshot.objects.create(
-        program=program,
-        day=day,
-        score=score,
-        grade=grade,
-        watermelon=watermelon,
-        computed_at=timezone.now(),
-        **fields,
-    )
 
 
 def metric_payload(program, /, **overrides) -> dict:
@@ -102,7 +79,7 @@ def people(tpm, contributor, outsider, leader):
 
 @pytest.fixture
 def metric(program):
-    return make_metric(program)
+    return SuccessMetricFactory(program=program, name="Hosts on kernel 6.8")
 
 
 # --- Success metrics and readings through services ------------------------------------------
@@ -185,7 +162,7 @@ def test_readings_are_recorded_by_the_caller_and_the_metric_shows_the_latest(tpm
 
 
 def test_readings_are_facts_they_cannot_be_changed_or_deleted(tpm, metric):
-    reading = MetricReading.objects.create(metric=metric, value=10, measured_on=days(-1))
+    reading = MetricReadingFactory(metric=metric, value=10, measured_on=days(-1))
     client = as_user(tpm)
     url = f"{API}/metric-readings/{reading.pk}/"
     assert client.get(url).status_code == 200
@@ -198,9 +175,9 @@ def test_readings_are_facts_they_cannot_be_changed_or_deleted(tpm, metric):
 
 def test_metric_list_filters_by_program_and_direction(tpm, program):
     other = ProgramFactory(slug="other-program", tpm=tpm)
-    make_metric(program, name="Up")
-    make_metric(program, name="Down", direction="decrease")
-    make_metric(other, name="Elsewhere")
+    SuccessMetricFactory(program=program, name="Up")
+    SuccessMetricFactory(program=program, name="Down", direction="decrease")
+    SuccessMetricFactory(program=other, name="Elsewhere")
     client = as_user(tpm)
 
     def names(**params):
@@ -354,8 +331,8 @@ def test_snapshots_stored_before_structured_reasons_keep_their_words(tpm, progra
         program=program, user=tpm, name="Cut over the fleet", target_date=days(-30), critical=True
     )
     metric_services.health_recompute(program_ids=[program.pk])
-    make_snapshot(
-        program,
+    HealthSnapshotFactory(
+        program=program,
         day=days(-3),
         score=61,
         grade="yellow",
@@ -383,8 +360,8 @@ def test_snapshots_stored_before_structured_reasons_keep_their_words(tpm, progra
 
     # A program whose latest snapshot is an old one is explained by it.
     elder = ProgramFactory(slug="elder", tpm=tpm)
-    make_snapshot(
-        elder,
+    HealthSnapshotFactory(
+        program=elder,
         day=days(-3),
         score=61,
         grade="yellow",
@@ -434,7 +411,7 @@ def test_the_api_names_the_engines_families():
 
 
 def test_health_and_snapshots_are_read_only(tpm, program):
-    snapshot = make_snapshot(program, day=days(0), score=80, grade="green")
+    snapshot = HealthSnapshotFactory(program=program, day=days(0), score=80, grade="green")
     client = as_user(tpm)
     assert client.patch(f"{API}/health/{program.slug}/", {"score": 100}).status_code == 405
     assert client.post(f"{API}/health/", {}).status_code == 405
@@ -490,12 +467,14 @@ def test_confidential_metrics_and_health_are_invisible_to_outsiders(
 ):
     user = request.getfixturevalue(who)
     sees, writes = CONFIDENTIAL[who]
-    secret = make_metric(confidential_program, name="Secret metric")
-    public = make_metric(program, name="Public metric")
-    MetricReading.objects.create(metric=public, value=7, measured_on=days(-2))
-    reading = MetricReading.objects.create(metric=secret, value=3, measured_on=days(-2))
-    snapshot = make_snapshot(confidential_program, day=days(0), score=40, grade="red")
-    make_snapshot(program, day=days(0), score=90, grade="green")
+    secret = SuccessMetricFactory(program=confidential_program, name="Secret metric")
+    public = SuccessMetricFactory(program=program, name="Public metric")
+    MetricReadingFactory(metric=public, value=7, measured_on=days(-2))
+    reading = MetricReadingFactory(metric=secret, value=3, measured_on=days(-2))
+    snapshot = HealthSnapshotFactory(
+        program=confidential_program, day=days(0), score=40, grade="red"
+    )
+    HealthSnapshotFactory(program=program, day=days(0), score=90, grade="green")
     client = as_user(user)
     found = 200 if sees else 404
 
@@ -708,9 +687,9 @@ def graded_programs(tpm):
             health_cause=reasons[0]["family"] if reasons else "",
             health_computed_at=timezone.now(),
         )
-        make_snapshot(program, day=days(-1), score=score + 5, grade="green")
-        make_snapshot(
-            program,
+        HealthSnapshotFactory(program=program, day=days(-1), score=score + 5, grade="green")
+        HealthSnapshotFactory(
+            program=program,
             day=days(0),
             score=score,
             grade=grade,
@@ -832,8 +811,8 @@ def test_snapshot_history_filters_by_cause_and_stale(tpm, graded_programs):
         (days(-1).isoformat(), "", False),
     ]
     # A snapshot stored before structured reasons is found by its component.
-    make_snapshot(
-        graded_programs["alpha"],
+    HealthSnapshotFactory(
+        program=graded_programs["alpha"],
         day=days(-9),
         score=40,
         grade="red",

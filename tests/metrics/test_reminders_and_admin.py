@@ -10,7 +10,7 @@ from django.utils import timezone
 from metrics.models import HealthPolicy, UpdateReminder
 from metrics.tasks import send_update_reminders
 from programs.models import Program
-from tests.factories import ProgramFactory, UserFactory
+from tests.factories import HealthPolicyFactory, ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_reminders_go_to_tpms_with_overdue_updates_once_a_day(django_capture_on_
 
 
 def test_only_one_default_policy():
-    HealthPolicy.objects.create()
+    HealthPolicyFactory()
     with pytest.raises(ValidationError, match="already a default"):
         HealthPolicy(green_at=80).full_clean()
 

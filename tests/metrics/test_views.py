@@ -6,10 +6,16 @@ import re
 import pytest
 from django.utils import timezone
 
-from metrics.models import HealthSnapshot, MetricReading, SuccessMetric
+from metrics.models import MetricReading, SuccessMetric
 from metrics.services import health_recompute
 from programs import services as program_services
-from tests.factories import MembershipFactory, MilestoneFactory
+from tests.factories import (
+    HealthSnapshotFactory,
+    MembershipFactory,
+    MetricReadingFactory,
+    MilestoneFactory,
+    SuccessMetricFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +62,12 @@ def test_metric_card_and_its_reason_expect_the_same_value(client, tpm, program):
     """The card's "expected" is the path's value on the latest reading's day, written as the
     reason writes it: both say 598.07 queues (today's path value, 647.59, would differ)."""
     today = timezone.localdate()
-    metric = SuccessMetric.objects.create(
+    metric = SuccessMetricFactory(
         program=program, name="Queues moved", unit="queues", baseline_value=0,
         target_value=1142.8, baseline_date=today - datetime.timedelta(days=170),
         target_date=today + datetime.timedelta(days=130),
     )  # fmt: skip
-    MetricReading.objects.create(
+    MetricReadingFactory(
         metric=metric, value=120.5, measured_on=today - datetime.timedelta(days=13)
     )
     health_recompute(program_ids=[program.pk])
@@ -127,8 +133,8 @@ def test_red_program_panel_shows_severities_and_what_would_make_it_green(client,
 
 def test_panel_scores_a_family_at_zero_and_says_which_have_no_data(client, tpm, program):
     """A family at 0 shows its number; a family with nothing to judge is "not scored"."""
-    HealthSnapshot.objects.create(
-        program=program, day=timezone.localdate(), score=20, grade="red",
+    HealthSnapshotFactory(
+        program=program, score=20, grade="red",
         components={"schedule": 0, "freshness": 100},
         reasons=[{"family": "schedule", "severity": "red", "code": "many_overdue",
                   "subject_id": None, "subject": "", "figures": {"count": 6}, "cost": 100}],
@@ -146,8 +152,8 @@ def test_panel_scores_a_family_at_zero_and_says_which_have_no_data(client, tpm, 
 def test_panel_shows_a_stale_program_as_stale_and_old_reasons_in_their_words(client, tpm, program):
     """A stale snapshot is flagged stale (not watermelon); a reason stored before reasons were
     structured keeps its words and shows the points it cost."""
-    HealthSnapshot.objects.create(
-        program=program, day=timezone.localdate(), score=60, grade="yellow", stale=True,
+    HealthSnapshotFactory(
+        program=program, score=60, grade="yellow", stale=True,
         reported_health="on_track", components={"freshness": 40},
         reasons=[{"component": "freshness", "text": "No update for 30 days", "points": 12.5}],
         computed_at=timezone.now(),
@@ -212,7 +218,7 @@ def test_metric_form_shows_field_errors_and_keeps_input(client, tpm, program):
 
 
 def test_future_reading_is_refused(client, tpm, program):
-    metric = SuccessMetric.objects.create(
+    metric = SuccessMetricFactory(
         program=program, name="m", baseline_value=0, target_value=1,
         baseline_date=datetime.date(2026, 1, 1), target_date=datetime.date(2027, 1, 1),
     )  # fmt: skip

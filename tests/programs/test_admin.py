@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from core.apps import grant_admin_role_permissions
 from programs.management.seeding import DemoSeeder
-from programs.models import MilestoneDateChange
 from tests.factories import (
     DecisionFactory,
     MembershipFactory,
+    MilestoneDateChangeFactory,
     MilestoneFactory,
     RiskFactory,
     StatusUpdateFactory,
@@ -33,13 +33,7 @@ MODELS = [
 def domain(program, tpm):
     """One of each row, so every change page has an object to show."""
     milestone = MilestoneFactory(program=program, critical=True)
-    MilestoneDateChange.objects.create(
-        milestone=milestone,
-        changed_by=tpm,
-        from_date=milestone.target_date,
-        to_date=milestone.target_date + datetime.timedelta(days=14),
-        reason="Vendor hardware late.",
-    )
+    MilestoneDateChangeFactory(milestone=milestone, changed_by=tpm, reason="Vendor hardware late.")
     MembershipFactory(program=program, user=tpm, role="tpm")
     team = TeamFactory(name="Platform storage", slug="platform-storage")
     program.teams.add(team)

@@ -19,7 +19,13 @@ from programs.models import (
     RiskState,
 )
 from programs.signals import program_changed
-from tests.factories import MilestoneFactory, PortfolioFactory, RiskFactory, TeamFactory
+from tests.factories import (
+    MembershipFactory,
+    MilestoneFactory,
+    PortfolioFactory,
+    RiskFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -248,7 +254,7 @@ def test_membership_remove_keeps_the_tpm(program, tpm, engineer):
     )
     assert membership.role == "eng_lead"
     services.membership_remove(membership=membership, user=tpm)
-    tpm_membership = ProgramMembership.objects.create(program=program, user=tpm, role="tpm")
+    tpm_membership = MembershipFactory(program=program, user=tpm, role="tpm")
     with pytest.raises(DomainError):
         services.membership_remove(membership=tpm_membership, user=tpm)
 

@@ -22,6 +22,7 @@ from programs.models import (
 from tests.factories import (
     DecisionFactory,
     MembershipFactory,
+    MilestoneDateChangeFactory,
     MilestoneFactory,
     PortfolioFactory,
     ProgramFactory,
@@ -1117,10 +1118,9 @@ def test_xss_in_every_markdown_field_is_inert(client, tpm, public_program):
 def test_xss_in_names_and_reasons_is_escaped(client, tpm):
     program = ProgramFactory(name="<img src=x onerror=alert(1)>", tpm=tpm)
     milestone = MilestoneFactory(program=program, name="<script>alert(1)</script>")
-    MilestoneDateChange.objects.create(
-        milestone=milestone, changed_by=tpm, from_date=milestone.target_date,
-        to_date=milestone.target_date + datetime.timedelta(days=3), reason="<script>alert(2)</script>",
-    )  # fmt: skip
+    MilestoneDateChangeFactory(
+        milestone=milestone, changed_by=tpm, reason="<script>alert(2)</script>"
+    )
     client.force_login(tpm)
     for page_url in [program.get_absolute_url(), reverse("programs:list"), reverse("home")]:
         page = text(client.get(page_url))
@@ -1164,7 +1164,6 @@ def test_tpm_adds_a_member_changes_the_role_and_removes_them(client, tpm, progra
 
 
 def test_members_page_refuses_bad_input_and_keeps_the_tpm(client, tpm, program):
-    from programs.models import ProgramMembership
 
     client.force_login(tpm)
     url = f"/programs/{program.slug}/members/"
@@ -1172,7 +1171,7 @@ def test_members_page_refuses_bad_input_and_keeps_the_tpm(client, tpm, program):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Select a valid choice" in html
-    tpm_membership = ProgramMembership.objects.create(program=program, user=tpm, role="tpm")
+    tpm_membership = MembershipFactory(program=program, user=tpm, role="tpm")
     response = client.post(f"/programs/{program.slug}/members/{tpm_membership.pk}/remove/")
     assert response.status_code == 200 and "stays a member" in response.content.decode()
 
@@ -1185,13 +1184,8 @@ def test_only_editors_manage_members(client, program, request, who):
 
 def test_pages_survive_a_deleted_person(client, tpm, program):
     """A slip recorded by someone whose account is gone shows "someone", never a 500."""
-    from programs.models import MilestoneDateChange
-
     milestone = MilestoneFactory(program=program)
-    MilestoneDateChange.objects.create(
-        milestone=milestone, changed_by=None, from_date=milestone.target_date,
-        to_date=milestone.target_date + datetime.timedelta(days=5), reason="Vendor late",
-    )  # fmt: skip
+    MilestoneDateChangeFactory(milestone=milestone, changed_by=None)
     client.force_login(tpm)
     response = client.get(program.get_absolute_url())
     assert response.status_code == 200
