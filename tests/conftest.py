@@ -7,8 +7,12 @@ arguments below keep it from reaching for the network this machine does not have
 import fcntl
 import os
 import tempfile
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, ProgramFactory, UserFactory
@@ -173,3 +177,63 @@ def api_client():
 def client_for(client, user):
     client.force_login(user)
     return client
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+def queries_of(action: Callable[[], Any]) -> int:
+    """How many SQL queries ``action`` runs. A response it returns must be a 200 (a refused
+    page would run fewer queries and pass for a cheap one)."""
+    with CaptureQueriesContext(connection) as captured:
+        result = action()
+    status = getattr(result, "status_code", 200)
+    assert status == 200, f"{status}: {getattr(result, 'content', b'')[:300]!r}"
+    return len(captured)
+
+
+@pytest.fixture
+def count_queries() -> Callable[..., int]:
+    """``count_queries(client, path)``: the queries of a GET that answers 200;
+    ``count_queries(callable)``: the queries of any call."""
+
+    def count(client_or_action, path: str | None = None, **params) -> int:
+        if path is None:
+            return queries_of(client_or_action)
+        return queries_of(lambda: client_or_action.get(path, params))
+
+    return count
+
+
+@pytest.fixture
+def same_queries_at_two_sizes() -> Callable[..., dict[str, int]]:
+    """Read some pages (or calls), grow the data, read them again: the query counts must not
+    change. ``reads`` maps a name to a path (GET with ``client``) or a callable; ``expected``,
+    when given, pins the counts too. Returns the counts.
+
+        same_queries_at_two_sizes(client, {"list": "/api/v1/risks/"}, grow=lambda: build(27))
+    """
+
+    def check(
+        client,
+        reads: Mapping[str, str | Callable[[], Any]],
+        *,
+        grow: Callable[[], Any],
+        expected: Mapping[str, int] | None = None,
+    ) -> dict[str, int]:
+        def measure() -> dict[str, int]:
+            return {
+                name: queries_of(read if callable(read) else lambda read=read: client.get(read))
+                for name, read in reads.items()
+            }
+
+        small = measure()
+        grow()
+        large = measure()
+        grew = {name: (small[name], large[name]) for name in reads if small[name] != large[name]}
+        assert not grew, f"query counts grew with the data (small, large): {grew}"
+        if expected is not None:
+            assert small == dict(expected)
+        return small
+
+    return check
