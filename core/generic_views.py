@@ -11,17 +11,21 @@ what the user typed (``form.stale`` lets the page offer a reload).
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from django import forms
 from django.contrib import messages
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.forms import call_service
 
-type Redirect = str | models.Model
+# An URL, or an object with ``get_absolute_url`` (what ``redirect`` takes).
+type Redirect = str | SupportsGetAbsoluteUrl
+
+
+class SupportsGetAbsoluteUrl(Protocol):
+    def get_absolute_url(self) -> str: ...
 
 
 def service_form_view[T](

@@ -21,4 +21,4 @@ class ListPage:
     def wants_results_only(self, request) -> bool:
         """An htmx request aimed at the results region gets the results partial alone."""
         htmx = getattr(request, "htmx", None)
-        return bool(htmx) and htmx.target == self.results_id
+        return htmx is not None and bool(htmx) and htmx.target == self.results_id

@@ -53,7 +53,7 @@ def apply_versioned_update[M: VersionedModel](
     two writers holding the same version cannot both pass the check. ``expected_version``
     None means the caller holds the lock for another reason (an internal write).
     """
-    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleWriteError(current_version=locked.version, submitted_version=expected_version)
     for field, value in data.items():
