@@ -13,7 +13,8 @@ class _GradeType(EnumType):
 
     @property
     def choices(cls) -> list[tuple[str, str]]:
-        return [(grade.value, grade.label) for grade in cls]  # type: ignore[attr-defined]
+        grades: list[Grade] = list(cls)
+        return [(grade.value, grade.label) for grade in grades]
 
 
 class Grade(StrEnum, metaclass=_GradeType):

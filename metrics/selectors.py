@@ -9,7 +9,7 @@ import datetime
 import typing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 from django.db.models import (
@@ -190,7 +190,7 @@ class EngineInput:
         if dataclasses.is_dataclass(record):
             names = [f.name for f in dataclasses.fields(record)]
         else:
-            names = list(record._fields)
+            names = list(typing.cast(Any, record)._fields)  # a NamedTuple
         unknown = (set(columns) | set(supplied)) - set(names)
         if unknown:
             raise ValueError(f"{record.__name__} has no field {', '.join(sorted(unknown))}")
@@ -378,14 +378,14 @@ class ChunkInputs:
         (row,) = PROGRAM_INPUT.rows(self.parts["program"].get(program_id))
         upstream = self.upstream.get(program_id, {})
         milestones = tuple(
-            MilestoneInput(*m, upstream.get(m[0], ()))
+            MilestoneInput._make([*m, upstream.get(m[0], ())])
             for m in MILESTONE_INPUT.rows(self.parts["milestones"].get(program_id))
         )
         # What is left of the program's totals once its listed milestones' are taken out.
         counts = self.counts.get(program_id, _Counts(0, 0, 0))
         return ProgramInput(
-            program_id,
-            *row,
+            **dict(zip(PROGRAM_INPUT.fields, row, strict=True)),
+            id=program_id,
             milestones=milestones,
             risks=tuple(map(RiskInput._make, RISK_INPUT.rows(self.parts["risks"].get(program_id)))),
             metrics=tuple(

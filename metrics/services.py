@@ -34,16 +34,14 @@ logger = logging.getLogger(__name__)
 # The columns of a snapshot, from the model: the upsert writes every one (a test holds
 # ``_snapshot`` to them), so a new field is written or the test fails.
 SNAPSHOT_FIELDS = tuple(f for f in HealthSnapshot._meta.concrete_fields if not f.primary_key)
-SNAPSHOT_COLUMNS = tuple(f.column for f in SNAPSHOT_FIELDS)
+SNAPSHOT_COLUMNS = tuple(str(f.column) for f in SNAPSHOT_FIELDS)
 # The JSON ones, which SQLite takes as text.
 JSON_COLUMNS = frozenset(f.column for f in SNAPSHOT_FIELDS if isinstance(f, JSONField))
 # A program has one snapshot a day: the upsert's conflict target, left as it is on update.
 (_ONE_PER_DAY,) = (
     c for c in HealthSnapshot._meta.constraints if isinstance(c, UniqueConstraint)
 )  # fmt: skip
-CONFLICT_COLUMNS = tuple(
-    HealthSnapshot._meta.get_field(name).column for name in _ONE_PER_DAY.fields
-)
+CONFLICT_COLUMNS = tuple(str(f.column) for f in SNAPSHOT_FIELDS if f.name in _ONE_PER_DAY.fields)
 
 
 def _column_types() -> str:

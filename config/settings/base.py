@@ -279,7 +279,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStateEnum": "programs.models.MilestoneState",
         "RiskStateEnum": "programs.models.RiskState",
         "ReportedHealthEnum": "programs.models.ReportedHealth",
-        "GradeEnum": "core.grades.Grade",
+        "GradeEnum": "core.grades.Grade.choices",
         "HealthFamilyEnum": "programs.api.serializers.HEALTH_FAMILY_CHOICES",
     },
 }
