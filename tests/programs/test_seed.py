@@ -26,6 +26,7 @@ from programs.models import (
 from programs.selectors import visible_programs
 from reviews.models import OPEN_REVIEW_STATES, LaunchReview
 from tests.factories import UserFactory
+from tests.shared_data import rolled_back_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -125,127 +126,161 @@ def test_output_lists_the_demo_accounts_and_password():
     assert DEMO_PASSWORD in output
 
 
-def test_slips_are_recorded_with_reasons_and_end_at_the_target(seeded):
-    """Every moved milestone's ledger chains from its baseline to its current target."""
-    assert MilestoneDateChange.objects.exists()
-    assert not MilestoneDateChange.objects.filter(reason="").exists()
-    moved = Milestone.objects.filter(date_changes__isnull=False).distinct()
-    assert moved.exclude(target_date=F("baseline_date")).exists()
-    ledger = Milestone.objects.annotate(n=Count("date_changes"))
-    assert not ledger.exclude(times_moved=F("n")).exists()  # the count kept on each milestone
-    for milestone in moved.prefetch_related("date_changes"):
-        changes = sorted(milestone.date_changes.all(), key=lambda c: (c.changed_at, c.id))
-        assert changes[0].from_date == milestone.baseline_date
-        assert changes[-1].to_date == milestone.target_date
-        for before, after in zip(changes, changes[1:], strict=False):
-            assert before.to_date == after.from_date
-    unmoved = Milestone.objects.filter(date_changes__isnull=True)
-    assert not unmoved.exclude(target_date=F("baseline_date")).exists()
+@pytest.fixture(scope="class")
+def _twelve_programs(django_db_setup, django_db_blocker):
+    with rolled_back_rows(django_db_blocker):
+        seed("--programs", "12", "--seed", "7")
+        yield
 
 
-def test_completed_milestones_lie_in_the_past_and_nothing_is_in_the_future(seeded):
-    assert Milestone.objects.filter(state="done").exists()
-    assert not Milestone.objects.filter(state="done", completed_date__gte=TODAY).exists()
-    assert not StatusUpdate.objects.filter(created_at__date__gte=TODAY).exists()
-    assert not MilestoneDateChange.objects.filter(changed_at__date__gte=TODAY).exists()
+class TestTwelvePrograms:
+    """Read-only: the tests share one seeding (``seeded`` seeds for the tests that write)."""
+
+    @pytest.fixture
+    def seeded(self, _twelve_programs, db):
+        pass
+
+    def test_slips_are_recorded_with_reasons_and_end_at_the_target(self, seeded):
+        """Every moved milestone's ledger chains from its baseline to its current target."""
+        assert MilestoneDateChange.objects.exists()
+        assert not MilestoneDateChange.objects.filter(reason="").exists()
+        moved = Milestone.objects.filter(date_changes__isnull=False).distinct()
+        assert moved.exclude(target_date=F("baseline_date")).exists()
+        ledger = Milestone.objects.annotate(n=Count("date_changes"))
+        assert not ledger.exclude(times_moved=F("n")).exists()  # the count kept on each milestone
+        for milestone in moved.prefetch_related("date_changes"):
+            changes = sorted(milestone.date_changes.all(), key=lambda c: (c.changed_at, c.id))
+            assert changes[0].from_date == milestone.baseline_date
+            assert changes[-1].to_date == milestone.target_date
+            for before, after in zip(changes, changes[1:], strict=False):
+                assert before.to_date == after.from_date
+        unmoved = Milestone.objects.filter(date_changes__isnull=True)
+        assert not unmoved.exclude(target_date=F("baseline_date")).exists()
+
+    def test_completed_milestones_lie_in_the_past_and_nothing_is_in_the_future(self, seeded):
+        assert Milestone.objects.filter(state="done").exists()
+        assert not Milestone.objects.filter(state="done", completed_date__gte=TODAY).exists()
+        assert not StatusUpdate.objects.filter(created_at__date__gte=TODAY).exists()
+        assert not MilestoneDateChange.objects.filter(changed_at__date__gte=TODAY).exists()
+
+    def test_last_update_at_is_the_latest_status_update(self, seeded):
+        for program in Program.objects.annotate(latest=Max("status_updates__created_at")):
+            assert program.last_update_at == program.latest
+
+    def test_some_running_programs_are_stale(self, seeded):
+        """At least one running program has missed two or more weekly updates."""
+        stale = [
+            p
+            for p in Program.objects.filter(phase__in=ACTIVE, last_update_at__isnull=False)
+            if (TODAY - p.last_update_at.date()).days > 2 * p.update_cadence_days
+        ]
+        assert stale
+
+    def test_some_programs_are_watermelons(self, seeded):
+        """A current update says on track while the rubric grades the program yellow or red."""
+        watermelons = Program.objects.filter(health_watermelon=True)
+        assert watermelons.exists()
+        for program in watermelons:
+            latest = program.status_updates.order_by("-created_at").first()
+            assert latest.reported_health == ReportedHealth.ON_TRACK
+            assert program.health_grade in ("yellow", "red") and not program.health_stale
+
+    def test_milestones_depend_on_other_programs(self, seeded):
+        through = Milestone.depends_on.through
+        cross = through.objects.exclude(from_milestone__program=F("to_milestone__program"))
+        assert cross.exists()
+
+    def test_programs_carry_the_whole_picture(self, seeded):
+        """Members, teams, risks, decisions and history exist for seeded programs."""
+        program = Program.objects.get(slug="fleet-kernel-upgrade-to-612")
+        assert program.memberships.filter(role="tpm", user=program.tpm).exists()
+        assert program.teams.exists()
+        assert 5 <= program.milestones.count() <= 20
+        assert program.status_updates.exists()
+        assert Risk.objects.exclude(mitigation="").exists()
+        assert Program.history.filter(id=program.pk, history_type="+").exists()
+        assert Milestone.history.filter(program_id=program.pk).count() >= program.milestones.count()
 
 
-def test_last_update_at_is_the_latest_status_update(seeded):
-    for program in Program.objects.annotate(latest=Max("status_updates__created_at")):
-        assert program.last_update_at == program.latest
-
-
-def test_some_running_programs_are_stale(seeded):
-    """At least one running program has missed two or more weekly updates."""
-    stale = [
-        p
-        for p in Program.objects.filter(phase__in=ACTIVE, last_update_at__isnull=False)
-        if (TODAY - p.last_update_at.date()).days > 2 * p.update_cadence_days
-    ]
-    assert stale
-
-
-def test_some_programs_are_watermelons(seeded):
-    """A current update says on track while the rubric grades the program yellow or red."""
-    watermelons = Program.objects.filter(health_watermelon=True)
-    assert watermelons.exists()
-    for program in watermelons:
-        latest = program.status_updates.order_by("-created_at").first()
-        assert latest.reported_health == ReportedHealth.ON_TRACK
-        assert program.health_grade in ("yellow", "red") and not program.health_stale
+@pytest.fixture(scope="class")
+def _sixty_programs(django_db_setup, django_db_blocker):
+    with rolled_back_rows(django_db_blocker):
+        seed("--programs", "60", "--seed", "11")
+        yield
 
 
 @pytest.fixture
-def organisation():
-    """Sixty programs: 48 graded (the others done or cancelled)."""
-    seed("--programs", "60", "--seed", "11")
+def organisation(_sixty_programs, db):
+    """Sixty programs: 48 graded (the others done or cancelled), seeded once for the class."""
     return Program.objects.filter(phase__in=ACTIVE)
 
 
-def test_the_demo_looks_like_a_real_organisation(organisation):
-    """Mostly green, about a fifth yellow, a few red; a handful stale and a handful of
-    watermelons; and the troubled programs in trouble for different reasons."""
-    graded = list(organisation)
-    grades = Counter(p.health_grade for p in graded)
-    assert len(graded) == 48
-    assert 0.55 <= grades["green"] / len(graded) <= 0.85, grades
-    assert 0.10 <= grades["yellow"] / len(graded) <= 0.30, grades
-    assert 1 <= grades["red"] <= 0.12 * len(graded), grades
-    assert 1 <= sum(p.health_watermelon for p in graded) <= 5
-    assert 1 <= sum(p.health_stale for p in graded) <= 5
-    troubled = [p for p in graded if p.health_grade != "green"]
-    assert len({p.health_cause for p in troubled}) >= 4
-    # The first reasons (what the TPM says out loud) differ too.
-    first = {
-        snapshot.reasons[0]["code"]
-        for snapshot in HealthSnapshot.objects.filter(day=TODAY, program__in=troubled)
-    }
-    assert len(first) >= 8, first
-    assert {"update_stale", "critical_overdue"} <= first
+class TestSixtyPrograms:
+    """Read-only: the tests share one seeding."""
 
+    def test_the_demo_looks_like_a_real_organisation(self, organisation):
+        """Mostly green, about a fifth yellow, a few red; a handful stale and a handful of
+        watermelons; and the troubled programs in trouble for different reasons."""
+        graded = list(organisation)
+        grades = Counter(p.health_grade for p in graded)
+        assert len(graded) == 48
+        assert 0.55 <= grades["green"] / len(graded) <= 0.85, grades
+        assert 0.10 <= grades["yellow"] / len(graded) <= 0.30, grades
+        assert 1 <= grades["red"] <= 0.12 * len(graded), grades
+        assert 1 <= sum(p.health_watermelon for p in graded) <= 5
+        assert 1 <= sum(p.health_stale for p in graded) <= 5
+        troubled = [p for p in graded if p.health_grade != "green"]
+        assert len({p.health_cause for p in troubled}) >= 4
+        # The first reasons (what the TPM says out loud) differ too.
+        first = {
+            snapshot.reasons[0]["code"]
+            for snapshot in HealthSnapshot.objects.filter(day=TODAY, program__in=troubled)
+        }
+        assert len(first) >= 8, first
+        assert {"update_stale", "critical_overdue"} <= first
 
-def test_the_demo_story_holds_together(organisation):
-    """Dates and states agree: launches, slips, updates and the health history."""
-    # A launched review's date has passed; an open one's is still ahead.
-    assert LaunchReview.objects.exists()
-    assert not LaunchReview.objects.filter(state="launched", launch_date__gt=TODAY).exists()
-    assert not LaunchReview.objects.filter(
-        state__in=OPEN_REVIEW_STATES, launch_date__lt=TODAY
-    ).exists()
-    # A milestone has not slipped more than half the days since it was planned (a program
-    # started a few days ago has not slipped six weeks), nor finished before it was planned.
-    for milestone in Milestone.objects.all():
-        planned_on = milestone.created_at.date()
-        assert (milestone.target_date - milestone.baseline_date).days <= (
-            TODAY - planned_on
-        ).days // 2, milestone
-        if milestone.completed_date:
-            assert planned_on <= milestone.completed_date < TODAY
-    # Healthy programs do not wait on late milestones, and a program not yet started has
-    # nothing overdue.
-    for program in organisation.filter(start_date__gt=TODAY):
-        assert not program.milestones.filter(
-            state__in=OPEN_MILESTONE_STATES, target_date__lt=TODAY
+    def test_the_demo_story_holds_together(self, organisation):
+        """Dates and states agree: launches, slips, updates and the health history."""
+        # A launched review's date has passed; an open one's is still ahead.
+        assert LaunchReview.objects.exists()
+        assert not LaunchReview.objects.filter(state="launched", launch_date__gt=TODAY).exists()
+        assert not LaunchReview.objects.filter(
+            state__in=OPEN_REVIEW_STATES, launch_date__lt=TODAY
         ).exists()
-    # Stale means no update within two cadences; a stale program is never a watermelon.
-    for program in organisation:
-        last = program.last_update_at.date() if program.last_update_at else None
-        since = (TODAY - (last or program.created_at.date())).days
-        assert program.health_stale == (since > 2 * program.update_cadence_days), program
-        assert not (program.health_stale and program.health_watermelon)
-    # The trend history: each score inside its grade's band, nothing before the program
-    # existed, a stale day graded no better than yellow and never a watermelon.
-    bands = {"green": (75, 100), "yellow": (50, 74), "red": (0, 49)}
-    history = HealthSnapshot.objects.filter(day__lt=TODAY).select_related("program")
-    assert history.filter(stale=True).exists()
-    for snapshot in history:
-        low, high = bands[snapshot.grade]
-        assert low <= snapshot.score <= high, snapshot
-        assert snapshot.day >= snapshot.program.created_at.date()
-        if snapshot.stale:
-            assert snapshot.grade != "green" and not snapshot.watermelon
-        if snapshot.watermelon:
-            assert snapshot.reported_health == "on_track" and snapshot.grade != "green"
+        # A milestone has not slipped more than half the days since it was planned (a program
+        # started a few days ago has not slipped six weeks), nor finished before it was planned.
+        for milestone in Milestone.objects.all():
+            planned_on = milestone.created_at.date()
+            assert (milestone.target_date - milestone.baseline_date).days <= (
+                TODAY - planned_on
+            ).days // 2, milestone
+            if milestone.completed_date:
+                assert planned_on <= milestone.completed_date < TODAY
+        # Healthy programs do not wait on late milestones, and a program not yet started has
+        # nothing overdue.
+        for program in organisation.filter(start_date__gt=TODAY):
+            assert not program.milestones.filter(
+                state__in=OPEN_MILESTONE_STATES, target_date__lt=TODAY
+            ).exists()
+        # Stale means no update within two cadences; a stale program is never a watermelon.
+        for program in organisation:
+            last = program.last_update_at.date() if program.last_update_at else None
+            since = (TODAY - (last or program.created_at.date())).days
+            assert program.health_stale == (since > 2 * program.update_cadence_days), program
+            assert not (program.health_stale and program.health_watermelon)
+        # The trend history: each score inside its grade's band, nothing before the program
+        # existed, a stale day graded no better than yellow and never a watermelon.
+        bands = {"green": (75, 100), "yellow": (50, 74), "red": (0, 49)}
+        history = HealthSnapshot.objects.filter(day__lt=TODAY).select_related("program")
+        assert history.filter(stale=True).exists()
+        for snapshot in history:
+            low, high = bands[snapshot.grade]
+            assert low <= snapshot.score <= high, snapshot
+            assert snapshot.day >= snapshot.program.created_at.date()
+            if snapshot.stale:
+                assert snapshot.grade != "green" and not snapshot.watermelon
+            if snapshot.watermelon:
+                assert snapshot.reported_health == "on_track" and snapshot.grade != "green"
 
 
 def test_confidential_programs_exist_and_stay_hidden(seeded):
@@ -255,24 +290,6 @@ def test_confidential_programs_exist_and_stay_hidden(seeded):
     assert not visible_programs(outsider).filter(confidential=True).exists()
     leader = User.objects.get(username="leader")
     assert visible_programs(leader).filter(confidential=True).count() == confidential.count()
-
-
-def test_milestones_depend_on_other_programs(seeded):
-    through = Milestone.depends_on.through
-    cross = through.objects.exclude(from_milestone__program=F("to_milestone__program"))
-    assert cross.exists()
-
-
-def test_programs_carry_the_whole_picture(seeded):
-    """Members, teams, risks, decisions and history exist for seeded programs."""
-    program = Program.objects.get(slug="fleet-kernel-upgrade-to-612")
-    assert program.memberships.filter(role="tpm", user=program.tpm).exists()
-    assert program.teams.exists()
-    assert 5 <= program.milestones.count() <= 20
-    assert program.status_updates.exists()
-    assert Risk.objects.exclude(mitigation="").exists()
-    assert Program.history.filter(id=program.pk, history_type="+").exists()
-    assert Milestone.history.filter(program_id=program.pk).count() >= program.milestones.count()
 
 
 def test_large_seeds_have_unique_varied_names():
