@@ -102,8 +102,8 @@ def _capacity_list_url() -> str:
 
 def _launches_url(today: datetime.date) -> str:
     window = {
-        "launch_after": today.isoformat(),
-        "launch_before": (
+        "launch_date_after": today.isoformat(),
+        "launch_date_before": (
             today + datetime.timedelta(days=dashboard.LAUNCH_WINDOW_DAYS)
         ).isoformat(),
     }

@@ -11,7 +11,6 @@ from programs.models import Program
 from reviews.models import (
     AnswerStatus,
     LaunchReview,
-    LaunchReviewState,
     LaunchTier,
     ReviewArea,
     SignOffDecision,
@@ -77,33 +76,3 @@ class SignOffForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class LaunchFilterForm(forms.Form):
-    """The launches page's filters, all in the query string."""
-
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Launch or program"}),
-    )
-    state = forms.ChoiceField(
-        label="State",
-        required=False,
-        choices=[("", "Any but withdrawn"), *LaunchReviewState.choices],
-    )
-    tier = forms.TypedChoiceField(
-        label="Tier",
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", "Any tier"), *((value, f"Tier {value}") for value in LaunchTier.values)],
-    )
-    launch_after = forms.DateField(label="Launching from", required=False, widget=DateInput)
-    launch_before = forms.DateField(label="Launching until", required=False, widget=DateInput)
-
-    def filters(self) -> dict:
-        """The valid filters; an invalid value (a stale bookmark) is ignored, not an error."""
-        if self.is_valid():
-            return self.cleaned_data
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}

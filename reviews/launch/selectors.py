@@ -8,11 +8,10 @@ runs a fixed number of queries whatever the data size. Visibility follows the pr
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from core.queries import ids_q
 from programs.models import Program
@@ -30,6 +29,9 @@ from reviews.models import (
     SignOffDecision,
 )
 from reviews.rules import reviewer_areas
+
+if TYPE_CHECKING:
+    from reviews.launch.filters import LaunchReviewListFilter
 
 OPEN_REQUIRED = Q(items__required=True, items__status=AnswerStatus.NOT_DONE)
 
@@ -50,28 +52,19 @@ def visible_reviews(user) -> QuerySet[LaunchReview]:
     return LaunchReview.objects.filter(program__in=visible_programs(user).values("pk"))
 
 
-def launch_review_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[LaunchReview]:
-    """The launches page: visible reviews by launch date, filtered by state, tier, program,
-    dates and search text. Without a state filter, withdrawn reviews are left out."""
-    filters = filters or {}
+def launch_review_list(
+    *, user, filters: "LaunchReviewListFilter | None" = None
+) -> QuerySet[LaunchReview]:
+    """The launches page: visible reviews by launch date, narrowed by ``filters`` (the page's
+    FilterSet, bound to the query string; none: every review but the withdrawn)."""
     reviews = visible_reviews(user)
-    if state := filters.get("state"):
-        reviews = reviews.filter(state=state)
+    if filters is None:
+        reviews = reviews.exclude(state=LaunchReviewState.WITHDRAWN).order_by("launch_date", "id")
     else:
-        reviews = reviews.exclude(state=LaunchReviewState.WITHDRAWN)
-    if tier := filters.get("tier"):
-        reviews = reviews.filter(tier=tier)
-    if program := filters.get("program"):
-        reviews = reviews.filter(program__slug=program)
-    if after := filters.get("launch_after"):
-        reviews = reviews.filter(launch_date__gte=after)
-    if before := filters.get("launch_before"):
-        reviews = reviews.filter(launch_date__lte=before)
-    if filters.get("upcoming"):
-        reviews = reviews.filter(launch_date__gte=timezone.localdate())
-    if q := (filters.get("q") or "").strip():
-        reviews = reviews.filter(Q(title__icontains=q) | Q(program__name__icontains=q))
-    return with_progress(reviews).order_by("launch_date", "id")
+        # Validating first leaves an invalid value (a stale bookmark) out instead of failing.
+        filters.is_valid()
+        reviews = filters.filter_queryset(reviews)
+    return with_progress(reviews)
 
 
 def review_get_for_user(*, user, pk: int) -> LaunchReview:

@@ -17,13 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import StaleWriteError
 from core.forms import run_service
+from core.generic_views import service_form_view
+from core.list_pages import ListPage
 from programs.selectors import program_get_for_user
 from reviews.forms import TransitionForm
 from reviews.launch import services
+from reviews.launch.filters import LaunchReviewListFilter
 from reviews.launch.forms import (
     CommentForm,
     ItemAnswerForm,
-    LaunchFilterForm,
     LaunchReviewEditForm,
     LaunchReviewForm,
     SignOffForm,
@@ -84,20 +86,30 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def launch_list_view(request: HttpRequest) -> HttpResponse:
-    """Launches by date and state, filterable and paginated; htmx gets the results only."""
-    filter_form = LaunchFilterForm(request.GET or None)
-    filters = filter_form.filters() if request.GET else {}
+    """Launches by date and state, filtered with the API's FilterSet and paginated.
+
+    The filters live in the query string (``reviews.launch.filters``); htmx gets the results.
+    """
+    filters = LaunchReviewListFilter(request.GET)
+    list_page = ListPage(
+        url=reverse("reviews:launch-list"),
+        results_id="launch-results",
+        filter_label="Filter launches",
+        search_field="id_q",
+        filters_class="filters-grid-launches",
+    )
     page = Paginator(launch_review_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {
         "nav_section": "launches",
-        "filter_form": filter_form,
+        "filter_form": filters.form,
+        "list_page": list_page,
         "page": page,
-        "filtered": any(filters.values()),
+        "filtered": filters.narrows,
     }
     template = "reviews/launch/list.html"
-    if request.htmx and request.htmx.target == "launch-results":
+    if list_page.wants_results_only(request):
         template += "#results"
     return render(request, template, context)
 
@@ -147,25 +159,19 @@ def launch_create(request: HttpRequest, slug: str) -> HttpResponse:
     program = program_get_for_user(user=request.user, slug=slug)
     if not request.user.has_perm("reviews.add_launchreview", program):
         raise PermissionDenied("Members of the program start its launch reviews.")
-    form = LaunchReviewForm(request.POST or None, program=program, initial={"tier": 2})
-    if request.method == "POST" and form.is_valid():
-        review = run_service(
-            form,
-            lambda: services.launch_review_create(
-                program=program, user=request.user, **form.cleaned_data
-            ),
-        )
-        if review:
-            messages.success(
-                request, f"Launch review “{review.title}” created. Answer its checklist next."
-            )
-            return redirect(review)
-    return render(
+    return service_form_view(
         request,
-        "programs/form_page.html",
-        {
+        form=LaunchReviewForm(request.POST or None, program=program, initial={"tier": 2}),
+        service=lambda data: services.launch_review_create(
+            program=program, user=request.user, **data
+        ),
+        success_message=lambda review: (
+            f"Launch review “{review.title}” created. Answer its checklist next."
+        ),
+        success_url=lambda review: review,
+        template="programs/form_page.html",
+        context={
             "program": program,
-            "form": form,
             "title": "New launch review",
             "submit_label": "Create launch review",
             "intro": "Reviewers of each area sign the launch off once every required item is "
@@ -179,26 +185,24 @@ def launch_create(request: HttpRequest, slug: str) -> HttpResponse:
 def launch_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a review's title, launch date or milestone."""
     review = _authorable(request, pk)
-    form = LaunchReviewEditForm(request.POST or None, instance=review, program=review.program)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
+
+    def save(data: dict) -> LaunchReview:
+        # Validating the ModelForm copied the typed values onto ``review``: the service must
+        # see the stored review (its state decides whether it may change).
         review.refresh_from_db()
-        updated = run_service(
-            form,
-            lambda: services.launch_review_update(
-                review=review, user=request.user, version=version, **data
-            ),
+        return services.launch_review_update(
+            review=review, user=request.user, version=data.pop("version"), **data
         )
-        if updated:
-            messages.success(request, "Launch review saved.")
-            return redirect(updated)
-    return render(
+
+    return service_form_view(
         request,
-        "programs/form_page.html",
-        {
+        form=LaunchReviewEditForm(request.POST or None, instance=review, program=review.program),
+        service=save,
+        success_message="Launch review saved.",
+        success_url=lambda updated: updated,
+        template="programs/form_page.html",
+        context={
             "program": review.program,
-            "form": form,
             "title": f"Edit “{review.title}”",
             "submit_label": "Save",
             "cancel_url": review.get_absolute_url(),

@@ -23,8 +23,8 @@ from core.api import ReadWriteViewSet
 from core.schema import error_response
 from reviews.api import TRANSITIONS_NOTE, TransitionSerializer, visible_program_ids
 from reviews.idempotency import IDEMPOTENCY_KEY, idempotent
-from reviews.launch import services
-from reviews.launch.api import filters, serializers
+from reviews.launch import filters, services
+from reviews.launch.api import serializers
 from reviews.launch.selectors import with_progress
 from reviews.models import LaunchReview, LaunchReviewItem, ReviewComment, SignOff
 from reviews.rules import can_comment_on, sign_off_refusal

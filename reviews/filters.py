@@ -1,0 +1,59 @@
+"""What the review lists' page filters share (``reviews/<workflow>/filters.py``).
+
+Each workflow has one FilterSet that its API list accepts, and a page subclass that adds what
+only a page has (a search box, a default the page applies, selects that name things the API
+takes by slug). ``PageFilterMixin`` holds the page side the three lists have in common.
+"""
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
+
+from programs.filters import OneOfSelect
+
+
+class PageFilterMixin:
+    """The page side of a list's FilterSet.
+
+    ``ANY`` names the "no filter" choice of each select the page offers one value at a time
+    (the API lets those repeat); ``PAGE_ONLY`` lists the filters that shape the page without
+    narrowing it (what the empty state's "no match" needs to know). An invalid value (a stale
+    bookmark) fails its field and is left out of the filtering, not shown as an error.
+    """
+
+    ANY: ClassVar[dict[str, str]] = {}
+    PAGE_ONLY: ClassVar[tuple[str, ...]] = ()
+
+    if TYPE_CHECKING:  # what the FilterSet this mixes into provides
+        form: forms.Form
+
+        def is_valid(self) -> bool: ...
+
+    def select(self, form: forms.Form, name: str, choices: Any = None) -> None:
+        """Offer ``name`` as a select of one value, its first choice the ``ANY`` label.
+
+        ``choices`` default to the filter's own; given, they name what the API takes by slug
+        or username. A filter the API lets repeat (``?state=a&state=b``) still takes a link
+        that repeats it. A value not among the choices (a team since renamed) fails the field
+        and is left out.
+        """
+        field = form.fields[name]
+        if choices is None:
+            choices = [choice for choice in field.choices if choice[0] != ""]
+        if isinstance(field, forms.MultipleChoiceField):
+            field.widget = OneOfSelect(choices=[("", self.ANY[name]), *choices])
+        else:
+            form.fields[name] = forms.ChoiceField(
+                label=field.label, required=False, choices=[("", self.ANY[name]), *choices]
+            )
+
+    @property
+    def cleaned(self) -> dict[str, Any]:
+        """The valid values (the invalid ones left out)."""
+        self.is_valid()
+        return getattr(self.form, "cleaned_data", {})
+
+    @property
+    def narrows(self) -> bool:
+        """Whether a filter narrows the list (the empty state says "no match" then)."""
+        return any(value for name, value in self.cleaned.items() if name not in self.PAGE_ONLY)
