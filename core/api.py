@@ -10,9 +10,11 @@ viewset says it in ``check_can_write`` (and, for creation, ``check_can_create``)
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import (
     exceptions,
@@ -31,6 +33,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import StaleWriteError
 from core.roles import is_admin
 from core.schema import PulseAutoSchema
+from core.types import SignedInApiRequest
 
 
 class Router(DefaultRouter):
@@ -201,6 +204,11 @@ class PulseViewSet(viewsets.GenericViewSet):
     """
 
     schema = PulseAutoSchema()
+    # The API's default permission (IsAuthenticated) refuses anonymous callers before any
+    # action runs, so the user is always a real one.
+    request: SignedInApiRequest
+    # Always a queryset (never a bare manager), which ``base_queryset`` returns as it is.
+    queryset: QuerySet[Any]
     input_serializers: dict[str, type] = {}
     # Actions that change an existing object: they need If-Match or a body version.
     versioned_actions: tuple[str, ...] = ("update", "partial_update")

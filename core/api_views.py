@@ -3,11 +3,11 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.roles import role_names
+from core.types import SignedInApiRequest
 
 
 class MeSerializer(serializers.Serializer):
@@ -25,7 +25,7 @@ class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=MeSerializer, summary="The signed-in user and their roles")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         user = request.user
         data = {
             "username": user.get_username(),

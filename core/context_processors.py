@@ -98,7 +98,7 @@ def _section(match) -> str:
 
 def navigation(request):
     """The navigation bar's items for this user and the active section."""
-    context = {"nav_section": _section(getattr(request, "resolver_match", None))}
+    context: dict[str, object] = {"nav_section": _section(getattr(request, "resolver_match", None))}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         primary, more = nav_items(user)

@@ -1,13 +1,24 @@
 """What every app's models share: timestamps and an optimistic-concurrency version."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from knox.models import AbstractAuthToken
+
+if TYPE_CHECKING:
+    from core.types import User
 
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not fields: a service sets them before save() so that django-simple-history's history row
+    # names who made the change and why (it reads them off the instance). Declared here, on the
+    # base of every model with history, so the type checker knows them.
+    _history_user: "User"
+    _change_reason: str
 
     class Meta:
         abstract = True
@@ -39,8 +50,9 @@ class BoundedTextField(models.TextField):
     DRF model serializers (both take ``max_length`` from the field). The column stays ``text``.
     """
 
-    def __init__(self, *args, max_length: int = LONG_TEXT, **kwargs) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)
+    def __init__(self, *args: Any, max_length: int = LONG_TEXT, **kwargs: Any) -> None:
+        kwargs["max_length"] = max_length
+        super().__init__(*args, **kwargs)
         self.validators.append(MaxLengthValidator(max_length))
 
 

@@ -161,9 +161,8 @@ class PulseAutoSchema(AutoSchema):
 
     def _is_versioned_write(self) -> bool:
         """Updates and actions on an existing object, which carry optimistic concurrency."""
-        return bool(getattr(self.view, "versioned_actions", None)) and (
-            getattr(self.view, "action", None) in self.view.versioned_actions
-        )
+        versioned_actions = getattr(self.view, "versioned_actions", None)
+        return bool(versioned_actions and getattr(self.view, "action", None) in versioned_actions)
 
     def _has_object(self) -> bool:
         return "{" in self.path

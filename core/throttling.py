@@ -6,6 +6,7 @@ Past the rate DRF answers 429 with ``Retry-After`` and ``{"detail": ...}``.
 """
 
 import logging
+from typing import cast
 
 from rest_framework import throttling
 from rest_framework.settings import api_settings
@@ -13,7 +14,7 @@ from rest_framework.settings import api_settings
 logger = logging.getLogger(__name__)
 
 
-class _SettingsRate:
+class _SettingsRate(throttling.SimpleRateThrottle):
     """Reads its rate from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` when it is created (per
     request), not when DRF was imported, so the settings (and tests that change them) hold.
 
@@ -22,7 +23,9 @@ class _SettingsRate:
     """
 
     def get_rate(self) -> str | None:
-        rate = (api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or "").strip()
+        # The stubs type the rates as numbers; DRF's are strings such as "60/hour".
+        rates = cast(dict[str, str | None], api_settings.DEFAULT_THROTTLE_RATES)
+        rate = (rates.get(self.scope or "") or "").strip()
         return None if rate.lower() in ("", "off", "none") else rate
 
     def allow_request(self, request, view) -> bool:

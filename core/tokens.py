@@ -3,7 +3,6 @@ django-rest-knox, which stores only a hash of each token)."""
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -12,6 +11,7 @@ from knox.settings import knox_settings
 
 from core.errors import DomainError
 from core.models import ApiToken
+from core.types import User
 
 # How often a token's last use is written (a busy script does not write on every request).
 LAST_USED_PRECISION = datetime.timedelta(minutes=5)
@@ -39,9 +39,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
 
 @transaction.atomic
-def api_token_create(
-    *, user: AbstractBaseUser, name: str, lifetime_days: int
-) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str, lifetime_days: int) -> tuple[ApiToken, str]:
     """Make a named token that expires in ``lifetime_days``; returns it and its secret, which
     is shown once and never stored (only its hash is)."""
     name = name.strip()
@@ -62,12 +60,12 @@ def api_token_create(
     )
 
 
-def api_tokens_of(user: AbstractBaseUser):
+def api_tokens_of(user: User):
     """The person's tokens that have not expired, newest first."""
     return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")
 
 
-def api_token_revoke(*, user: AbstractBaseUser, token_key: str) -> bool:
+def api_token_revoke(*, user: User, token_key: str) -> bool:
     """Revoke one of the person's own tokens (by its visible prefix): it stops working at
     once. False when there is no such token of theirs."""
     deleted, _ = ApiToken.objects.filter(user=user, token_key=token_key).delete()

@@ -32,6 +32,7 @@ def database_unavailable(exc: BaseException | None) -> bool:
 def service_unavailable(request: HttpRequest) -> HttpResponse:
     """503 with Retry-After: JSON for the API, a page (that needs no database) for people."""
     message = "Pulse cannot reach its database right now. Try again in a few seconds."
+    response: HttpResponse
     if request.path_info.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=503)
     else:

@@ -17,6 +17,7 @@ from kombu import Connection
 
 from core.errors import DomainError
 from core.tokens import api_token_create, api_token_revoke, api_tokens_of
+from core.types import SignedInRequest
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
     )
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     """Who you are, your roles, and your API tokens (a new token's secret is shown once)."""
     new_token = request.session.pop("pulse_new_token", None)
     return render(
@@ -73,7 +74,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: SignedInRequest) -> HttpResponse:
     """Make a named token; its secret is shown once, on the next page, then never again."""
     try:
         lifetime = int(request.POST.get("lifetime_days", "90"))
@@ -93,7 +94,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
+def token_revoke(request: SignedInRequest, token_key: str) -> HttpResponse:
     if api_token_revoke(user=request.user, token_key=token_key):
         logger.info("API token %s… revoked by %s", token_key, request.user.username)
         messages.success(request, "Token revoked: it no longer works.")
