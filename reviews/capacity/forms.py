@@ -8,14 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from programs.forms import DateInput, VersionedFormMixin
-from programs.models import Team
-from reviews.models import (
-    CapacityRequest,
-    CapacityRequestState,
-    ResourceKind,
-    quarter_of,
-    quarter_validator,
-)
+from reviews.models import CapacityRequest, quarter_of
 
 
 class CapacityRequestForm(forms.ModelForm):
@@ -80,31 +73,6 @@ class CapacityDecisionForm(VersionedFormMixin):
     def __init__(self, *args, instance: CapacityRequest, **kwargs):
         self.instance = instance
         super().__init__(*args, **kwargs)
-
-
-class CapacityFilterForm(forms.Form):
-    team = forms.ChoiceField(label="Team", required=False)
-    state = forms.ChoiceField(
-        label="State", required=False, choices=[("", "Any state"), *CapacityRequestState.choices]
-    )
-    resource_kind = forms.ChoiceField(
-        label="Resource", required=False, choices=[("", "Any resource"), *ResourceKind.choices]
-    )
-    quarter = forms.CharField(
-        label="Quarter",
-        required=False,
-        validators=[quarter_validator],
-        widget=forms.TextInput(attrs={"placeholder": "2026-Q4"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "All teams"), *Team.objects.values_list("slug", "name")]
-
-    def filters(self) -> dict:
-        if self.is_valid():
-            return self.cleaned_data
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
 
 
 def current_quarter() -> str:

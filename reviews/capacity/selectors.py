@@ -7,7 +7,7 @@ program's name.
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
@@ -23,6 +23,9 @@ from reviews.models import (
     ResourceKind,
 )
 
+if TYPE_CHECKING:
+    from reviews.capacity.filters import CapacityRequestListFilter
+
 # Asked for and not denied (drafts are not asks yet).
 ASKED_STATES = (CapacityRequestState.SUBMITTED, *GRANTED_STATES)
 
@@ -31,19 +34,19 @@ def visible_requests(user) -> QuerySet[CapacityRequest]:
     return CapacityRequest.objects.filter(program__in=visible_programs(user).values("pk"))
 
 
-def capacity_request_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet:
-    """Visible requests, newest first, filtered by team, state, resource kind and quarter."""
-    filters = filters or {}
+def capacity_request_list(
+    *, user, filters: "CapacityRequestListFilter | None" = None
+) -> QuerySet[CapacityRequest]:
+    """Visible requests, newest first, narrowed by ``filters`` (the page's FilterSet, bound to
+    the query string)."""
     requests = visible_requests(user)
-    if team := filters.get("team"):
-        requests = requests.filter(team__slug=team)
-    if state := filters.get("state"):
-        requests = requests.filter(state=state)
-    if kind := filters.get("resource_kind"):
-        requests = requests.filter(resource_kind=kind)
-    if quarter := filters.get("quarter"):
-        requests = requests.filter(quarter=quarter)
-    return requests.select_related("team", "program", "requester").order_by("-created_at", "-id")
+    if filters is None:
+        requests = requests.order_by("-created_at", "-id")
+    else:
+        # Validating first leaves an invalid value (a stale bookmark) out instead of failing.
+        filters.is_valid()
+        requests = filters.filter_queryset(requests)
+    return requests.select_related("team", "program", "requester")
 
 
 def capacity_request_get_for_user(*, user, pk: int) -> CapacityRequest:

@@ -17,14 +17,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import StaleWriteError
 from core.formatting import format_quantity
 from core.forms import run_service
+from core.generic_views import service_form_view
+from core.list_pages import ListPage
 from core.roles import is_admin
 from programs.models import Team
 from programs.selectors import visible_programs
 from reviews.capacity import services
 from reviews.capacity.charts import capacity_vs_budget, figure_data
+from reviews.capacity.filters import CapacityRequestListFilter
 from reviews.capacity.forms import (
     CapacityDecisionForm,
-    CapacityFilterForm,
     CapacityRequestEditForm,
     CapacityRequestForm,
     current_quarter,
@@ -38,7 +40,7 @@ from reviews.capacity.selectors import (
     team_requests,
 )
 from reviews.forms import TransitionForm
-from reviews.models import CapacityRequestState, quarter_validator
+from reviews.models import CapacityRequest, CapacityRequestState, quarter_validator
 from reviews.rules import is_capacity_approver
 from reviews.views import flash_refusal
 
@@ -57,43 +59,49 @@ def _shift_quarter(quarter: str, step: int) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 def capacity_list_view(request: HttpRequest) -> HttpResponse:
-    """Capacity requests the user can see, newest first, filterable and paginated."""
-    filter_form = CapacityFilterForm(request.GET or None)
-    filters = filter_form.filters() if request.GET else {}
+    """Capacity requests the user can see, newest first, filtered with the API's FilterSet
+    (``reviews.capacity.filters``) and paginated; htmx gets the results only."""
+    filters = CapacityRequestListFilter(request.GET)
+    list_page = ListPage(
+        url=reverse("reviews:capacity-list"),
+        results_id="capacity-results",
+        filter_label="Filter capacity requests",
+        search_field="id_quarter",
+        filters_class="filters-grid-capacity",
+    )
     page = Paginator(capacity_request_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {
         "nav_section": "capacity",
-        "filter_form": filter_form,
+        "filter_form": filters.form,
+        "list_page": list_page,
         "page": page,
-        "filtered": any(filters.values()),
+        "filtered": filters.narrows,
         "can_create": _my_teams(request.user).exists(),
         "quarter": current_quarter(),
     }
     template = "reviews/capacity/list.html"
-    if request.htmx and request.htmx.target == "capacity-results":
+    if list_page.wants_results_only(request):
         template += "#results"
     return render(request, template, context)
 
 
-def _form_page(request, *, form, title, submit, cancel_url, program=None, intro="", crumbs=()):
-    """A capacity form page; its breadcrumbs lead back to capacity, never to the programs."""
-    breadcrumbs = [("Capacity requests", reverse("reviews:capacity-list")), *crumbs]
-    return render(
-        request,
-        "programs/form_page.html",
-        {
-            "program": program,
-            "form": form,
+def _form_page(*, title, submit, cancel_url, intro="", crumbs=()) -> dict:
+    """A capacity form page's template and context; its breadcrumbs lead back to capacity,
+    never to the programs."""
+    return {
+        "template": "programs/form_page.html",
+        "context": {
+            "program": None,
             "title": title,
             "submit_label": submit,
             "cancel_url": cancel_url,
             "intro": intro,
             "nav_section": "capacity",
-            "breadcrumbs": breadcrumbs,
+            "breadcrumbs": [("Capacity requests", reverse("reviews:capacity-list")), *crumbs],
         },
-    )
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,20 +122,18 @@ def capacity_create(request: HttpRequest) -> HttpResponse:
         teams=teams,
         programs=visible_programs(request.user),
     )
-    if request.method == "POST" and form.is_valid():
-        created = run_service(
-            form, lambda: services.capacity_request_create(user=request.user, **form.cleaned_data)
-        )
-        if created:
-            messages.success(request, "Capacity request saved as a draft. Submit it when ready.")
-            return redirect(created)
-    return _form_page(
+    return service_form_view(
         request,
         form=form,
-        title="New capacity request",
-        submit="Save draft",
-        cancel_url="/reviews/capacity/",
-        intro="Say how you sized it: the council weighs your ask against the team's budget.",
+        service=lambda data: services.capacity_request_create(user=request.user, **data),
+        success_message="Capacity request saved as a draft. Submit it when ready.",
+        success_url=lambda created: created,
+        **_form_page(
+            title="New capacity request",
+            submit="Save draft",
+            cancel_url=reverse("reviews:capacity-list"),
+            intro="Say how you sized it: the council weighs your ask against the team's budget.",
+        ),
     )
 
 
@@ -172,32 +178,31 @@ def capacity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         teams=_my_teams(request.user) | Team.objects.filter(pk=capacity_request.team_id),
         programs=visible_programs(request.user),
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
+    crumb = (
+        f"{format_quantity(capacity_request.amount, capacity_request.unit)} for "
+        f"{capacity_request.program.name}"
+    )
+
+    def save(data: dict) -> CapacityRequest:
+        # Validating the ModelForm copied the typed values onto the request: the service must
+        # see the stored one (its state, and the program it leaves, which is rescored too).
         capacity_request.refresh_from_db()
-        updated = run_service(
-            form,
-            lambda: services.capacity_request_update(
-                request=capacity_request, user=request.user, version=version, **data
-            ),
+        return services.capacity_request_update(
+            request=capacity_request, user=request.user, version=data.pop("version"), **data
         )
-        if updated:
-            messages.success(request, "Capacity request saved.")
-            return redirect(updated)
-    return _form_page(
+
+    return service_form_view(
         request,
         form=form,
-        title="Edit capacity request",
-        submit="Save",
-        cancel_url=capacity_request.get_absolute_url(),
-        crumbs=[
-            (
-                f"{format_quantity(capacity_request.amount, capacity_request.unit)} for "
-                f"{capacity_request.program.name}",
-                capacity_request.get_absolute_url(),
-            )
-        ],
+        service=save,
+        success_message="Capacity request saved.",
+        success_url=lambda updated: updated,
+        **_form_page(
+            title="Edit capacity request",
+            submit="Save",
+            cancel_url=capacity_request.get_absolute_url(),
+            crumbs=[(crumb, capacity_request.get_absolute_url())],
+        ),
     )
 
 

@@ -14,8 +14,8 @@ from rest_framework.exceptions import PermissionDenied
 
 from core.api import AdminWritesOnly, ReadWriteViewSet
 from reviews.api import TRANSITIONS_NOTE, TransitionSerializer, visible_program_ids
-from reviews.capacity import services
-from reviews.capacity.api import filters, serializers
+from reviews.capacity import filters, services
+from reviews.capacity.api import serializers
 from reviews.models import CapacityBudget, CapacityRequest
 from reviews.rules import is_capacity_approver
 
