@@ -15,7 +15,6 @@ from functools import partial
 from typing import NamedTuple
 
 import orjson
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, connections, transaction
 from django.db.models import JSONField, UniqueConstraint
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils import timezone
 from core.errors import DomainError, StaleWriteError
 from core.queries import fetch_rows, ids_q
 from core.services import UNSET, Maybe, apply_versioned_update, given
+from core.types import User
 from metrics import health
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.selectors import CHUNK_SIZE, ChunkInputs, PolicyBook, program_id_chunks
@@ -499,7 +499,7 @@ def _check_target_path(
 def success_metric_create(
     *,
     program: Program,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     baseline_value: float,
     target_value: float,
@@ -538,7 +538,7 @@ def success_metric_create(
 def success_metric_update(
     *,
     metric: SuccessMetric,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     name: Maybe[str] = UNSET,
     unit: Maybe[str] = UNSET,
@@ -579,7 +579,7 @@ def success_metric_update(
 def metric_reading_record(
     *,
     metric: SuccessMetric,
-    user: AbstractBaseUser,
+    user: User,
     value: float,
     measured_on: datetime.date,
     source: str = "",

@@ -11,7 +11,6 @@ caller edited an old version, and announce the change with
 import datetime
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.text import slugify
 from core.errors import DomainError
 from core.models import SHORT_TEXT
 from core.services import UNSET, Maybe, apply_versioned_update, given
+from core.types import User
 from programs.models import (
     Decision,
     MembershipRole,
@@ -81,11 +81,11 @@ def _check_dependencies(milestone: Milestone, depends_on: Iterable[Milestone]) -
 @transaction.atomic
 def portfolio_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     slug: str = "",
     description: str = "",
-    leader: AbstractBaseUser | None = None,
+    leader: User | None = None,
 ) -> Portfolio:
     """Create a portfolio; its slug comes from the name unless given."""
     portfolio = Portfolio(
@@ -100,12 +100,12 @@ def portfolio_create(
 def portfolio_update(
     *,
     portfolio: Portfolio,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     name: Maybe[str] = UNSET,
     slug: Maybe[str] = UNSET,
     description: Maybe[str] = UNSET,
-    leader: Maybe[AbstractBaseUser | None] = UNSET,
+    leader: Maybe[User | None] = UNSET,
 ) -> Portfolio:
     """Change a portfolio if ``version`` is still current."""
     return apply_versioned_update(
@@ -118,10 +118,10 @@ def portfolio_update(
 @transaction.atomic
 def team_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     slug: str = "",
-    members: Iterable[AbstractBaseUser] = (),
+    members: Iterable[User] = (),
 ) -> Team:
     """Create a team with its members; its slug comes from the name unless given."""
     team = Team(name=name, slug=slug or slugify(name))
@@ -135,11 +135,11 @@ def team_create(
 def team_update(
     *,
     team: Team,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     name: Maybe[str] = UNSET,
     slug: Maybe[str] = UNSET,
-    members: Iterable[AbstractBaseUser] | None = None,
+    members: Iterable[User] | None = None,
 ) -> Team:
     """Change a team (and its members, when given) if ``version`` is still current."""
     return apply_versioned_update(
@@ -156,13 +156,13 @@ def team_update(
 @transaction.atomic
 def program_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     portfolio: Portfolio,
-    tpm: AbstractBaseUser,
+    tpm: User,
     start_date: datetime.date,
     target_date: datetime.date,
-    sponsor: AbstractBaseUser | None = None,
+    sponsor: User | None = None,
     phase: str = Phase.PROPOSED,
     priority: int = PriorityTier.P2,
     problem_statement: str = "",
@@ -200,12 +200,12 @@ def program_create(
 def program_update(
     *,
     program: Program,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     name: Maybe[str] = UNSET,
     portfolio: Maybe[Portfolio] = UNSET,
-    tpm: Maybe[AbstractBaseUser] = UNSET,
-    sponsor: Maybe[AbstractBaseUser | None] = UNSET,
+    tpm: Maybe[User] = UNSET,
+    sponsor: Maybe[User | None] = UNSET,
     phase: Maybe[str] = UNSET,
     priority: Maybe[int] = UNSET,
     start_date: Maybe[datetime.date] = UNSET,
@@ -245,9 +245,7 @@ def program_update(
 
 
 @transaction.atomic
-def membership_set(
-    *, program: Program, member: AbstractBaseUser, role: str, user: AbstractBaseUser
-) -> ProgramMembership:
+def membership_set(*, program: Program, member: User, role: str, user: User) -> ProgramMembership:
     """Add a person to a program or change their role."""
     membership, _ = ProgramMembership.objects.get_or_create(program=program, user=member)
     membership.role = role
@@ -258,7 +256,7 @@ def membership_set(
 
 
 @transaction.atomic
-def membership_remove(*, membership: ProgramMembership, user: AbstractBaseUser) -> None:
+def membership_remove(*, membership: ProgramMembership, user: User) -> None:
     """Remove a person from a program; never its TPM."""
     if membership.user_id == membership.program.tpm_id:
         raise DomainError("The program's TPM stays a member; assign another TPM first.")
@@ -273,7 +271,7 @@ def membership_remove(*, membership: ProgramMembership, user: AbstractBaseUser) 
 def milestone_create(
     *,
     program: Program,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     target_date: datetime.date,
     baseline_date: datetime.date | None = None,
@@ -310,7 +308,7 @@ def milestone_create(
 def milestone_update(
     *,
     milestone: Milestone,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     name: Maybe[str] = UNSET,
     description: Maybe[str] = UNSET,
@@ -345,7 +343,7 @@ def milestone_update(
 def milestone_complete(
     *,
     milestone: Milestone,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     completed_date: datetime.date | None = None,
 ) -> Milestone:
@@ -370,7 +368,7 @@ def milestone_complete(
 def milestone_move(
     *,
     milestone: Milestone,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     target_date: datetime.date,
     reason: str,
@@ -423,7 +421,7 @@ def milestone_move(
 def status_update_post(
     *,
     program: Program,
-    user: AbstractBaseUser,
+    user: User,
     reported_health: str,
     summary: str,
     highlights: str = "",
@@ -454,7 +452,7 @@ def status_update_post(
 def status_update_edit(
     *,
     update: StatusUpdate,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     reported_health: Maybe[str] = UNSET,
     summary: Maybe[str] = UNSET,
@@ -488,12 +486,12 @@ def status_update_edit(
 def risk_create(
     *,
     program: Program,
-    user: AbstractBaseUser,
+    user: User,
     title: str,
     likelihood: int,
     impact: int,
     description: str = "",
-    owner: AbstractBaseUser | None = None,
+    owner: User | None = None,
     mitigation: str = "",
     due_date: datetime.date | None = None,
     state: str = RiskState.OPEN,
@@ -523,13 +521,13 @@ def risk_create(
 def risk_update(
     *,
     risk: Risk,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     title: Maybe[str] = UNSET,
     likelihood: Maybe[int] = UNSET,
     impact: Maybe[int] = UNSET,
     description: Maybe[str] = UNSET,
-    owner: Maybe[AbstractBaseUser | None] = UNSET,
+    owner: Maybe[User | None] = UNSET,
     mitigation: Maybe[str] = UNSET,
     due_date: Maybe[datetime.date | None] = UNSET,
     state: Maybe[str] = UNSET,
@@ -556,7 +554,7 @@ def risk_update(
     return risk
 
 
-def risk_close(*, risk: Risk, user: AbstractBaseUser, version: int | None) -> Risk:
+def risk_close(*, risk: Risk, user: User, version: int | None) -> Risk:
     """Close a risk: it leaves the open log and stops counting against health."""
     return risk_update(risk=risk, user=user, version=version, state=RiskState.CLOSED)
 
@@ -565,12 +563,12 @@ def risk_close(*, risk: Risk, user: AbstractBaseUser, version: int | None) -> Ri
 def decision_record(
     *,
     program: Program,
-    user: AbstractBaseUser,
+    user: User,
     title: str,
     outcome: str,
     decided_on: datetime.date,
     context: str = "",
-    decided_by: AbstractBaseUser | None = None,
+    decided_by: User | None = None,
 ) -> Decision:
     """Record a decision in the program's log; the user is who recorded it."""
     decision = Decision(
@@ -592,13 +590,13 @@ def decision_record(
 def decision_update(
     *,
     decision: Decision,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     title: Maybe[str] = UNSET,
     outcome: Maybe[str] = UNSET,
     decided_on: Maybe[datetime.date] = UNSET,
     context: Maybe[str] = UNSET,
-    decided_by: Maybe[AbstractBaseUser | None] = UNSET,
+    decided_by: Maybe[User | None] = UNSET,
 ) -> Decision:
     """Correct a recorded decision if ``version`` is still current."""
     return apply_versioned_update(

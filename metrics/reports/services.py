@@ -4,11 +4,11 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from core.types import User
 from metrics.models import ReportSubscription, WeeklyReport
 from metrics.reports import selectors
 from metrics.reports.build import visible_content, week_start_of
@@ -23,7 +23,7 @@ def weekly_report_generate(
     *,
     portfolio: Portfolio,
     week_start: datetime.date,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     today: datetime.date | None = None,
 ) -> WeeklyReport:
     """Build and store a portfolio's report for the week: one per portfolio and week.
@@ -93,7 +93,7 @@ def weekly_report_email(*, report: WeeklyReport) -> int:
     return sent
 
 
-def subscription_toggle(*, user: AbstractBaseUser, portfolio: Portfolio) -> bool:
+def subscription_toggle(*, user: User, portfolio: Portfolio) -> bool:
     """Subscribe the user to the portfolio's weekly report, or unsubscribe; True if now on."""
     deleted, _ = ReportSubscription.objects.filter(user=user, portfolio=portfolio).delete()
     if deleted:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -24,6 +23,7 @@ from core.errors import DomainError, StaleWriteError
 from core.formatting import format_quantity
 from core.roles import Role
 from core.services import UNSET, Maybe, apply_versioned_update, given
+from core.types import User
 from programs.models import MembershipRole, Program, ProgramMembership, Team
 from programs.signals import notify_program_changed
 from reviews.capacity import emails
@@ -40,8 +40,6 @@ from reviews.models import (
 from reviews.rules import is_capacity_approver
 from reviews.states import CAPACITY_REQUEST_TRANSITIONS, check_transition
 
-User = get_user_model()
-
 
 def _fmt(amount: Decimal, kind: str) -> str:
     return format_quantity(amount, RESOURCE_UNITS[kind])
@@ -52,7 +50,7 @@ def _fmt(amount: Decimal, kind: str) -> str:
 
 @transaction.atomic
 def capacity_budget_set(
-    *, team: Team, quarter: str, resource_kind: str, amount: Decimal, user: AbstractBaseUser
+    *, team: Team, quarter: str, resource_kind: str, amount: Decimal, user: User
 ) -> CapacityBudget:
     """Create a team's budget for a quarter and resource kind."""
     budget = CapacityBudget(team=team, quarter=quarter, resource_kind=resource_kind, amount=amount)
@@ -66,7 +64,7 @@ def capacity_budget_set(
 def capacity_budget_update(
     *,
     budget: CapacityBudget,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     amount: Decimal | None = None,
 ) -> CapacityBudget:
@@ -108,7 +106,7 @@ def budget_headroom(*, team_id: int, quarter: str, resource_kind: str, excluding
 @transaction.atomic
 def capacity_request_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     team: Team,
     program: Program,
     resource_kind: str,
@@ -143,7 +141,7 @@ def capacity_request_create(
 def capacity_request_update(
     *,
     request: CapacityRequest,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     team: Maybe[Team] = UNSET,
     program: Maybe[Program] = UNSET,
@@ -177,7 +175,7 @@ def capacity_request_update(
 
 
 @transaction.atomic
-def capacity_request_delete(*, request: CapacityRequest, user: AbstractBaseUser) -> None:
+def capacity_request_delete(*, request: CapacityRequest, user: User) -> None:
     """Delete a draft (anything submitted is kept: it is part of the budget's story)."""
     locked = CapacityRequest.objects.select_for_update().get(pk=request.pk)
     if locked.state != CapacityRequestState.DRAFT:
@@ -207,9 +205,11 @@ def _move(locked: CapacityRequest, *, action: str, user, **data: Any) -> Capacit
 
 def capacity_council() -> QuerySet:
     """Active people in the Reviewer role on the capacity council."""
-    return User.objects.filter(
-        is_active=True, groups__name=Role.REVIEWER, reviewer__capacity_council=True
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.REVIEWER, reviewer__capacity_council=True)
+        .distinct()
+    )
 
 
 def _add_council_to_program(request: CapacityRequest, user) -> None:
@@ -232,7 +232,7 @@ def _add_council_to_program(request: CapacityRequest, user) -> None:
 
 @transaction.atomic
 def capacity_request_submit(
-    *, request: CapacityRequest, user: AbstractBaseUser, version: int | None
+    *, request: CapacityRequest, user: User, version: int | None
 ) -> CapacityRequest:
     """Submit a draft for a decision; the capacity council joins the program as reviewers.
 
@@ -283,7 +283,7 @@ def decision_refusal(user, request: CapacityRequest) -> str | None:
 def capacity_request_approve(
     *,
     request: CapacityRequest,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     approved_amount: Decimal | None = None,
     note: str = "",
@@ -345,7 +345,7 @@ def capacity_request_approve(
 
 @transaction.atomic
 def capacity_request_deny(
-    *, request: CapacityRequest, user: AbstractBaseUser, version: int | None, note: str
+    *, request: CapacityRequest, user: User, version: int | None, note: str
 ) -> CapacityRequest:
     """Deny a submitted request; the note says why."""
     refusal = decision_refusal(user, request)
@@ -371,7 +371,7 @@ def capacity_request_deny(
 
 @transaction.atomic
 def capacity_request_fulfill(
-    *, request: CapacityRequest, user: AbstractBaseUser, version: int | None
+    *, request: CapacityRequest, user: User, version: int | None
 ) -> CapacityRequest:
     """Record that approved capacity was provisioned (the council or an admin)."""
     if not is_capacity_approver(user):

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -28,6 +27,7 @@ from simple_history.utils import bulk_create_with_history
 from core.errors import DomainError, StaleWriteError
 from core.roles import Role
 from core.services import UNSET, Maybe, apply_versioned_update, given
+from core.types import User
 from programs.models import MembershipRole, Milestone, Program, ProgramMembership
 from programs.signals import notify_program_changed
 from reviews.launch import emails
@@ -45,8 +45,6 @@ from reviews.models import (
 )
 from reviews.rules import covers_area
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS, check_transition
-
-User = get_user_model()
 
 MAX_EVIDENCE_LINKS = 20
 _url = URLValidator(schemes=["http", "https"])
@@ -67,7 +65,8 @@ def required_areas(review: LaunchReview) -> set[str]:
 def reviewers_for(areas: Iterable[str]) -> QuerySet:
     """Active people in the Reviewer role who cover any of ``areas``."""
     return (
-        User.objects.filter(
+        get_user_model()
+        .objects.filter(
             is_active=True,
             groups__name=Role.REVIEWER,
             reviewer__areas__area__in=list(areas),
@@ -171,7 +170,7 @@ def _check_milestone(program: Program, milestone: Milestone | None) -> None:
 def launch_review_create(
     *,
     program: Program,
-    user: AbstractBaseUser,
+    user: User,
     title: str,
     launch_date: datetime.date,
     tier: int,
@@ -218,7 +217,7 @@ def launch_review_create(
 def launch_review_update(
     *,
     review: LaunchReview,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     title: Maybe[str] = UNSET,
     launch_date: Maybe[datetime.date] = UNSET,
@@ -241,7 +240,7 @@ def launch_review_update(
 def _answer(
     *,
     item: LaunchReviewItem,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     status: str,
     not_applicable_reason: str = "",
@@ -287,7 +286,7 @@ def _lock_editable(review: LaunchReview) -> LaunchReview:
 def launch_review_item_answer(
     *,
     item: LaunchReviewItem,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     status: str,
     not_applicable_reason: str = "",
@@ -315,7 +314,7 @@ def launch_review_item_answer(
 
 @transaction.atomic
 def launch_review_answer_many(
-    *, review: LaunchReview, user: AbstractBaseUser, answers: Iterable[Mapping[str, Any]]
+    *, review: LaunchReview, user: User, answers: Iterable[Mapping[str, Any]]
 ) -> list[LaunchReviewItem]:
     """Answer several items of one review at once (CI tooling): all or nothing.
 
@@ -377,7 +376,7 @@ def _add_reviewers_to_program(review: LaunchReview, reviewers: Iterable, user) -
 
 @transaction.atomic
 def launch_review_transition(
-    *, review: LaunchReview, user: AbstractBaseUser, action: str, version: int | None
+    *, review: LaunchReview, user: User, action: str, version: int | None
 ) -> LaunchReview:
     """Submit, resubmit, start reviewing, mark launched or withdraw a review.
 
@@ -444,7 +443,7 @@ def area_status(review: LaunchReview) -> dict[str, SignOff | None]:
 def launch_review_sign_off(
     *,
     review: LaunchReview,
-    user: AbstractBaseUser,
+    user: User,
     area: str,
     decision: str,
     comment: str = "",
@@ -509,7 +508,7 @@ def launch_review_sign_off(
 
 @transaction.atomic
 def review_comment_add(
-    *, review: LaunchReview, user: AbstractBaseUser, body: str, area: str = ""
+    *, review: LaunchReview, user: User, body: str, area: str = ""
 ) -> ReviewComment:
     """Add a comment to a review: the author's answer to reviewers, or a reviewer's note."""
     if review.state in (LaunchReviewState.LAUNCHED, LaunchReviewState.WITHDRAWN):

@@ -15,13 +15,13 @@ State changes come only from the two tables below, through ``reviews.states.chec
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError
 from core.roles import Role, has_role, is_admin
 from core.services import UNSET, Maybe, apply_versioned_update, given
+from core.types import User
 from programs import services as program_services
 from programs.models import Decision, Portfolio, Program
 from reviews.models import ActionItem, ActionItemState, OperationalReview, OperationalReviewState
@@ -72,12 +72,12 @@ def _refuse_if_closed(review: OperationalReview) -> None:
 @transaction.atomic
 def operational_review_create(
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     date: datetime.date,
     title: str,
     portfolio: Portfolio | None = None,
     notes: str = "",
-    facilitator: AbstractBaseUser | None = None,
+    facilitator: User | None = None,
 ) -> OperationalReview:
     """Schedule a review for a date (one per day and scope)."""
     review = OperationalReview(
@@ -99,13 +99,13 @@ def operational_review_create(
 def operational_review_update(
     *,
     review: OperationalReview,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     date: Maybe[datetime.date] = UNSET,
     title: Maybe[str] = UNSET,
     portfolio: Maybe[Portfolio | None] = UNSET,
     notes: Maybe[str] = UNSET,
-    facilitator: Maybe[AbstractBaseUser | None] = UNSET,
+    facilitator: Maybe[User | None] = UNSET,
 ) -> OperationalReview:
     """Change the date, title, scope, notes or facilitator of a review that is not closed;
     only the fields given change."""
@@ -119,7 +119,7 @@ def operational_review_update(
 
 @transaction.atomic
 def operational_review_transition(
-    *, review: OperationalReview, user: AbstractBaseUser, action: str, version: int | None
+    *, review: OperationalReview, user: User, action: str, version: int | None
 ) -> OperationalReview:
     """Start or close a review. Closing freezes its agenda (as every program's) into the row."""
     locked = OperationalReview.objects.select_for_update().get(pk=review.pk)
@@ -167,13 +167,13 @@ def operational_review_create_weekly(*, today: datetime.date | None = None) -> O
 def operational_review_decision_record(
     *,
     review: OperationalReview,
-    user: AbstractBaseUser,
+    user: User,
     program: Program,
     title: str,
     outcome: str,
     decided_on: datetime.date | None = None,
     context: str = "",
-    decided_by: AbstractBaseUser | None = None,
+    decided_by: User | None = None,
 ) -> Decision:
     """A decision taken in the meeting about a program: recorded in that program's decision
     log (``programs.services.decision_record``, dated the review's day unless ``decided_on``
@@ -199,9 +199,9 @@ def operational_review_decision_record(
 def action_item_create(
     *,
     review: OperationalReview,
-    user: AbstractBaseUser,
+    user: User,
     title: str,
-    owner: AbstractBaseUser,
+    owner: User,
     due_date: datetime.date,
     program: Program | None = None,
 ) -> ActionItem:
@@ -225,10 +225,10 @@ def action_item_create(
 def action_item_update(
     *,
     item: ActionItem,
-    user: AbstractBaseUser,
+    user: User,
     version: int | None,
     title: Maybe[str] = UNSET,
-    owner: Maybe[AbstractBaseUser] = UNSET,
+    owner: Maybe[User] = UNSET,
     due_date: Maybe[datetime.date] = UNSET,
     program: Maybe[Program | None] = UNSET,
 ) -> ActionItem:
@@ -241,7 +241,7 @@ def action_item_update(
 def action_item_transition(
     *,
     item: ActionItem,
-    user: AbstractBaseUser,
+    user: User,
     action: str,
     version: int | None,
     review: OperationalReview | None = None,
