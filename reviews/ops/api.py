@@ -13,7 +13,6 @@ The agenda is built by ``reviews.ops.agenda``; its health sections come from met
 through the builder registered with ``reviews.ops.agenda.register_agenda_builder``.
 """
 
-import django_filters as filters
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -27,10 +26,11 @@ from programs.api.serializers import VisibleProgramField
 from programs.models import Portfolio
 from reviews.api import TRANSITIONS_NOTE, TransitionSerializer
 from reviews.api import read_only_username as _read_person
-from reviews.models import ActionItem, ActionItemState, OperationalReview, OperationalReviewState
+from reviews.models import ActionItem, OperationalReview
 from reviews.ops import services
 from reviews.ops.agenda import review_agenda
-from reviews.ops.selectors import action_item_list, carried_over, with_item_counts
+from reviews.ops.filters import ActionItemFilter, OperationalReviewFilter
+from reviews.ops.selectors import action_item_list, with_item_counts
 
 User = get_user_model()
 
@@ -122,42 +122,6 @@ class ActionItemTransitionSerializer(VersionedInputSerializer):
         allow_null=True,
         help_text="The review it is closed in (id), if closed in a meeting.",
     )
-
-
-# --- Filters --------------------------------------------------------------------------------
-
-
-class OperationalReviewFilter(filters.FilterSet):
-    date = filters.DateFromToRangeFilter(
-        help_text="`date_after` / `date_before` (inclusive, YYYY-MM-DD)."
-    )
-    state = filters.MultipleChoiceFilter(choices=OperationalReviewState.choices)
-    portfolio = filters.CharFilter(field_name="portfolio__slug", help_text="Portfolio slug.")
-
-    class Meta:
-        model = OperationalReview
-        fields = ["date", "state", "portfolio"]
-
-
-class ActionItemFilter(filters.FilterSet):
-    owner = filters.CharFilter(field_name="owner__username", help_text="Username.")
-    state = filters.ChoiceFilter(choices=ActionItemState.choices)
-    due_date = filters.DateFromToRangeFilter(
-        help_text="`due_date_after` / `due_date_before` (inclusive, YYYY-MM-DD)."
-    )
-    program = filters.CharFilter(field_name="program__slug", help_text="Program slug.")
-    review = filters.NumberFilter(
-        method="on_review",
-        help_text="Review id: the items on that review (agreed in it or carried over to it).",
-    )
-
-    class Meta:
-        model = ActionItem
-        fields = ["owner", "state", "due_date", "program", "review"]
-
-    def on_review(self, queryset, name, value):
-        review = OperationalReview.objects.filter(pk=value).first()
-        return queryset.filter(carried_over(review)) if review else queryset.none()
 
 
 # --- Viewsets -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ of queries whatever the data size. The agenda itself is built by ``reviews.ops.a
 """
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -16,6 +16,9 @@ from django.utils import timezone
 from programs.models import Decision
 from programs.selectors import visible_programs
 from reviews.models import ActionItem, ActionItemState, OperationalReview
+
+if TYPE_CHECKING:
+    from reviews.ops.filters import OperationalReviewListFilter
 
 
 def visible_action_items(user) -> QuerySet[ActionItem]:
@@ -52,20 +55,16 @@ def with_item_counts(reviews: QuerySet[OperationalReview]) -> QuerySet[Operation
 
 
 def operational_review_list(
-    *, filters: dict[str, Any] | None = None, today: datetime.date | None = None
+    *, filters: "OperationalReviewListFilter | None" = None
 ) -> QuerySet[OperationalReview]:
-    """Reviews for the list page: ``when`` upcoming (today on, soonest first) or past (latest
-    first), and optionally a state or a portfolio slug."""
-    filters = filters or {}
-    today = today or timezone.localdate()
+    """Reviews for the list page, narrowed by ``filters`` (the page's FilterSet, bound to the
+    query string): upcoming (today on, soonest first) unless it asks for the past ones."""
     reviews = with_item_counts(OperationalReview.objects.all())
-    if state := filters.get("state"):
-        reviews = reviews.filter(state=state)
-    if portfolio := filters.get("portfolio"):
-        reviews = reviews.filter(portfolio__slug=portfolio)
-    if filters.get("when") == "past":
-        return reviews.filter(date__lt=today).order_by("-date", "-id")
-    return reviews.filter(date__gte=today).order_by("date", "id")
+    if filters is None:
+        return reviews.filter(date__gte=timezone.localdate()).order_by("date", "id")
+    # Validating first leaves an invalid value (a stale bookmark) out instead of failing.
+    filters.is_valid()
+    return filters.filter_queryset(reviews)
 
 
 def operational_review_get(*, pk: int) -> OperationalReview:

@@ -19,11 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import StaleWriteError
 from core.forms import run_service
 from core.generic_views import service_form_view
+from core.list_pages import ListPage
 from programs.selectors import visible_programs
 from reviews.forms import TransitionForm
 from reviews.models import OperationalReviewState
 from reviews.ops import services
 from reviews.ops.agenda import agenda_item_count, review_agenda
+from reviews.ops.filters import OperationalReviewListFilter
 from reviews.ops.forms import (
     ActionItemForm,
     DecisionForm,
@@ -54,22 +56,31 @@ def _require_runner(request: HttpRequest) -> None:
 
 @require_http_methods(["GET", "HEAD"])
 def ops_list(request: HttpRequest) -> HttpResponse:
-    """Upcoming reviews (soonest first) or past ones (latest first), paginated."""
-    when = "past" if request.GET.get("when") == "past" else "upcoming"
-    page = Paginator(operational_review_list(filters={"when": when}), PAGE_SIZE).get_page(
+    """Upcoming reviews (soonest first) or past ones (latest first), filtered with the API's
+    FilterSet (``reviews.ops.filters``) and paginated; htmx gets the results only."""
+    filters = OperationalReviewListFilter(request.GET)
+    list_page = ListPage(
+        url=reverse("ops:list"),
+        results_id="ops-results",
+        filter_label="Filter operational reviews",
+    )
+    page = Paginator(operational_review_list(filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(
-        request,
-        "reviews/ops/list.html",
-        {
-            "nav_section": NAV,
-            "page": page,
-            "when": when,
-            "current": current_review(),
-            "can_run": services.can_run_reviews(request.user),
-        },
-    )
+    context = {
+        "nav_section": NAV,
+        "filter_form": filters.form,
+        "list_page": list_page,
+        "page": page,
+        "when": filters.showing,
+        "filtered": filters.narrows,
+        "current": current_review(),
+        "can_run": services.can_run_reviews(request.user),
+    }
+    template = "reviews/ops/list.html"
+    if list_page.wants_results_only(request):
+        template += "#results"
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "HEAD"])
