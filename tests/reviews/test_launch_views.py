@@ -1,13 +1,17 @@
 """The launch-review pages through Django's test client: who sees what, every action end to end."""
 
+import datetime
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from metrics.views import _launches_url
 from reviews.launch import services
 from reviews.models import LaunchReview, LaunchReviewItem, SignOff
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS
-from tests.factories import ProgramFactory
+from tests.factories import LaunchReviewFactory, ProgramFactory
 from tests.reviews.conftest import ALL_STATES, LAUNCH_DATE, answer_all, put_in_state
 
 pytestmark = pytest.mark.django_db
@@ -315,3 +319,116 @@ def test_the_author_comments_and_edits(client, submitted, author):
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.title == "GA everywhere"
+
+
+def page_rows(response) -> list[int]:
+    """The ids of the rows a list page shows."""
+    assert response.status_code == 200
+    return sorted(row.pk for row in response.context["page"].object_list)
+
+
+def api_rows(client, path: str, query: dict) -> list[int]:
+    response = client.get(f"/api/v1/{path}/", query)
+    assert response.status_code == 200, response.content
+    return sorted(row["id"] for row in response.json()["results"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"state": "in_review"},
+        {"state": ["draft", "approved"]},  # a link may repeat what the page offers once
+        {"tier": "2", "state": ["draft", "withdrawn"]},
+        {"launch_date_after": "2026-10-01", "launch_date_before": "2026-10-31", "state": "draft"},
+        {"launch_date_before": "2026-09-30", "state": ["draft", "withdrawn"]},
+    ],
+)
+def test_the_launches_page_and_the_api_filter_the_same_rows(client, engineer, query):
+    """One FilterSet: the page's filters pick exactly the reviews the API's pick (given a
+    state: without one, the page leaves withdrawn reviews out)."""
+    for day, state, tier in [
+        (9, "draft", 3), (10, "in_review", 2), (15, "approved", 1), (20, "withdrawn", 2),
+        (31, "draft", 2), (40, "in_review", 3), (60, "draft", 1),
+    ]:  # fmt: skip
+        LaunchReviewFactory(
+            launch_date=datetime.date(2026, 9, 1) + datetime.timedelta(days=day),
+            state=state,
+            tier=tier,
+        )
+    client.force_login(engineer)
+    api = APIClient()
+    api.force_authenticate(engineer)
+    shown = page_rows(client.get(reverse("reviews:launch-list"), query))
+    assert shown and shown == api_rows(api, "launch-reviews", query)
+
+
+def test_the_launches_page_leaves_withdrawn_out_and_stale_values_aside(client, engineer):
+    kept = LaunchReviewFactory(state="draft", tier=2)
+    withdrawn = LaunchReviewFactory(state="withdrawn", tier=2)
+    client.force_login(engineer)
+    url = reverse("reviews:launch-list")
+    assert page_rows(client.get(url)) == [kept.pk]
+    assert page_rows(client.get(url, {"state": "withdrawn"})) == [withdrawn.pk]
+    # An unknown tier or date (an old bookmark) is left out, not an error.
+    response = client.get(url, {"tier": "9", "launch_date_after": "soon", "state": "nope"})
+    assert page_rows(response) == [kept.pk] and "match your filters" not in text(response)
+
+
+def test_the_dashboards_launch_window_link_narrows_the_launches_page(client, engineer):
+    soon = LaunchReviewFactory(launch_date=datetime.date(2026, 11, 5))
+    LaunchReviewFactory(launch_date=datetime.date(2027, 6, 1))
+    client.force_login(engineer)
+    assert page_rows(client.get(_launches_url(datetime.date(2026, 11, 1)))) == [soon.pk]
+
+
+def test_the_launches_page_answers_htmx_with_its_results_only(client, review, author):
+    client.force_login(author)
+    url = reverse("reviews:launch-list")
+    full = text(client.get(url, {"q": "eu-west"}))
+    assert 'role="search"' in full and 'id="launch-results"' in full
+    fragment = text(
+        client.get(url, {"q": "eu-west"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="launch-results")
+    )
+    assert "GA in eu-west" in fragment
+    assert 'role="search"' not in fragment and "<h1>" not in fragment
+    # htmx aimed elsewhere (a boosted link) gets the whole page.
+    assert "<h1>" in text(client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="main"))
+
+
+def test_a_stale_edit_is_shown_on_the_form_not_saved(client, review, author):
+    url = reverse("reviews:launch-edit", args=[review.pk])
+    client.force_login(author)
+    old = review.version
+    services.launch_review_update(review=review, user=author, version=old, title="Renamed")
+    response = client.post(
+        url, {"title": "Mine", "launch_date": "2026-11-09", "milestone": "", "version": old}
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert "changed by someone else" in page and 'value="Mine"' in page
+    assert "Edit “Renamed”" in page
+    review.refresh_from_db()
+    assert review.title == "Renamed"
+
+
+def test_a_launched_review_refuses_an_edit_on_the_form(client, review, author):
+    review = put_in_state(review, "launched")
+    client.force_login(author)
+    response = client.post(
+        reverse("reviews:launch-edit", args=[review.pk]),
+        {"title": "Later", "launch_date": "2026-11-09", "milestone": "", "version": review.version},
+    )
+    assert response.status_code == 200 and "no longer changes" in text(response)
+    review.refresh_from_db()
+    assert review.title != "Later"
+
+
+def test_creating_a_review_says_so_and_opens_it(client, program, author, checklist):
+    client.force_login(author)
+    response = client.post(
+        reverse("reviews:launch-create", args=[program.slug]),
+        {"title": "Beta", "launch_date": "2026-12-01", "tier": 3, "milestone": ""},
+    )
+    created = LaunchReview.objects.get(title="Beta")
+    assert response["Location"] == created.get_absolute_url()
+    assert flashed(response) == ["Launch review “Beta” created. Answer its checklist next."]
