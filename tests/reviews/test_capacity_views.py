@@ -1,15 +1,17 @@
 """The capacity pages: filing, deciding (with and without an override), the team's quarter
 with its chart, budgets, the program panel and who may do what."""
 
+import datetime
 import json
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from reviews.models import CapacityRequest
-from tests.factories import TeamFactory
+from reviews.models import CapacityRequest, quarter_of
+from tests.factories import CapacityRequestFactory, ProgramFactory, TeamFactory
 from tests.reviews.conftest import file_request
-from tests.reviews.test_launch_views import flashed, text
+from tests.reviews.test_launch_views import api_rows, flashed, page_rows, text
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +142,105 @@ def test_fulfill_from_the_browser(client, requester, team, program, budget, coun
     )
     request.refresh_from_db()
     assert request.state == "fulfilled"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"state": "submitted"},
+        {"state": ["draft", "denied"]},  # a link may repeat what the page offers once
+        {"team": "storage-team"},
+        {"resource_kind": "storage_tib", "quarter": "2026-Q4"},
+        {"team": "storage-team", "quarter": "2027-Q1"},
+    ],
+)
+def test_the_requests_page_and_the_api_filter_the_same_rows(client, admin_user, query):
+    """One FilterSet: the page's filters pick exactly the requests the API's pick."""
+    other = TeamFactory(slug="storage-team", name="Storage")
+    for team, state, kind, needed_by in [
+        (None, "draft", "vcpu", "2026-11-15"), (other, "submitted", "storage_tib", "2026-12-01"),
+        (other, "draft", "vcpu", "2027-02-01"), (None, "submitted", "storage_tib", "2026-10-10"),
+        (None, "denied", "vcpu", "2027-01-05"),
+    ]:  # fmt: skip
+        needed = datetime.date.fromisoformat(needed_by)
+        CapacityRequestFactory(
+            **({"team": team} if team else {}),
+            state=state, resource_kind=kind, needed_by=needed, quarter=quarter_of(needed),
+        )  # fmt: skip
+    client.force_login(admin_user)
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    shown = page_rows(client.get(reverse("reviews:capacity-list"), query))
+    assert shown and shown == api_rows(api, "capacity-requests", query)
+
+
+def test_the_requests_page_ignores_stale_values_and_answers_htmx_with_results(
+    client, requester, team, program
+):
+    request = file_request(requester, team, program, amount=5)
+    client.force_login(requester)
+    url = reverse("reviews:capacity-list")
+    response = client.get(url, {"quarter": "2026-Q9", "team": "gone", "state": "nope"})
+    assert page_rows(response) == [request.pk] and "match your filters" not in text(response)
+    fragment = text(
+        client.get(
+            url, {"quarter": "2026-Q4"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="capacity-results"
+        )
+    )
+    assert "1 request match your filters" in fragment
+    assert 'role="search"' not in fragment and "<h1>" not in fragment
+
+
+def test_a_stale_edit_is_shown_on_the_form_not_saved(client, requester, team, program):
+    from reviews.capacity import services as capacity_services
+
+    request = file_request(requester, team, program, amount=5, submit=False)
+    old = request.version
+    capacity_services.capacity_request_update(
+        request=request, user=requester, version=old, amount=7
+    )
+    client.force_login(requester)
+    response = client.post(
+        reverse("reviews:capacity-edit", args=[request.pk]),
+        {**edit_data(team, program), "amount": "9", "version": old},
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert "changed by someone else" in page and 'value="9"' in page
+    request.refresh_from_db()
+    assert request.amount == 7
+
+
+def test_moving_a_request_to_another_program_rescores_both(
+    client, requester, team, program, django_capture_on_commit_callbacks
+):
+    from programs.signals import program_changed
+
+    request = file_request(requester, team, program, amount=5, submit=False)
+    other = ProgramFactory()
+    seen: list[frozenset[int]] = []
+
+    def listener(sender, program_ids, **kwargs):
+        seen.append(frozenset(program_ids))
+
+    program_changed.connect(listener)
+    try:
+        client.force_login(requester)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("reviews:capacity-edit", args=[request.pk]),
+                {**edit_data(team, other), "version": request.version},
+            )
+    finally:
+        program_changed.disconnect(listener)
+    assert response["Location"] == request.get_absolute_url()
+    assert flashed(response) == ["Capacity request saved."]
+    assert {program.pk, other.pk} <= set().union(*seen)
+
+
+def edit_data(team, program) -> dict:
+    return {
+        "team": team.pk, "program": program.pk, "resource_kind": "vcpu", "amount": "5",
+        "environment": "production", "region": "eu-west-1", "needed_by": "2026-11-15",
+        "justification": "Launch.",
+    }  # fmt: skip
