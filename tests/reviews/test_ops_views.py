@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from metrics.models import HealthSnapshot
 from reviews.models import ActionItem, OperationalReview
@@ -16,9 +17,11 @@ from tests.factories import (
     ActionItemFactory,
     MembershipFactory,
     OperationalReviewFactory,
+    PortfolioFactory,
     ProgramFactory,
     UserFactory,
 )
+from tests.reviews.test_launch_views import api_rows, page_rows, text
 from tests.reviews.test_ops_services import REVIEW_LEGAL, REVIEW_STATES, in_state
 
 pytestmark = pytest.mark.django_db
@@ -302,3 +305,51 @@ def test_my_action_items_page_has_a_fixed_query_count(client, engineer, review):
     small = [count(url) for url in urls]
     add(15)
     assert [count(url) for url in urls] == small
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"state": "closed"},
+        {"state": ["scheduled", "closed"]},  # a link may repeat what the page offers once
+        {"portfolio": "infra"},
+        {"portfolio": "infra", "state": "scheduled"},
+    ],
+)
+def test_the_reviews_page_and_the_api_filter_the_same_rows(client, tpm, query):
+    """One FilterSet: the page's past reviews under a filter are the API's before today."""
+    infra = PortfolioFactory(slug="infra", name="Infrastructure")
+    for days_ago, state, portfolio in [
+        (7, "closed", None), (14, "closed", infra), (21, "scheduled", infra), (3, "closed", infra),
+        (-7, "scheduled", infra),
+    ]:  # fmt: skip
+        in_state(
+            OperationalReviewFactory(
+                date=TODAY - datetime.timedelta(days=days_ago), portfolio=portfolio
+            ),
+            state,
+        )
+    signed_in(client, tpm)
+    api = APIClient()
+    api.force_authenticate(tpm)
+    shown = page_rows(client.get(reverse("ops:list"), {**query, "when": "past"}))
+    before = (TODAY - datetime.timedelta(days=1)).isoformat()
+    assert shown and shown == api_rows(api, "operational-reviews", {**query, "date_before": before})
+
+
+def test_the_reviews_page_shows_upcoming_or_past_and_answers_htmx(client, tpm):
+    past = OperationalReviewFactory(date=TODAY - datetime.timedelta(days=7), title="Last week")
+    upcoming = OperationalReviewFactory(date=TODAY, title="This week")
+    signed_in(client, tpm)
+    url = reverse("ops:list")
+    assert page_rows(client.get(url)) == [upcoming.pk]
+    assert page_rows(client.get(url, {"when": "past"})) == [past.pk]
+    # An unknown value (an old bookmark) is left out: upcoming, nothing narrowed.
+    response = client.get(url, {"when": "someday", "portfolio": "gone"})
+    assert page_rows(response) == [upcoming.pk] and "match your filters" not in text(response)
+    fragment = text(
+        client.get(url, {"when": "past"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ops-results")
+    )
+    assert "Last week" in fragment and "This week" not in fragment
+    assert 'role="search"' not in fragment and "<h1>" not in fragment
+    assert "No reviews match" in text(client.get(url, {"when": "past", "state": "in_progress"}))
