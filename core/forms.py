@@ -40,6 +40,18 @@ class PersonChoiceField(forms.ModelChoiceField):
         return person_label(obj)
 
 
+def form_field[F: forms.Field](form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's field ``name``, checked to be a ``kind``.
+
+    ``form.fields`` holds plain ``Field``s as far as the type checker knows; a form that sets a
+    choice field's options or a model choice field's queryset at run time fetches it here.
+    """
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"Field {name!r} is a {type(field).__name__}, not a {kind.__name__}.")
+    return field
+
+
 def active_people() -> QuerySet:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 

@@ -146,8 +146,14 @@ class DateChangeInline(admin.TabularInline):
 
     model = MilestoneDateChange
     extra = 0
-    fields = ["changed_at", "changed_by", "from_date", "to_date", "delta_days", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "changed_at",
+        "changed_by",
+        "from_date",
+        "to_date",
+        "delta_days",
+        "reason",
+    )
     ordering = ["-changed_at", "-id"]
     can_delete = False
 

@@ -7,6 +7,7 @@ change that touches a program (deleting many rows at once included) tells the he
 """
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from core.models import VersionedModel
@@ -25,11 +26,12 @@ class VersionedAdminForm(forms.ModelForm):
             self.fields["opened_at_version"].initial = self.instance.version
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns, never None
         opened = cleaned.get("opened_at_version")
         instance = self.instance
         if isinstance(instance, VersionedModel) and instance.pk and opened is not None:
-            current = type(instance).objects.filter(pk=instance.pk).values_list(
+            current = type(instance)._default_manager.filter(pk=instance.pk).values_list(
                 "version", flat=True
             ).first()  # fmt: skip
             if current is not None and current != opened:
@@ -40,7 +42,7 @@ class VersionedAdminForm(forms.ModelForm):
         return cleaned
 
 
-class DomainAdminMixin:
+class DomainAdminMixin(admin.ModelAdmin):
     """Locks and bumps versioned rows, refuses stale forms, and tells the health engine what
     changed (one row, an inline, or a bulk delete)."""
 
@@ -62,9 +64,9 @@ class DomainAdminMixin:
         """The changelist's "delete selected": every program touched is rescored."""
         program_ids = {self._program_id(obj) for obj in queryset}
         super().delete_queryset(request, queryset)
-        program_ids.discard(None)
-        if program_ids:
-            notify_program_changed(*program_ids)
+        touched = {program_id for program_id in program_ids if program_id is not None}
+        if touched:
+            notify_program_changed(*touched)
 
     def save_formset(self, request, form, formset, change):
         for inline_form in formset.forms:
@@ -79,7 +81,7 @@ class DomainAdminMixin:
         """The row's version under the same row lock the services take (the admin's change
         view runs in a transaction)."""
         return (
-            type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).get()
+            type(obj)._default_manager.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).get()
         )  # fmt: skip
 
     @staticmethod

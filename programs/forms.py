@@ -17,6 +17,7 @@ from core.forms import (  # noqa: F401 - re-exported for the programs views
     VersionedFormMixin,
     active_people,
     add_service_error,
+    form_field,
     person_label,
 )
 from core.roles import Role
@@ -89,10 +90,10 @@ class ProgramForm(forms.ModelForm):
             tpms = people.filter(
                 Q(groups__name__in=[Role.TPM, Role.ADMIN]) | Q(pk=self.instance.tpm_id)
             )
-        self.fields["tpm"].queryset = tpms.distinct()
-        self.fields["sponsor"].queryset = people
-        self.fields["sponsor"].empty_label = "No sponsor yet"
-        self.fields["portfolio"].empty_label = "Choose a portfolio"
+        form_field(self, "tpm", forms.ModelChoiceField).queryset = tpms.distinct()
+        form_field(self, "sponsor", forms.ModelChoiceField).queryset = people
+        form_field(self, "sponsor", forms.ModelChoiceField).empty_label = "No sponsor yet"
+        form_field(self, "portfolio", forms.ModelChoiceField).empty_label = "Choose a portfolio"
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("start_date", timezone.localdate())
 
@@ -158,15 +159,16 @@ class MilestoneForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "baseline_date" in self.fields:
             self.fields["baseline_date"].required = False
-        self.fields["state"].choices = [
+        form_field(self, "state", forms.ChoiceField).choices = [
             choice for choice in MilestoneState.choices if choice[0] != MilestoneState.DONE
         ]
-        self.fields["depends_on"].queryset = dependency_choices(
+        form_field(self, "depends_on", forms.ModelChoiceField).queryset = dependency_choices(
             user=user, exclude=self.instance if self.instance.pk else None
         )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns, never None
         if cleaned.get("target_date") and not cleaned.get("baseline_date"):
             cleaned["baseline_date"] = cleaned["target_date"]
         return cleaned
@@ -181,7 +183,7 @@ class MilestoneEditForm(VersionedFormMixin, MilestoneForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.state == MilestoneState.DONE:
-            self.fields["state"].choices = MilestoneState.choices
+            form_field(self, "state", forms.ChoiceField).choices = MilestoneState.choices
 
 
 class MilestoneMoveForm(VersionedFormMixin):
@@ -257,7 +259,7 @@ class StatusUpdateForm(forms.ModelForm):
 
     def __init__(self, *args, previous: StatusUpdate | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reported_health"].choices = ReportedHealth.choices
+        form_field(self, "reported_health", forms.ChoiceField).choices = ReportedHealth.choices
         if not self.is_bound:
             self.initial.setdefault(
                 "reported_health", previous.reported_health if previous else ReportedHealth.ON_TRACK
@@ -310,8 +312,8 @@ class RiskForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people()
-        self.fields["owner"].empty_label = "Nobody yet"
+        form_field(self, "owner", forms.ModelChoiceField).queryset = active_people()
+        form_field(self, "owner", forms.ModelChoiceField).empty_label = "Nobody yet"
 
 
 class RiskEditForm(VersionedFormMixin, RiskForm):
@@ -343,8 +345,8 @@ class DecisionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decided_by"].queryset = active_people()
-        self.fields["decided_by"].empty_label = "Not recorded"
+        form_field(self, "decided_by", forms.ModelChoiceField).queryset = active_people()
+        form_field(self, "decided_by", forms.ModelChoiceField).empty_label = "Not recorded"
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("decided_on", timezone.localdate())
 
@@ -364,7 +366,7 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = active_people()
+        form_field(self, "member", forms.ModelChoiceField).queryset = active_people()
         self.fields["role"].help_text = (
             "TPMs, engineering leads and PMs edit the program; contributors, sponsors and "
             "reviewers read it (also when it is confidential)."

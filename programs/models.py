@@ -31,7 +31,7 @@ class Portfolio(VersionedModel):
 class Team(VersionedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
-    members = models.ManyToManyField(User, blank=True, related_name="teams")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
 
     class Meta:
         ordering = ["name"]
@@ -120,6 +120,9 @@ class Program(VersionedModel):
             "updated_at",
         ]  # fmt: skip
     )
+
+    # Not a field: the program list page sets it on each row it shows ("3 days").
+    last_update_age: str
 
     class Meta:
         ordering = ["name"]
@@ -226,6 +229,9 @@ class Milestone(VersionedModel):
     history = HistoricalRecords(
         excluded_fields=["updated_at", "times_moved"], m2m_fields=[depends_on]
     )
+
+    # Not a field: the program page sets it on each milestone it shows (0 when not overdue).
+    days_overdue: int
 
     class Meta:
         ordering = ["target_date", "id"]

@@ -7,7 +7,7 @@ number of queries whatever the data size.
 import datetime
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Exists,
@@ -36,6 +36,8 @@ from programs.models import (
 )
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from programs.filters import ProgramListFilter
 
 ACTIVE_PHASES = (Phase.PROPOSED, Phase.PLANNING, Phase.EXECUTING, Phase.LAUNCHING)
@@ -70,7 +72,19 @@ def _next_milestone() -> QuerySet[Milestone]:
     ).order_by("target_date", "id")
 
 
-def with_list_annotations(programs: QuerySet[Program]) -> QuerySet[Program]:
+class ListAnnotations(TypedDict):
+    """What ``with_list_annotations`` adds to each program."""
+
+    next_milestone_name: str | None
+    next_milestone_date: datetime.date | None
+    latest_reported_health: str | None
+
+
+# A program as every program table reads it (the stubs' type for an annotated row).
+type ListedProgram = WithAnnotations[Program, ListAnnotations]
+
+
+def with_list_annotations(programs: QuerySet[Program]) -> QuerySet[ListedProgram]:
     """What every program table shows, computed in the one list query."""
     next_milestone = _next_milestone()
     return programs.select_related("portfolio", "tpm").annotate(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.generic_views import service_form_view
 from core.list_pages import ListPage
+from core.types import SignedInRequest
 from programs import services
 from programs.filters import ProgramListFilter
 from programs.forms import (
@@ -52,7 +53,7 @@ from programs.selectors import (
 PAGE_SIZE = 25
 
 
-def editable_program(request: HttpRequest, slug: str) -> Program:
+def editable_program(request: SignedInRequest, slug: str) -> Program:
     """The program if the user may edit it: 404 if they cannot see it, 403 if they cannot edit."""
     program = program_get_for_user(user=request.user, slug=slug)
     if not request.user.has_perm("programs.change_program", program):
@@ -99,7 +100,7 @@ def form_page(
 
 
 @require_http_methods(["GET", "HEAD"])
-def program_list_view(request: HttpRequest) -> HttpResponse:
+def program_list_view(request: SignedInRequest) -> HttpResponse:
     """Search, filter, sort and page through the programs the user can see.
 
     The filters are the API's (``programs.filters``) and live in the query string, so a
@@ -135,7 +136,7 @@ def program_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def program_detail(request: SignedInRequest, slug: str) -> HttpResponse:
     """The program page: brief, facts, milestones and slips, risks, decisions, activity."""
     program = program_get_for_user(user=request.user, slug=slug)
     today = timezone.localdate()
@@ -184,7 +185,7 @@ CONFIRM_PAGE = "programs/confirm.html"
 
 
 @require_http_methods(["GET", "POST"])
-def program_create(request: HttpRequest) -> HttpResponse:
+def program_create(request: SignedInRequest) -> HttpResponse:
     """Create a program (TPM role or admin); the creator is its TPM unless they pick another."""
     if not request.user.has_perm("programs.add_program"):
         raise PermissionDenied("Only TPMs and admins create programs.")
@@ -207,7 +208,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def program_edit(request: SignedInRequest, slug: str) -> HttpResponse:
     """Edit a program's brief and facts, refusing the save if someone else changed it first."""
     program = editable_program(request, slug)
     return service_form_view(
@@ -227,7 +228,7 @@ def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def status_update_create(request: HttpRequest, slug: str) -> HttpResponse:
+def status_update_create(request: SignedInRequest, slug: str) -> HttpResponse:
     """Post the weekly status update, with the previous one beside the form."""
     program = editable_program(request, slug)
     previous = program.status_updates.select_related("author").first()
@@ -254,7 +255,7 @@ def _milestone(program: Program, pk: int) -> Milestone:
 
 
 @require_http_methods(["GET", "POST"])
-def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
+def milestone_create(request: SignedInRequest, slug: str) -> HttpResponse:
     """Add a milestone; its baseline is fixed from here on."""
     program = editable_program(request, slug)
     return service_form_view(
@@ -274,7 +275,7 @@ def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def milestone_edit(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Edit a milestone's details (not its dates: moving needs a reason)."""
     program = editable_program(request, slug)
     milestone = _milestone(program, pk)
@@ -299,7 +300,7 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def milestone_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def milestone_move(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Move a milestone's target date with a reason; the move is kept in its ledger."""
     program = editable_program(request, slug)
     milestone = _milestone(program, pk)
@@ -323,7 +324,7 @@ def milestone_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def milestone_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def milestone_complete(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Mark a milestone done, after a confirmation step."""
     program = editable_program(request, slug)
     milestone = _milestone(program, pk)
@@ -358,7 +359,7 @@ def _risk_url(risk: Risk) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
+def risk_create(request: SignedInRequest, slug: str) -> HttpResponse:
     """Add a risk to the program's RAID log."""
     program = editable_program(request, slug)
     return service_form_view(
@@ -373,7 +374,7 @@ def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def risk_edit(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Edit a risk: its scoring, owner, mitigation or state."""
     program = editable_program(request, slug)
     risk = _risk(program, pk)
@@ -391,7 +392,7 @@ def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def risk_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def risk_close(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Close a risk, after a confirmation step."""
     program = editable_program(request, slug)
     risk = _risk(program, pk)
@@ -423,7 +424,7 @@ def _decision_url(decision: Decision) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
+def decision_create(request: SignedInRequest, slug: str) -> HttpResponse:
     """Record a decision in the program's log."""
     program = editable_program(request, slug)
     return service_form_view(
@@ -440,7 +441,7 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def decision_edit(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Correct a recorded decision."""
     program = editable_program(request, slug)
     decision = get_object_or_404(Decision, program=program, pk=pk)
@@ -463,7 +464,7 @@ def decision_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest, slug: str) -> HttpResponse:
+def members(request: SignedInRequest, slug: str) -> HttpResponse:
     """The program's members: add a person or change a role (the same form does both)."""
     program = editable_program(request, slug)
     return service_form_view(
@@ -486,7 +487,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_remove(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Remove a person from the program, after a confirmation step (never its TPM)."""
     program = editable_program(request, slug)
     membership = get_object_or_404(

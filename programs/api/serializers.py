@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from core.api import InputSerializer, VersionedInputSerializer
 from core.grades import Grade
+from core.types import User
 from programs.models import (
     Decision,
     MembershipRole,
@@ -29,9 +30,7 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
-from programs.selectors import HEALTH_FAMILY_CHOICES, visible_programs
-
-User = get_user_model()
+from programs.selectors import HEALTH_FAMILY_CHOICES, ListedProgram, visible_programs
 
 HEALTH_CAUSE_HELP = (
     "The family of the signal that decides a yellow or red grade (where to look first); "
@@ -46,7 +45,7 @@ HEALTH_STALE_HELP = (
 def _username(**kwargs) -> serializers.SlugRelatedField:
     """A person, by username."""
     return serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True), **kwargs
     )
 
 
@@ -75,7 +74,9 @@ class VisibleMilestoneField(serializers.PrimaryKeyRelatedField):
 
 
 class PortfolioSerializer(serializers.ModelSerializer):
-    leader = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    leader: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Portfolio
@@ -97,7 +98,9 @@ class PortfolioUpdateSerializer(PortfolioInputSerializer, VersionedInputSerializ
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    members = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    members: serializers.ManyRelatedField = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )  # type: ignore[assignment]  # many=True makes a ManyRelatedField; the stubs miss it
 
     class Meta:
         model = Team
@@ -128,10 +131,18 @@ class NextMilestoneSerializer(serializers.Serializer):
 class ProgramSerializer(serializers.ModelSerializer):
     """A program as lists and details show it, with its latest computed and reported health."""
 
-    portfolio = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tpm = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    sponsor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    portfolio: serializers.SlugRelatedField[Portfolio] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    tpm: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    sponsor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    teams: serializers.ManyRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )  # type: ignore[assignment]  # many=True makes a ManyRelatedField; the stubs miss it
     health_grade = serializers.ChoiceField(
         choices=Grade.choices,
         allow_blank=True,
@@ -164,7 +175,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(NextMilestoneSerializer(allow_null=True))
-    def get_next_milestone(self, program: Program) -> dict | None:
+    def get_next_milestone(self, program: ListedProgram) -> dict | None:
         """The earliest open milestone (from the list annotations), or null."""
         name = getattr(program, "next_milestone_name", None)
         if name is None:
@@ -231,8 +242,12 @@ class ProgramUpdateSerializer(ProgramInputSerializer, VersionedInputSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    user: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     name = serializers.CharField(source="user.get_full_name", read_only=True)
 
     class Meta:
@@ -251,9 +266,15 @@ class MembershipInputSerializer(InputSerializer):
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    depends_on = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    owner_team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    depends_on: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )  # type: ignore[assignment]  # many=True makes a ManyRelatedField; the stubs miss it
     slip_days = serializers.IntegerField(
         read_only=True, help_text="Days the target lies after the baseline (negative: earlier)."
     )
@@ -324,10 +345,12 @@ class MilestoneCompleteSerializer(VersionedInputSerializer):
 
 
 class MilestoneDateChangeSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
         source="milestone.program", slug_field="slug", read_only=True
     )
-    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    changed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     delta_days = serializers.IntegerField(read_only=True, help_text="Positive: a slip.")
 
     class Meta:
@@ -343,8 +366,12 @@ class MilestoneDateChangeSerializer(serializers.ModelSerializer):
 
 
 class StatusUpdateSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = StatusUpdate
@@ -368,12 +395,16 @@ class StatusUpdateInputSerializer(StatusUpdateUpdateSerializer):
     """The weekly update; its author is the caller."""
 
     program = VisibleProgramField()
-    version = None
+    version = None  # type: ignore[assignment]  # DRF drops an inherited field set to None
 
 
 class RiskSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     exposure = serializers.IntegerField(read_only=True, help_text="Likelihood × impact, 1 to 25.")
 
     class Meta:
@@ -401,7 +432,7 @@ class RiskUpdateSerializer(VersionedInputSerializer):
 
 class RiskInputSerializer(RiskUpdateSerializer):
     program = VisibleProgramField()
-    version = None
+    version = None  # type: ignore[assignment]  # DRF drops an inherited field set to None
 
 
 class RiskCloseSerializer(VersionedInputSerializer):
@@ -409,9 +440,15 @@ class RiskCloseSerializer(VersionedInputSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Decision
@@ -426,7 +463,8 @@ class DecisionUpdateSerializer(VersionedInputSerializer):
     refused_fields = {"recorded_by": "The person who recorded it is the caller."}
 
     title = serializers.CharField(max_length=200)
-    context = serializers.CharField(required=False, allow_blank=True)
+    # A declared field, which DRF moves off the class; the stubs take it for Field.context.
+    context = serializers.CharField(required=False, allow_blank=True)  # type: ignore[assignment]
     outcome = serializers.CharField()
     decided_on = serializers.DateField()
     decided_by = _username(required=False, allow_null=True)
@@ -434,4 +472,4 @@ class DecisionUpdateSerializer(VersionedInputSerializer):
 
 class DecisionInputSerializer(DecisionUpdateSerializer):
     program = VisibleProgramField()
-    version = None
+    version = None  # type: ignore[assignment]  # DRF drops an inherited field set to None

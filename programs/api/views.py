@@ -12,6 +12,7 @@ Rules shared by every endpoint:
 """
 
 from collections.abc import Callable
+from typing import Protocol, cast
 
 from django.db.models import F, Prefetch, QuerySet
 from django_filters.rest_framework import FilterSet
@@ -19,11 +20,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
 
 from core.api import AdminWritesOnly, ReadWriteViewSet
 from core.schema import PulseAutoSchema
+from core.types import SignedInApiRequest
 from programs import services
 from programs.api import filters, serializers
 from programs.filters import ProgramFilter
@@ -43,12 +44,17 @@ from programs.selectors import visible_programs, with_list_annotations
 EDIT_DENIED = "Only the program's TPM, its leads (engineering lead, PM) and admins may change it."
 
 
+class _ApiView(Protocol):
+    """What ``ProgramEditCheck`` needs of the API view it is mixed into."""
+
+    @property
+    def request(self) -> SignedInApiRequest: ...
+
+
 class ProgramEditCheck:
     """Who may change a program or anything in it: ``programs.change_program`` on that program."""
 
-    request: Request
-
-    def check_can_edit(self, program: Program) -> None:
+    def check_can_edit(self: _ApiView, program: Program) -> None:
         if not self.request.user.has_perm("programs.change_program", program):
             raise PermissionDenied(EDIT_DENIED)
 
@@ -92,7 +98,8 @@ def admin_catalog_viewset(
     services only. ``update`` takes the object under the model's own name (``team=``).
     """
     noun = model._meta.verbose_name
-    instance_argument = model._meta.model_name
+    # A concrete model always has a model name; the stubs allow None.
+    instance_argument = cast(str, model._meta.model_name)
 
     class CatalogViewSet(ReadWriteViewSet):
         serializer_class = serializer
@@ -277,10 +284,11 @@ class MilestoneViewSet(ProgramChildViewSet):
         return services.milestone_create(program=program, user=self.request.user, **data)
 
     def perform_service(self, action_name, *, instance, data, version):
-        operation = {
+        operations: dict[str, Callable[..., Milestone]] = {
             "move": services.milestone_move,
             "complete": services.milestone_complete,
-        }.get(action_name, services.milestone_update)
+        }
+        operation = operations.get(action_name, services.milestone_update)
         return operation(milestone=instance, user=self.request.user, version=version, **data)
 
     @extend_schema(

@@ -18,12 +18,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import connection, models, transaction
 from django.utils.text import slugify
+from simple_history.utils import get_history_model_for_model
 
 from core.apps import grant_admin_role_permissions
 from core.roles import Role
@@ -134,11 +136,12 @@ def explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
     ``auto_now``/``auto_now_add`` would stamp every row with the moment of the seed, and a
     status-update history needs twelve weeks of past times. Restored on exit.
     """
-    touched = []
+    touched: list[tuple[models.DateField | models.TimeField, bool, bool]] = []
     for model in model_classes:
         for model_field in model._meta.concrete_fields:
-            if getattr(model_field, "auto_now", False) or getattr(
-                model_field, "auto_now_add", False
+            # DateField (DateTimeField too) and TimeField are the fields with auto_now.
+            if isinstance(model_field, models.DateField | models.TimeField) and (
+                model_field.auto_now or model_field.auto_now_add
             ):
                 touched.append((model_field, model_field.auto_now, model_field.auto_now_add))
                 model_field.auto_now = model_field.auto_now_add = False
@@ -157,7 +160,8 @@ class _HistoryRows:
     """Builds simple-history rows for bulk-created objects, as the services would have."""
 
     def __init__(self) -> None:
-        self.rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+        # Keyed by simple-history's generated model classes, which the type checker cannot see.
+        self.rows: dict[Any, list[models.Model]] = defaultdict(list)
 
     def add(
         self,
@@ -169,7 +173,7 @@ class _HistoryRows:
         reason: str = "",
         **overrides,
     ) -> None:
-        history_model = type(instance).history.model
+        history_model = get_history_model_for_model(type(instance))
         values = {
             f.attname: overrides.get(f.attname, getattr(instance, f.attname))
             for f in history_model.tracked_fields
@@ -295,7 +299,7 @@ class DemoSeeder:
             Role.ADMIN: 1,
         }
         demo = {role: (username, full_name) for username, role, full_name in DEMO_ACCOUNTS}
-        wanted: list[tuple[str, str, str, str]] = []  # username, first, last, role
+        wanted: list[tuple[str, str, str, Role]] = []  # username, first, last, role
         taken = set()
         for role, size in sizes.items():
             username, full_name = demo[role]
@@ -505,7 +509,8 @@ class DemoSeeder:
             )  # fmt: skip
 
         self._insert(Program, rows[Program])
-        for program in rows[Program]:
+        # ``rows`` holds each model's own instances under its class.
+        for program in cast(list[Program], rows[Program]):
             history.add(program, when=program.created_at, user_id=program.tpm_id)
         for program, story in stories:
             self.report.stories[program.pk] = story
@@ -523,7 +528,9 @@ class DemoSeeder:
         for model in (MilestoneDateChange, StatusUpdate, Risk, Decision):
             self._insert(model, rows[model])
         for model in (ProgramMembership, StatusUpdate, Risk, Decision):
-            for instance in rows[model]:
+            for instance in cast(
+                list[ProgramMembership | StatusUpdate | Risk | Decision], rows[model]
+            ):
                 history.add(
                     instance,
                     when=instance.created_at,
@@ -634,7 +641,8 @@ class DemoSeeder:
             tpm = people.tpms[index % len(people.tpms)]
         sponsor = rng.choice(people.leaders)
         created_on = min(start - rng.randint(7, 45) * day, today - rng.randint(2, 30) * day)
-        if story in STALE_STORIES:  # silent since it last wrote, weeks after it was created
+        # Silent since it last wrote, weeks after it was created (a stale story has a silence).
+        if story in STALE_STORIES and silence is not None:
             created_on = min(created_on, today - (silence + rng.randint(14, 40)) * day)
         created_at = _moment(created_on, rng.choice(WORK_HOURS), rng.randrange(60))
         team_pool = words.PORTFOLIO_TEAMS[portfolio_name]
@@ -1189,7 +1197,7 @@ def reset_demo_data() -> None:
         else:
             for model in (Decision, Risk, StatusUpdate, Milestone, Program, Team, Portfolio):
                 model.objects.all().delete()
-            for model in app_models:
-                if model.__name__.startswith("Historical"):
-                    model.objects.all().delete()
+            for app_model in app_models:
+                if app_model.__name__.startswith("Historical"):
+                    app_model._default_manager.all().delete()
         User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
