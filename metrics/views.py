@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.forms import run_service
 from core.roles import sees_everything
+from core.types import SignedInRequest
 from metrics import charts, dashboard, services
 from metrics.forms import DashboardFilterForm, MetricReadingForm, SuccessMetricForm
 from metrics.models import SuccessMetric, WeeklyReport
@@ -27,7 +28,7 @@ from programs.views import editable_program, form_page
 
 
 @require_http_methods(["GET", "POST"])
-def metric_create(request: HttpRequest, slug: str) -> HttpResponse:
+def metric_create(request: SignedInRequest, slug: str) -> HttpResponse:
     """Add a success metric: what the program promises to move, from where to where, by when."""
     program = editable_program(request, slug)
     form = SuccessMetricForm(request.POST or None)
@@ -54,7 +55,7 @@ def metric_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def reading_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def reading_create(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """Record a measurement of a metric (readings are facts: never edited)."""
     program = editable_program(request, slug)
     metric = get_object_or_404(SuccessMetric, pk=pk, program=program)
@@ -111,7 +112,7 @@ def _launches_url(today: datetime.date) -> str:
 
 
 @require_http_methods(["GET", "HEAD"])
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def dashboard_view(request: SignedInRequest) -> HttpResponse:
     """The portfolio dashboard: counts, trends, slips, launches, capacity and the programs.
 
     Every filter lives in the query string (a view can be shared); an htmx request for the
@@ -149,7 +150,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-def dashboard_csv(request: HttpRequest) -> StreamingHttpResponse:
+def dashboard_csv(request: SignedInRequest) -> StreamingHttpResponse:
     """The dashboard's programs table as CSV, with the same filters, every row."""
     _form, filters = _dashboard_filters(request)
     today = timezone.localdate()
@@ -182,7 +183,7 @@ def _may_generate(user) -> bool:
 
 
 @require_http_methods(["GET", "HEAD"])
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: SignedInRequest) -> HttpResponse:
     """Past weekly reports, newest first, for one portfolio or all; subscribe from here."""
     portfolios = report_selectors.report_portfolios()
     selected = next((p for p in portfolios if p.slug == request.GET.get("portfolio")), None)
@@ -201,7 +202,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_content(request: HttpRequest, report: WeeklyReport) -> dict:
+def _visible_content(request: SignedInRequest, report: WeeklyReport) -> dict:
     visible = report_selectors.readable_program_ids(
         user=request.user, portfolio_id=report.portfolio_id
     )
@@ -209,7 +210,7 @@ def _visible_content(request: HttpRequest, report: WeeklyReport) -> dict:
 
 
 @require_http_methods(["GET", "HEAD"])
-def report_detail(request: HttpRequest, portfolio: str, week: str) -> HttpResponse:
+def report_detail(request: SignedInRequest, portfolio: str, week: str) -> HttpResponse:
     """One weekly report, as the reader may see it."""
     report = report_selectors.report_of_week(portfolio=portfolio, week=week)
     content = _visible_content(request, report)
@@ -233,7 +234,7 @@ def report_detail(request: HttpRequest, portfolio: str, week: str) -> HttpRespon
 
 
 @require_http_methods(["GET", "HEAD"])
-def report_markdown(request: HttpRequest, portfolio: str, week: str) -> HttpResponse:
+def report_markdown(request: SignedInRequest, portfolio: str, week: str) -> HttpResponse:
     """The report as a Markdown file, as the reader may see it."""
     report = report_selectors.report_of_week(portfolio=portfolio, week=week)
     body = render_markdown(
@@ -248,7 +249,7 @@ def report_markdown(request: HttpRequest, portfolio: str, week: str) -> HttpResp
 
 
 @require_POST
-def report_generate(request: HttpRequest, portfolio: str) -> HttpResponse:
+def report_generate(request: SignedInRequest, portfolio: str) -> HttpResponse:
     """Build (or rebuild) a portfolio's report for a week now: leadership and admins only."""
     if not _may_generate(request.user):
         raise PermissionDenied("Only leadership and admins generate reports.")
@@ -265,7 +266,7 @@ def report_generate(request: HttpRequest, portfolio: str) -> HttpResponse:
 
 
 @require_POST
-def report_subscribe(request: HttpRequest, portfolio: str) -> HttpResponse:
+def report_subscribe(request: SignedInRequest, portfolio: str) -> HttpResponse:
     """Subscribe to (or unsubscribe from) a portfolio's weekly report by e-mail."""
     portfolio_obj = report_selectors.portfolio_of_slug(slug=portfolio)
     on = report_services.subscription_toggle(user=request.user, portfolio=portfolio_obj)

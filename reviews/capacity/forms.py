@@ -7,6 +7,7 @@ service instead of silently overwriting someone else's change.
 from django import forms
 from django.utils import timezone
 
+from core.forms import form_field
 from programs.forms import DateInput, VersionedFormMixin
 from reviews.models import CapacityRequest, quarter_of
 
@@ -29,12 +30,19 @@ class CapacityRequestForm(forms.ModelForm):
 
     def __init__(self, *args, teams, programs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-        self.fields["program"].queryset = programs.order_by("name")
-        self.fields["team"].empty_label = "Choose your team"
-        self.fields["program"].empty_label = "Choose a program"
-        kinds = [choice for choice in self.fields["resource_kind"].choices if choice[0]]
-        self.fields["resource_kind"].choices = [("", "Choose a resource"), *kinds]
+        form_field(self, "team", forms.ModelChoiceField).queryset = teams
+        form_field(self, "program", forms.ModelChoiceField).queryset = programs.order_by("name")
+        form_field(self, "team", forms.ModelChoiceField).empty_label = "Choose your team"
+        form_field(self, "program", forms.ModelChoiceField).empty_label = "Choose a program"
+        kinds = [
+            choice
+            for choice in form_field(self, "resource_kind", forms.ChoiceField).choices
+            if choice[0]
+        ]
+        form_field(self, "resource_kind", forms.ChoiceField).choices = [
+            ("", "Choose a resource"),
+            *kinds,
+        ]
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

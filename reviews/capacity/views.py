@@ -9,7 +9,7 @@ and admins decide and mark it fulfilled.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +20,7 @@ from core.forms import run_service
 from core.generic_views import service_form_view
 from core.list_pages import ListPage
 from core.roles import is_admin
+from core.types import SignedInRequest
 from programs.models import Team
 from programs.selectors import visible_programs
 from reviews.capacity import services
@@ -58,7 +59,7 @@ def _shift_quarter(quarter: str, step: int) -> str:
 
 
 @require_http_methods(["GET", "HEAD"])
-def capacity_list_view(request: HttpRequest) -> HttpResponse:
+def capacity_list_view(request: SignedInRequest) -> HttpResponse:
     """Capacity requests the user can see, newest first, filtered with the API's FilterSet
     (``reviews.capacity.filters``) and paginated; htmx gets the results only."""
     filters = CapacityRequestListFilter(request.GET)
@@ -105,7 +106,7 @@ def _form_page(*, title, submit, cancel_url, intro="", crumbs=()) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def capacity_create(request: HttpRequest) -> HttpResponse:
+def capacity_create(request: SignedInRequest) -> HttpResponse:
     """File a capacity request for one of the user's teams (admins: any team)."""
     teams = _my_teams(request.user)
     if not teams.exists():
@@ -137,7 +138,7 @@ def capacity_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, capacity_request, decision_form=None) -> dict:
+def _detail_context(request: SignedInRequest, capacity_request, decision_form=None) -> dict:
     user = request.user
     submitted = capacity_request.state == CapacityRequestState.SUBMITTED
     can_decide = submitted and services.decision_refusal(user, capacity_request) is None
@@ -158,7 +159,7 @@ def _detail_context(request: HttpRequest, capacity_request, decision_form=None) 
 
 
 @require_http_methods(["GET", "HEAD"])
-def capacity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def capacity_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """A request: what, why, its state and decision; the actions the user may take."""
     capacity_request = capacity_request_get_for_user(user=request.user, pk=pk)
     return render(
@@ -167,7 +168,7 @@ def capacity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def capacity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def capacity_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     """Change a draft request (its requester or an admin)."""
     capacity_request = capacity_request_get_for_user(user=request.user, pk=pk)
     if not request.user.has_perm("reviews.change_capacityrequest", capacity_request):
@@ -207,7 +208,7 @@ def capacity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def capacity_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def capacity_transition(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     """Submit a draft (its requester) or mark an approved request fulfilled (the council)."""
     capacity_request = capacity_request_get_for_user(user=request.user, pk=pk)
     if action == "submit":
@@ -239,7 +240,7 @@ def capacity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
 
 
 @require_POST
-def capacity_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def capacity_decide(request: SignedInRequest, pk: int) -> HttpResponse:
     """Approve (all or part, with an override reason when over budget) or deny."""
     capacity_request = capacity_request_get_for_user(user=request.user, pk=pk)
     refusal = services.decision_refusal(request.user, capacity_request)
@@ -273,7 +274,7 @@ def capacity_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-def team_capacity_view(request: HttpRequest, slug: str, quarter: str) -> HttpResponse:
+def team_capacity_view(request: SignedInRequest, slug: str, quarter: str) -> HttpResponse:
     """One team's quarter: requested, approved and budget per resource kind, with a chart."""
     team = get_object_or_404(Team, slug=slug)
     try:
@@ -300,7 +301,7 @@ def team_capacity_view(request: HttpRequest, slug: str, quarter: str) -> HttpRes
 
 
 @require_http_methods(["GET", "HEAD"])
-def budgets_view(request: HttpRequest) -> HttpResponse:
+def budgets_view(request: SignedInRequest) -> HttpResponse:
     """Every team's budgets for a quarter against what was approved."""
     quarter = request.GET.get("quarter") or current_quarter()
     try:

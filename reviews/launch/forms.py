@@ -6,6 +6,7 @@ service instead of silently overwriting someone else's change.
 
 from django import forms
 
+from core.forms import form_field
 from programs.forms import DateInput, VersionedFormMixin
 from programs.models import Program
 from reviews.models import (
@@ -32,10 +33,12 @@ class LaunchReviewForm(forms.ModelForm):
 
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = program.milestones.order_by("target_date", "id")
-        self.fields["milestone"].empty_label = "No milestone"
+        form_field(
+            self, "milestone", forms.ModelChoiceField
+        ).queryset = program.milestones.order_by("target_date", "id")
+        form_field(self, "milestone", forms.ModelChoiceField).empty_label = "No milestone"
         if "tier" in self.fields:
-            self.fields["tier"].choices = LaunchTier.choices
+            form_field(self, "tier", forms.ChoiceField).choices = LaunchTier.choices
 
 
 class LaunchReviewEditForm(VersionedFormMixin, LaunchReviewForm):

@@ -10,7 +10,7 @@ progress), and without JavaScript the form posts and returns to the item.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +19,7 @@ from core.errors import StaleWriteError
 from core.forms import run_service
 from core.generic_views import service_form_view
 from core.list_pages import ListPage
+from core.types import SignedInRequest
 from programs.selectors import program_get_for_user
 from reviews.forms import TransitionForm
 from reviews.launch import services
@@ -58,7 +59,7 @@ ANSWER_CHOICES = [
 ]
 
 
-def _authorable(request: HttpRequest, pk: int) -> LaunchReview:
+def _authorable(request: SignedInRequest, pk: int) -> LaunchReview:
     """The review if the user may change it: 404 if hidden, 403 if only readable."""
     review = review_get_for_user(user=request.user, pk=pk)
     if not request.user.has_perm("reviews.change_launchreview", review):
@@ -70,7 +71,7 @@ def _authorable(request: HttpRequest, pk: int) -> LaunchReview:
 
 
 @require_http_methods(["GET", "HEAD"])
-def review_queue_view(request: HttpRequest) -> HttpResponse:
+def review_queue_view(request: SignedInRequest) -> HttpResponse:
     """What waits for the reviewer's areas, and the user's own open launch reviews."""
     return render(
         request,
@@ -85,7 +86,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-def launch_list_view(request: HttpRequest) -> HttpResponse:
+def launch_list_view(request: SignedInRequest) -> HttpResponse:
     """Launches by date and state, filtered with the API's FilterSet and paginated.
 
     The filters live in the query string (``reviews.launch.filters``); htmx gets the results.
@@ -117,7 +118,7 @@ def launch_list_view(request: HttpRequest) -> HttpResponse:
 # --- One review -----------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, review: LaunchReview, **extra) -> dict:
+def _detail_context(request: SignedInRequest, review: LaunchReview, **extra) -> dict:
     user = request.user
     can_author = user.has_perm("reviews.change_launchreview", review)
     mine = reviewer_areas(user) if review.author_id != user.pk else frozenset()
@@ -147,14 +148,14 @@ def _detail_context(request: HttpRequest, review: LaunchReview, **extra) -> dict
 
 
 @require_http_methods(["GET", "HEAD"])
-def launch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def launch_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """The review: checklist by area with progress, sign-offs, conversation, allowed actions."""
     review = review_get_for_user(user=request.user, pk=pk)
     return render(request, "reviews/launch/detail.html", _detail_context(request, review))
 
 
 @require_http_methods(["GET", "POST"])
-def launch_create(request: HttpRequest, slug: str) -> HttpResponse:
+def launch_create(request: SignedInRequest, slug: str) -> HttpResponse:
     """Start a launch review of a program (its members and leads): the checklist is copied."""
     program = program_get_for_user(user=request.user, slug=slug)
     if not request.user.has_perm("reviews.add_launchreview", program):
@@ -182,7 +183,7 @@ def launch_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def launch_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def launch_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     """Change a review's title, launch date or milestone."""
     review = _authorable(request, pk)
 
@@ -215,7 +216,7 @@ def launch_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def item_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def item_answer(request: SignedInRequest, pk: int, item_pk: int) -> HttpResponse:
     """Save one checklist answer. htmx: the item (and the progress) swap in place."""
     review = _authorable(request, pk)
     item = get_object_or_404(LaunchReviewItem, review=review, pk=item_pk)
@@ -255,7 +256,7 @@ def item_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @require_POST
-def launch_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def launch_transition(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     """Submit, resubmit, start reviewing, mark launched or withdraw."""
     review = review_get_for_user(user=request.user, pk=pk)
     if action not in LAUNCH_REVIEW_TRANSITIONS:
@@ -280,7 +281,7 @@ def launch_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 @require_POST
-def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_off(request: SignedInRequest, pk: int) -> HttpResponse:
     """A reviewer approves one of their areas or requests changes with a comment."""
     review = review_get_for_user(user=request.user, pk=pk)
     form = SignOffForm(request.POST)
@@ -317,7 +318,7 @@ def sign_off_message(done, review) -> str:
 
 
 @require_POST
-def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_add(request: SignedInRequest, pk: int) -> HttpResponse:
     """The author answers the reviewers (or a reviewer adds a note)."""
     review = review_get_for_user(user=request.user, pk=pk)
     context = _detail_context(request, review)

@@ -6,7 +6,7 @@ service (a form-wide error) instead of silently overwriting someone else's chang
 
 from django import forms
 
-from core.forms import DateInput, PersonChoiceField, VersionedFormMixin, active_people
+from core.forms import DateInput, PersonChoiceField, VersionedFormMixin, active_people, form_field
 from programs.models import Portfolio
 from reviews.models import OperationalReview
 
@@ -22,9 +22,11 @@ class OperationalReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["portfolio"].queryset = Portfolio.objects.order_by("name")
-        self.fields["portfolio"].empty_label = "Every program"
-        self.fields["facilitator"].queryset = active_people()
+        form_field(self, "portfolio", forms.ModelChoiceField).queryset = Portfolio.objects.order_by(
+            "name"
+        )
+        form_field(self, "portfolio", forms.ModelChoiceField).empty_label = "Every program"
+        form_field(self, "facilitator", forms.ModelChoiceField).queryset = active_people()
 
     def validate_unique(self):
         """The service validates (one review a day per scope) and reports on the form."""
@@ -48,9 +50,9 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people()
-        self.fields["program"].queryset = programs.order_by("name")
-        self.fields["program"].empty_label = "None"
+        form_field(self, "owner", forms.ModelChoiceField).queryset = active_people()
+        form_field(self, "program", forms.ModelChoiceField).queryset = programs.order_by("name")
+        form_field(self, "program", forms.ModelChoiceField).empty_label = "None"
 
 
 class DecisionForm(forms.Form):
@@ -60,4 +62,4 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs.order_by("name")
+        form_field(self, "program", forms.ModelChoiceField).queryset = programs.order_by("name")

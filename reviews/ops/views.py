@@ -20,6 +20,7 @@ from core.errors import StaleWriteError
 from core.forms import run_service
 from core.generic_views import service_form_view
 from core.list_pages import ListPage
+from core.types import SignedInRequest
 from programs.selectors import visible_programs
 from reviews.forms import TransitionForm
 from reviews.models import OperationalReviewState
@@ -49,13 +50,13 @@ PAGE_SIZE = 20
 NAV = "ops"
 
 
-def _require_runner(request: HttpRequest) -> None:
+def _require_runner(request: SignedInRequest) -> None:
     if not services.can_run_reviews(request.user):
         raise PermissionDenied("TPMs, leadership and admins run operational reviews.")
 
 
 @require_http_methods(["GET", "HEAD"])
-def ops_list(request: HttpRequest) -> HttpResponse:
+def ops_list(request: SignedInRequest) -> HttpResponse:
     """Upcoming reviews (soonest first) or past ones (latest first), filtered with the API's
     FilterSet (``reviews.ops.filters``) and paginated; htmx gets the results only."""
     filters = OperationalReviewListFilter(request.GET)
@@ -84,7 +85,7 @@ def ops_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-def my_items(request: HttpRequest) -> HttpResponse:
+def my_items(request: SignedInRequest) -> HttpResponse:
     """The signed-in user's action items from every review: open (overdue first) or done."""
     done = request.GET.get("show") == "done"
     page = Paginator(my_action_items(request.user, done=done), PAGE_SIZE).get_page(
@@ -104,7 +105,7 @@ def my_items(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def my_item_transition(request: HttpRequest, item_pk: int, action: str) -> HttpResponse:
+def my_item_transition(request: SignedInRequest, item_pk: int, action: str) -> HttpResponse:
     """Close (or reopen) one of the user's own items between meetings, from their list."""
     if action not in services.ACTION_ITEM_TRANSITIONS:
         raise Http404("No such action.")
@@ -127,7 +128,7 @@ def my_item_transition(request: HttpRequest, item_pk: int, action: str) -> HttpR
 
 
 @require_http_methods(["GET", "HEAD"])
-def ops_current(request: HttpRequest) -> HttpResponse:
+def ops_current(request: SignedInRequest) -> HttpResponse:
     """This week's review, or the list when there is none yet."""
     review = current_review()
     return redirect(review if review else "ops:list")
@@ -147,7 +148,7 @@ def _form_context(*, title: str, submit: str, cancel_url: str, review=None) -> d
 
 
 @require_http_methods(["GET", "POST"])
-def ops_create(request: HttpRequest) -> HttpResponse:
+def ops_create(request: SignedInRequest) -> HttpResponse:
     _require_runner(request)
     initial = {"date": timezone.localdate(), "title": "Weekly operational review"}
     return service_form_view(
@@ -164,7 +165,7 @@ def ops_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def ops_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def ops_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     _require_runner(request)
     review = operational_review_get(pk=pk)
     if review.is_closed:
@@ -216,13 +217,13 @@ def _detail_context(request, review, *, item_form=None, decision_form=None, item
 
 
 @require_http_methods(["GET", "HEAD"])
-def ops_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ops_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     review = operational_review_get(pk=pk)
     return render(request, "reviews/ops/detail.html", _detail_context(request, review))
 
 
 @require_http_methods(["GET", "HEAD"])
-def ops_print(request: HttpRequest, pk: int) -> HttpResponse:
+def ops_print(request: SignedInRequest, pk: int) -> HttpResponse:
     """The agenda, notes, decisions and action items on one clean page to print or share."""
     review = operational_review_get(pk=pk)
     context = _detail_context(request, review)
@@ -231,7 +232,7 @@ def ops_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def ops_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def ops_transition(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     _require_runner(request)
     review = operational_review_get(pk=pk)
     if action not in services.OPERATIONAL_REVIEW_TRANSITIONS:
@@ -267,7 +268,7 @@ def _items_response(request, review, **context_overrides) -> HttpResponse:
 
 
 @require_POST
-def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_add(request: SignedInRequest, pk: int) -> HttpResponse:
     _require_runner(request)
     review = operational_review_get(pk=pk)
     form = ActionItemForm(request.POST, programs=visible_programs(request.user))
@@ -320,7 +321,7 @@ def action_item_transition(
 
 
 @require_POST
-def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_add(request: SignedInRequest, pk: int) -> HttpResponse:
     _require_runner(request)
     review = operational_review_get(pk=pk)
     form = DecisionForm(request.POST, programs=visible_programs(request.user))
