@@ -3,10 +3,11 @@
 from django import forms
 from django.utils import timezone
 
-from core.forms import DateInput
+from core.forms import DateInput, form_field
 from core.grades import Grade
 from metrics.dashboard import CAUSES, FLAGS, SORT_LABELS, DashboardFilters
 from metrics.models import MetricReading, SuccessMetric
+from programs.models import Portfolio
 from reviews.models import ResourceKind
 
 
@@ -47,6 +48,9 @@ class MetricReadingForm(forms.ModelForm):
 class DashboardFilterForm(forms.Form):
     """The dashboard's scope and table filters, all in the query string (a shareable view)."""
 
+    # Not a field: the dashboard view sets the chosen portfolio (or None) for its header.
+    selected_portfolio: "Portfolio | None"
+
     portfolio = forms.ChoiceField(label="Portfolio", required=False)
     team = forms.ChoiceField(label="Team", required=False)
     grade = forms.ChoiceField(
@@ -69,11 +73,14 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, portfolios=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["portfolio"].choices = [
+        form_field(self, "portfolio", forms.ChoiceField).choices = [
             ("", "All portfolios"),
             *((p.slug, p.name) for p in portfolios),
         ]
-        self.fields["team"].choices = [("", "All teams"), *((t.slug, t.name) for t in teams)]
+        form_field(self, "team", forms.ChoiceField).choices = [
+            ("", "All teams"),
+            *((t.slug, t.name) for t in teams),
+        ]
 
     def filters(self) -> DashboardFilters:
         """The valid filters; an invalid value (a stale link) is dropped, not an error."""

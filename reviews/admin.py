@@ -151,8 +151,7 @@ class ActionItemInline(admin.TabularInline):
     model = ActionItem
     fk_name = "created_in"
     extra = 0
-    fields = ["title", "owner", "due_date", "program", "state", "closed_in"]
-    readonly_fields = fields
+    fields = readonly_fields = ("title", "owner", "due_date", "program", "state", "closed_in")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from core.api import InputSerializer, VersionedInputSerializer
 from core.grades import Grade
+from core.types import User
 from metrics.health import MetricInput, Severity, expected_on_path, reason_view
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from programs.api.serializers import (
@@ -19,7 +20,7 @@ from programs.api.serializers import (
     HEALTH_STALE_HELP,
     VisibleProgramField,
 )
-from programs.models import Program, ReportedHealth
+from programs.models import Portfolio, Program, ReportedHealth
 from programs.selectors import visible_programs
 
 
@@ -42,7 +43,9 @@ class VisibleMetricField(serializers.PrimaryKeyRelatedField):
 class SuccessMetricSerializer(serializers.ModelSerializer):
     """A metric with its latest reading and where the straight target path expects it today."""
 
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     latest_value = serializers.FloatField(
         read_only=True, allow_null=True, help_text="The most recent reading; null before any."
     )
@@ -104,17 +107,19 @@ class SuccessMetricInputSerializer(SuccessMetricUpdateSerializer):
     """A new metric of a program the caller may see (and edit)."""
 
     program = VisibleProgramField()
-    version = None
+    version = None  # type: ignore[assignment]  # DRF drops an inherited field set to None
 
 
 # --- Readings -----------------------------------------------------------------------------
 
 
 class MetricReadingSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
         source="metric.program", slug_field="slug", read_only=True
     )
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = MetricReading
@@ -133,7 +138,8 @@ class MetricReadingInputSerializer(InputSerializer):
     metric = VisibleMetricField()
     value = serializers.FloatField()
     measured_on = serializers.DateField(help_text="Not in the future.")
-    source = serializers.CharField(
+    # A declared field, which DRF moves off the class; the stubs take it for Field.source.
+    source = serializers.CharField(  # type: ignore[assignment]
         max_length=200, required=False, allow_blank=True, help_text="Dashboard, query or person."
     )
 
@@ -236,7 +242,9 @@ REPORTED_HELP = "Reported health of the latest status update when computed; empt
 class HealthSnapshotSerializer(serializers.ModelSerializer):
     """A program's health on one day, with the signals behind it."""
 
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     components = serializers.DictField(
         child=serializers.IntegerField(), read_only=True, help_text=COMPONENTS_HELP
     )
@@ -273,7 +281,9 @@ class ProgramHealthSerializer(serializers.ModelSerializer):
     explanation comes from the most recent daily snapshot, whose ``day`` is given.
     """
 
-    portfolio = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    portfolio: serializers.SlugRelatedField[Portfolio] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     score = serializers.IntegerField(source="health_score", read_only=True, allow_null=True)
     grade = serializers.ChoiceField(
         source="health_grade",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.forms import form_field
 from programs.forms import DateInput, VersionedFormMixin
-from reviews.models import CapacityRequest, quarter_of
+from reviews.models import CapacityRequest, ResourceKind, quarter_of
 
 
 class CapacityRequestForm(forms.ModelForm):
@@ -30,18 +30,16 @@ class CapacityRequestForm(forms.ModelForm):
 
     def __init__(self, *args, teams, programs, **kwargs):
         super().__init__(*args, **kwargs)
-        form_field(self, "team", forms.ModelChoiceField).queryset = teams
-        form_field(self, "program", forms.ModelChoiceField).queryset = programs.order_by("name")
-        form_field(self, "team", forms.ModelChoiceField).empty_label = "Choose your team"
-        form_field(self, "program", forms.ModelChoiceField).empty_label = "Choose a program"
-        kinds = [
-            choice
-            for choice in form_field(self, "resource_kind", forms.ChoiceField).choices
-            if choice[0]
-        ]
+        team = form_field(self, "team", forms.ModelChoiceField)
+        team.queryset = teams
+        team.empty_label = "Choose your team"
+        program = form_field(self, "program", forms.ModelChoiceField)
+        program.queryset = programs.order_by("name")
+        program.empty_label = "Choose a program"
+        # The model field's kinds, under a prompt instead of its "---------".
         form_field(self, "resource_kind", forms.ChoiceField).choices = [
             ("", "Choose a resource"),
-            *kinds,
+            *ResourceKind.choices,
         ]
 
     def clean_amount(self):

@@ -7,6 +7,7 @@ recorded override reason (``reviews.capacity.services``). The legal state change
 """
 
 import datetime
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -33,7 +34,8 @@ class ResourceKind(models.TextChoices):
     MONTHLY_COST = "monthly_cost_usd", "Monthly cost (USD)"
 
 
-RESOURCE_UNITS = {
+# Keyed by the kind's value too: a model field holds the plain string, equal to its member.
+RESOURCE_UNITS: dict[str, str] = {
     ResourceKind.VCPU: "vCPU",
     ResourceKind.MEMORY: "GiB",
     ResourceKind.STORAGE: "TiB",
@@ -52,7 +54,17 @@ def quarter_of(day: datetime.date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+class _AmountOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+    validators: list[MinValueValidator]
+
+
+AMOUNT: _AmountOptions = {
+    "max_digits": 14,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(0)],
+}
 
 
 class CapacityBudget(VersionedModel):

@@ -5,9 +5,10 @@ totals per team and quarter are aggregates over all of a team's requests: they r
 program's name.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
@@ -106,7 +107,7 @@ def team_capacity(*, team: Team, quarter: str) -> list[CapacityRow]:
     zero = Decimal(0)
     rows = []
     for kind in ResourceKind:
-        row = totals.get(kind.value, {})
+        row: Mapping[str, Any] = totals.get(kind.value, {})
         if kind.value not in budgets and not row:
             continue
         rows.append(
@@ -157,7 +158,7 @@ def budget_overview(*, quarter: str) -> list[BudgetOverviewRow]:
             key = (team.pk, kind.value)
             if key not in budgets and key not in totals:
                 continue
-            row = totals.get(key, {})
+            row: Mapping[str, Any] = totals.get(key, {})
             rows.append(
                 CapacityRow(
                     kind.value, kind.label, RESOURCE_UNITS[kind], budgets.get(key),

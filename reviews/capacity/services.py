@@ -90,13 +90,12 @@ def budget_headroom(*, team_id: int, quarter: str, resource_kind: str, excluding
         .filter(team_id=team_id, quarter=quarter, resource_kind=resource_kind)
         .first()
     )
-    granted = (
-        CapacityRequest.objects.filter(
-            team_id=team_id, quarter=quarter, resource_kind=resource_kind, state__in=GRANTED_STATES
-        )
-        .exclude(pk=excluding)
-        .aggregate(total=Sum("approved_amount"))["total"]
-    ) or Decimal(0)
+    granted_requests = CapacityRequest.objects.filter(
+        team_id=team_id, quarter=quarter, resource_kind=resource_kind, state__in=GRANTED_STATES
+    )
+    if excluding is not None:
+        granted_requests = granted_requests.exclude(pk=excluding)
+    granted = granted_requests.aggregate(total=Sum("approved_amount"))["total"] or Decimal(0)
     return budget, (budget.amount if budget else Decimal(0)) - granted
 
 

@@ -33,10 +33,9 @@ class LaunchReviewForm(forms.ModelForm):
 
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
-        form_field(
-            self, "milestone", forms.ModelChoiceField
-        ).queryset = program.milestones.order_by("target_date", "id")
-        form_field(self, "milestone", forms.ModelChoiceField).empty_label = "No milestone"
+        milestone = form_field(self, "milestone", forms.ModelChoiceField)
+        milestone.queryset = program.milestones.order_by("target_date", "id")
+        milestone.empty_label = "No milestone"
         if "tier" in self.fields:
             form_field(self, "tier", forms.ChoiceField).choices = LaunchTier.choices
 

@@ -208,7 +208,10 @@ def review_queue(*, user) -> list[QueueRow]:
                 "sign_offs",
                 queryset=SignOff.objects.filter(superseded=False).order_by("created_at", "id"),
                 to_attr="live_sign_offs",
-            ),
+            )
+        )
+        # Apart, so that the stubs type each to_attr list by its own model.
+        .prefetch_related(
             Prefetch(
                 "items",
                 queryset=LaunchReviewItem.objects.filter(area__in=mine).only(

@@ -234,7 +234,9 @@ def item_answer(request: SignedInRequest, pk: int, item_pk: int) -> HttpResponse
         if saved:
             messages.success(request, "Answer saved.")
         else:
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            messages.error(
+                request, " ".join(str(e) for errors in form.errors.values() for e in errors)
+            )
         return redirect(f"{review.get_absolute_url()}#item-{item.pk}")
     review.refresh_from_db()
     context = _detail_context(request, review)

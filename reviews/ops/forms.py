@@ -7,7 +7,7 @@ service (a form-wide error) instead of silently overwriting someone else's chang
 from django import forms
 
 from core.forms import DateInput, PersonChoiceField, VersionedFormMixin, active_people, form_field
-from programs.models import Portfolio
+from programs.models import Portfolio, Program
 from reviews.models import OperationalReview
 
 
@@ -17,15 +17,14 @@ class OperationalReviewForm(forms.ModelForm):
     class Meta:
         model = OperationalReview
         fields = ["date", "title", "portfolio", "facilitator"]
-        widgets = {"date": DateInput}
+        widgets: dict[str, type[forms.Widget] | forms.Widget] = {"date": DateInput}
         labels = {"portfolio": "Portfolio"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        form_field(self, "portfolio", forms.ModelChoiceField).queryset = Portfolio.objects.order_by(
-            "name"
-        )
-        form_field(self, "portfolio", forms.ModelChoiceField).empty_label = "Every program"
+        portfolio = form_field(self, "portfolio", forms.ModelChoiceField)
+        portfolio.queryset = Portfolio.objects.order_by("name")
+        portfolio.empty_label = "Every program"
         form_field(self, "facilitator", forms.ModelChoiceField).queryset = active_people()
 
     def validate_unique(self):
@@ -46,17 +45,23 @@ class ActionItemForm(forms.Form):
     title = forms.CharField(max_length=300, label="Action")
     owner = PersonChoiceField(queryset=active_people(), label="Owner")
     due_date = forms.DateField(widget=DateInput, label="Due")
-    program = forms.ModelChoiceField(queryset=None, required=False, label="Program")
+    # Quoted: Django's form fields are generic only in the stubs.
+    program: "forms.ModelChoiceField[Program]" = forms.ModelChoiceField(
+        queryset=None, required=False, label="Program"
+    )
 
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
         form_field(self, "owner", forms.ModelChoiceField).queryset = active_people()
-        form_field(self, "program", forms.ModelChoiceField).queryset = programs.order_by("name")
-        form_field(self, "program", forms.ModelChoiceField).empty_label = "None"
+        program = form_field(self, "program", forms.ModelChoiceField)
+        program.queryset = programs.order_by("name")
+        program.empty_label = "None"
 
 
 class DecisionForm(forms.Form):
-    program = forms.ModelChoiceField(queryset=None, label="Program")
+    program: "forms.ModelChoiceField[Program]" = forms.ModelChoiceField(
+        queryset=None, label="Program"
+    )
     title = forms.CharField(max_length=200, label="Decision")
     outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Outcome")
 

@@ -10,7 +10,7 @@ out the programs the reader may not see); TPMs, leadership and admins run them
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -288,7 +288,7 @@ def action_item_add(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def action_item_transition(
-    request: HttpRequest, pk: int, item_pk: int, action: str
+    request: SignedInRequest, pk: int, item_pk: int, action: str
 ) -> HttpResponse:
     """Close (or reopen) an action item from a review: runners and the item's owner."""
     review = operational_review_get(pk=pk)

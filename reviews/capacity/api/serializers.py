@@ -8,13 +8,15 @@ from rest_framework import serializers
 
 from core.api import InputSerializer, VersionedInputSerializer
 from programs.api.serializers import VisibleProgramField
-from programs.models import Team
+from programs.models import Program, Team
 from reviews.api import read_only_username as _username
 from reviews.models import CapacityBudget, CapacityRequest, ResourceKind, quarter_validator
 
 
 class CapacityBudgetSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     unit = serializers.CharField(read_only=True)
 
     class Meta:
@@ -42,8 +44,12 @@ class CapacityBudgetUpdateSerializer(VersionedInputSerializer):
 
 
 class CapacityRequestSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     requester = _username()
     decided_by = _username()
     unit = serializers.CharField(read_only=True)
@@ -80,7 +86,7 @@ class CapacityRequestUpdateSerializer(VersionedInputSerializer):
 
 class CapacityRequestInputSerializer(CapacityRequestUpdateSerializer):
     program = VisibleProgramField()
-    version = None
+    version = None  # type: ignore[assignment]  # DRF drops an inherited field set to None
 
 
 class CapacityApproveSerializer(VersionedInputSerializer):

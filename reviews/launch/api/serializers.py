@@ -8,11 +8,12 @@ from rest_framework import serializers
 
 from core.api import InputSerializer, VersionedInputSerializer
 from programs.api.serializers import VisibleProgramField
-from programs.models import Milestone
+from programs.models import Milestone, Program
 from reviews.api import read_only_username as _username
 from reviews.launch.selectors import visible_reviews
 from reviews.models import (
     AnswerStatus,
+    ChecklistTemplate,
     LaunchReview,
     LaunchReviewItem,
     LaunchTier,
@@ -36,9 +37,13 @@ class VisibleReviewField(serializers.PrimaryKeyRelatedField):
 class LaunchReviewSerializer(serializers.ModelSerializer):
     """A launch review with its answer counts."""
 
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     author = _username()
-    template = serializers.StringRelatedField(help_text="The checklist version it copied.")
+    template: serializers.StringRelatedField[ChecklistTemplate] = serializers.StringRelatedField(
+        help_text="The checklist version it copied."
+    )
     item_count = serializers.IntegerField(read_only=True)
     answered_count = serializers.IntegerField(
         read_only=True, help_text="Items done or not applicable."

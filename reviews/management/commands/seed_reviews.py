@@ -91,9 +91,9 @@ class Command(BaseCommand):
         )
         for area in ReviewArea.values:
             ReviewerArea.objects.get_or_create(reviewer=profile, area=area)
-        for kind, amount in THRESHOLDS.items():
+        for resource_kind, amount in THRESHOLDS.items():
             AutoApprovalThreshold.objects.update_or_create(
-                resource_kind=kind, defaults={"max_amount": amount}
+                resource_kind=resource_kind, defaults={"max_amount": amount}
             )
         today = today or timezone.localdate()
         if plan is None:
@@ -183,19 +183,19 @@ class Command(BaseCommand):
         teams = list(Team.objects.order_by("name")[:6])
         for team in teams:
             team.members.add(engineer)
-            for kind, amount in BUDGETS.items():
+            for resource_kind, allowance in BUDGETS.items():
                 CapacityBudget.objects.get_or_create(
-                    team=team, quarter=quarter, resource_kind=kind,
-                    defaults={"amount": Decimal(amount)},
+                    team=team, quarter=quarter, resource_kind=resource_kind,
+                    defaults={"amount": Decimal(allowance)},
                 )  # fmt: skip
         for n, program in enumerate(programs):
-            team = teams[n % len(teams)] if teams else None
-            if team is None:
+            requesting_team = teams[n % len(teams)] if teams else None
+            if requesting_team is None:
                 return over_budget
             kind = rng.choice(list(BUDGETS))
             amount = Decimal(rng.choice([8, 24, 300, 900, 1500]))
             request = capacity_services.capacity_request_create(
-                user=engineer, team=team, program=program, resource_kind=kind, amount=amount,
+                user=engineer, team=requesting_team, program=program, resource_kind=kind, amount=amount,
                 environment=rng.choice(["production", "staging"]),
                 region=rng.choice(["eu-west-1", "us-east-1", "ap-south-1"]),
                 needed_by=today + datetime.timedelta(days=rng.randint(5, 40)),
