@@ -6,6 +6,7 @@ Views hand ``figure_data(fig)`` to ``json_script``; static/js/charts.js draws ev
 
 import datetime
 import json
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,11 +41,14 @@ def _merge(base: dict, extra: dict) -> dict:
     return base
 
 
-def _layout(*, height: int = 260, y_title: str = "", **extra) -> dict:
+def _layout(*, height: int | None = 260, y_title: str = "", **extra) -> dict:
     """The theme as a layout dict: passed whole to ``go.Figure`` (Plotly validates a dict once;
-    each ``update_*`` call validates again, ten times slower on a page of charts)."""
+    each ``update_*`` call validates again, ten times slower on a page of charts).
+
+    ``height=None`` leaves the height to the chart's element (Plotly autosizes to it), for a
+    chart that fills whatever its card has room for."""
     layout = {
-        "height": height,
+        **({"height": height} if height else {"autosize": True}),
         "margin": {"l": 48, "r": 16, "t": 12, "b": 36},
         "font": {"family": FONT, "size": 12, "color": INK},
         "paper_bgcolor": "rgba(0,0,0,0)",
@@ -72,6 +76,17 @@ def _today_line(today: datetime.date) -> dict:
         "type": "line", "x0": today.isoformat(), "x1": today.isoformat(), "xref": "x",
         "y0": 0, "y1": 1, "yref": "y domain", "line": {"color": INK, "width": 1, "dash": "dot"},
     }  # fmt: skip
+
+
+# A legend sits on top of its plot, left-aligned with it: read before the marks, never
+# pushed below the axis labels (where it was easy to miss or fell outside the figure).
+_LEGEND_ON_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"}
+
+
+def _wrap(text: str, width: int) -> str:
+    """A label broken between words onto lines of about ``width`` characters (Plotly's ``<br>``):
+    long names stay whole instead of being cut with an ellipsis."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 
 def figure_data(fig: go.Figure) -> dict:
@@ -154,8 +169,12 @@ def metric_vs_path(metric: MetricSeries) -> go.Figure:
             hovertemplate="%{x|%d %b}: %{y}<extra></extra>",
         )
     )
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2})
-    return _theme(fig, height=240, y_title=metric.unit)
+    # One layout with the theme: a legend set before the theme was switched off by it.
+    fig.update_layout(
+        _layout(height=240, y_title=metric.unit, showlegend=True, legend=_LEGEND_ON_TOP,
+                margin={"t": 28})
+    )  # fmt: skip
+    return fig
 
 
 OPEN_MILESTONE_STATES = frozenset(("planned", "in_progress", "blocked"))
@@ -168,6 +187,7 @@ class TimelineRow:
     target_date: datetime.date
     state: str
     critical: bool
+    state_label: str = ""  # the state as people read it ("In progress"), for the table
 
     def days_overdue(self, today: datetime.date) -> int:
         """Days an open milestone is past its target (0 when done, cancelled or not yet due)."""
@@ -240,6 +260,22 @@ def milestone_timeline(rows: Sequence[TimelineRow], *, today: datetime.date) -> 
     return _theme(fig, height=max(160, 34 * len(rows) + 60))
 
 
+def timeline_table(rows: Sequence[TimelineRow], *, today: datetime.date) -> list[dict]:
+    """The timeline's data as table rows: the chart's data-table alternative."""
+    return [
+        {
+            "name": row.name,
+            "critical": row.critical,
+            "baseline_date": row.baseline_date,
+            "target_date": row.target_date,
+            "slip_days": (row.target_date - row.baseline_date).days,
+            "state_label": row.state_label or row.state,
+            "overdue_days": row.days_overdue(today),
+        }
+        for row in rows
+    ]
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
@@ -269,11 +305,12 @@ def grade_distribution(weeks: Sequence[GradeWeek]) -> go.Figure:
     return go.Figure(
         data=traces,
         layout=_layout(
+            height=None,  # fills its card, however tall the card beside it makes the row
             y_title="Programs",
             barmode="stack",
             bargap=0.25,
             showlegend=True,
-            legend={"orientation": "h", "y": 1.12, "x": 0},
+            legend=_LEGEND_ON_TOP,
             margin={"t": 28},
             xaxis={"tickformat": "%d %b"},
         ),
@@ -292,64 +329,72 @@ class SlipRow:
         return (self.target_date - self.baseline_date).days
 
 
-def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+SLIP_LABEL_WIDTH = 30  # characters a label line holds beside the bars on a half-width card
 
 
 def biggest_slips(rows: Sequence[SlipRow]) -> go.Figure:
-    """The milestones that moved most: baseline and current date joined by the slip.
+    """The milestones that moved most, as bars of slip days, longest on top.
 
-    Rows are numbered on the y axis (two programs may share a milestone name) and labelled
-    with the milestone over its program. The slips are one trace, broken between rows.
+    Days, not dates: on a date axis spanning a year and a half a month's slip is a speck, and
+    the question is "how far did it move". Rows are numbered on the y axis (two programs may
+    share a milestone name), labelled with the whole program name over its milestone.
     """
+    rows = sorted(rows, key=lambda row: -row.slip_days)
     positions = list(range(len(rows)))
-    labels = [f"{_short(row.milestone, 28)}<br>{_short(row.program, 30)}" for row in rows]
-    slip_x: list = []
-    slip_y: list = []
-    for position, row in zip(positions, rows, strict=True):
-        slip_x += [row.baseline_date, row.target_date, None]
-        slip_y += [position, position, None]
-    traces = [
-        {
-            "type": "scatter", "x": slip_x, "y": slip_y, "mode": "lines", "name": "Slip",
-            "line": {"color": GRADE_COLOURS["red"], "width": 3}, "hoverinfo": "skip",
-        },
-        {
-            "type": "scatter", "x": [row.baseline_date for row in rows], "y": positions,
-            "mode": "markers", "name": "Baseline",
-            "marker": {"symbol": "line-ns-open", "size": 14, "color": MUTED},
-            "hovertemplate": "Baseline %{x|%d %b %Y}<extra></extra>",
-        },
-        {
-            "type": "scatter", "x": [row.target_date for row in rows], "y": positions,
-            "mode": "markers+text", "name": "Current",
-            "marker": {"size": 10, "color": GRADE_COLOURS["red"]},
-            "text": [f"+{row.slip_days} d" for row in rows], "textposition": "middle right",
-            "textfont": {"color": MUTED, "size": 11},
-            "customdata": [[row.milestone, row.program] for row in rows],
-            "hovertemplate": "%{customdata[0]} · %{customdata[1]}<br>now %{x|%d %b %Y}<extra></extra>",
-        },
-    ]  # fmt: skip
+    label_lines = [
+        (_wrap(row.program, SLIP_LABEL_WIDTH), _wrap(row.milestone, SLIP_LABEL_WIDTH))
+        for row in rows
+    ]
+    labels = [
+        f'{program}<br><span style="color:{MUTED}">{milestone}</span>'
+        for program, milestone in label_lines
+    ]
+    lines = max((label.count("<br>") + 1 for label in labels), default=2)
+    longest = max((row.slip_days for row in rows), default=0)
+    trace = {
+        "type": "bar", "orientation": "h", "x": [row.slip_days for row in rows], "y": positions,
+        "name": "Slip", "marker": {"color": GRADE_COLOURS["red"]},
+        "text": [f"+{row.slip_days:,} d" for row in rows], "textposition": "outside",
+        "cliponaxis": False, "textfont": {"color": INK, "size": 11},
+        "customdata": [
+            [row.program, row.milestone, f"{row.baseline_date:%d %b %Y}",
+             f"{row.target_date:%d %b %Y}"]
+            for row in rows
+        ],
+        "hovertemplate": "%{customdata[0]} · %{customdata[1]}<br>"
+        "baseline %{customdata[2]} → now %{customdata[3]}: +%{x} days<extra></extra>",
+    }  # fmt: skip
     return go.Figure(
-        data=traces,
+        data=[trace],
         layout=_layout(
-            height=max(200, 40 * len(rows) + 60),
+            # 13 px a label line (11 px type) and room between bars: every label fits its row.
+            height=max(160, len(rows) * (13 * lines + 12) + 56),
             hovermode="closest",
-            margin={"r": 52},
-            xaxis={"showgrid": True, "gridcolor": GRID},
+            bargap=0.35,
+            margin={"r": 16, "t": 8, "b": 44},
+            xaxis={
+                "showgrid": True,
+                "gridcolor": GRID,
+                "zeroline": True,
+                "zerolinecolor": GRID,
+                "rangemode": "tozero",
+                "title": {"text": "Days past baseline"},
+                # Room past the longest bar for its "+N d", so no label is cut at the edge.
+                "range": [0, max(1, longest) * 1.18],
+            },
             yaxis={
                 "tickvals": positions,
                 "ticktext": labels,
                 "autorange": "reversed",
                 "showgrid": False,
                 "automargin": True,
-                "tickfont": {"size": 11},
+                "tickfont": {"size": 11, "color": INK},
             },
-        ),  # fmt: skip
+        ),
     )
 
 
-LAUNCHES_CHARTED = 30  # the soonest; the launches list has them all
+LAUNCH_LABEL_WIDTH = 30
 
 
 @dataclass(frozen=True)
@@ -376,7 +421,7 @@ def launch_timeline(points: Sequence[LaunchPoint], *, today: datetime.date) -> g
     trace = {
         "type": "scatter",
         "x": [p.launch_date for p in points],
-        "y": [_short(p.program) for p in points],
+        "y": [_wrap(p.program, LAUNCH_LABEL_WIDTH) for p in points],
         "mode": "markers",
         "marker": {
             "size": 12,
@@ -388,13 +433,26 @@ def launch_timeline(points: Sequence[LaunchPoint], *, today: datetime.date) -> g
         "hovertemplate": "%{customdata[0]}<br>%{x|%a %d %b} · %{customdata[1]}<extra></extra>",
         "name": "Launches",
     }
-    rows = len({p.program for p in points})
+    labels = set(trace["y"])
+    lines = sum(label.count("<br>") + 1 for label in labels)
     return go.Figure(
         data=[trace],
         layout=_layout(
-            height=max(180, 26 * rows + 70),
+            height=max(140, 16 * lines + 10 * len(labels) + 70),
             hovermode="closest",
             shapes=[_today_line(today)],
+            annotations=[
+                {
+                    "x": today.isoformat(),
+                    "y": 1,
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "text": "today",
+                    "showarrow": False,
+                    "font": {"color": MUTED, "size": 10},
+                },
+            ],  # fmt: skip
+            margin={"t": 22},
             xaxis={"showgrid": True, "gridcolor": GRID, "tickformat": "%d %b"},
             yaxis={"autorange": "reversed", "showgrid": False, "automargin": True},
         ),
@@ -411,7 +469,7 @@ class CapacityRow:
 
 def capacity_by_team(rows: Sequence[CapacityRow], *, unit: str) -> go.Figure:
     """Requested and approved per team as grouped bars; the budget as a tick across each."""
-    teams = [_short(row.team, 16) for row in rows]
+    teams = [_wrap(row.team, 14) for row in rows]
     budgeted = [row for row in rows if row.budget is not None]
     traces = [
         {
@@ -425,7 +483,7 @@ def capacity_by_team(rows: Sequence[CapacityRow], *, unit: str) -> go.Figure:
             "hovertemplate": f"Approved %{{y:,.0f}} {unit}<extra></extra>",
         },
         {
-            "type": "scatter", "x": [_short(row.team, 16) for row in budgeted],
+            "type": "scatter", "x": [_wrap(row.team, 14) for row in budgeted],
             "y": [row.budget for row in budgeted], "mode": "markers", "name": "Budget",
             "marker": {"symbol": "line-ew", "size": 26, "line": {"width": 3, "color": INK}},
             "hovertemplate": f"Budget %{{y:,.0f}} {unit}<extra></extra>",
@@ -438,8 +496,9 @@ def capacity_by_team(rows: Sequence[CapacityRow], *, unit: str) -> go.Figure:
             barmode="group",
             bargap=0.3,
             showlegend=True,
-            legend={"orientation": "h", "y": 1.12, "x": 0},
+            legend=_LEGEND_ON_TOP,
             margin={"t": 28},
+            xaxis={"automargin": True},
         ),
     )
 
@@ -456,7 +515,7 @@ def dashboard_figures(data: "Dashboard", *, today: datetime.date) -> dict[str, d
         figures["launches"] = launch_timeline(
             [
                 LaunchPoint(r.program.name, r.title, r.launch_date, r.state, r.get_state_display())
-                for r in data.launches[:LAUNCHES_CHARTED]
+                for r in data.charted_launches
             ],
             today=today,
         )

@@ -52,6 +52,7 @@ from reviews.models import (
 
 WEEKS = 12  # the trend a leader reads: one quarter
 LAUNCH_WINDOW_DAYS = 30
+LAUNCHES_CHARTED = 30  # the soonest; the launches list has them all
 SLIPS_SHOWN = 10
 WAITING_ASKS_LISTED = 5
 CAPACITY_TEAMS_CHARTED = 10
@@ -501,6 +502,11 @@ class Dashboard:
     slips: list[Milestone]
     launches: list[LaunchReview]
     capacity: Capacity
+
+    @property
+    def charted_launches(self) -> list[LaunchReview]:
+        """The launches the chart and its table show: the soonest ``LAUNCHES_CHARTED``."""
+        return self.launches[:LAUNCHES_CHARTED]
 
 
 def portfolio_dashboard(

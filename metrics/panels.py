@@ -105,6 +105,7 @@ def health_panel(request, program, can_edit: bool) -> Panel:
             "forecast": forecast,
             "reported_label": REPORTED_LABELS.get(snapshot.reported_health, "") if snapshot else "",
             "figure": figure,
+            "history": history,
             "green_at": green_at,
             "yellow_at": yellow_at,
             "closed": program.is_closed,
@@ -180,7 +181,9 @@ def milestone_timeline_panel(request, program, can_edit: bool) -> Panel | None:
         return None
     today = timezone.localdate()
     rows = [
-        charts.TimelineRow(m.name, m.baseline_date, m.target_date, m.state, m.critical)
+        charts.TimelineRow(
+            m.name, m.baseline_date, m.target_date, m.state, m.critical, m.get_state_display()
+        )
         for m in milestones
     ]
     figure = charts.figure_data(charts.milestone_timeline(rows, today=today))
@@ -192,6 +195,7 @@ def milestone_timeline_panel(request, program, can_edit: bool) -> Panel | None:
         order=5,
         context={
             "figure": figure,
+            "table": charts.timeline_table(rows, today=today),
             "count": len(milestones),
             "slipped": slipped,
             "overdue": overdue,

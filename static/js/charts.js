@@ -6,6 +6,23 @@
 
   var config = { displayModeBar: false, responsive: true };
 
+  // A chart that fills its card (.chart-fill, a figure with no height of its own) is redrawn
+  // to the card's new size when the card changes height, e.g. when a table opens beside it;
+  // Plotly's own "responsive" only follows the window.
+  function followSize(element) {
+    if (!element.classList.contains("chart-fill") || typeof ResizeObserver === "undefined") {
+      return;
+    }
+    // The first call comes at once: the row may have grown while the charts beside were drawn.
+    var height = null;
+    new ResizeObserver(function () {
+      if (element.clientHeight !== height) {
+        height = element.clientHeight;
+        Plotly.Plots.resize(element);
+      }
+    }).observe(element);
+  }
+
   function draw(root) {
     if (typeof Plotly === "undefined") {
       return;
@@ -22,6 +39,7 @@
       Plotly.newPlot(element, figure.data, figure.layout || {}, config).then(function () {
         element.dataset.drawn = "yes";
         element.setAttribute("aria-busy", "false");
+        followSize(element);
       });
     });
   }

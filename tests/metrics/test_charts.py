@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.template.loader import render_to_string
 
 from core import palette
 from core.grades import Grade
@@ -48,9 +49,13 @@ def test_metric_chart_has_the_target_path_and_the_readings():
         DAY + datetime.timedelta(days=100),
         [(DAY + datetime.timedelta(days=10), 50.0), (DAY + datetime.timedelta(days=20), 120.0)],
     )
-    path, actual = figure_data(metric_vs_path(series))["data"]
+    data = figure_data(metric_vs_path(series))
+    path, actual = data["data"]
     assert path["y"] == [0, 1000] and path["line"]["dash"] == "dash"
     assert actual["y"] == [50.0, 120.0]
+    # The legend names both lines, above the plot (the theme used to switch it off).
+    assert data["layout"]["showlegend"] is True and data["layout"]["legend"]["y"] == 1
+    assert data["layout"]["height"] == 240
 
 
 def test_milestone_timeline_marks_slips_and_critical_milestones():
@@ -87,13 +92,33 @@ def test_milestone_timeline_marks_an_open_milestone_past_its_target_overdue():
     assert rows[0].days_overdue(DAY) == 55 and rows[1].days_overdue(DAY) == 0
 
 
+def test_timeline_table_has_the_charts_dates_slips_and_overdue_days():
+    """The timeline's table alternative: a row per milestone, in the chart's order, with its
+    slip in days, its state as people read it and the days an open one is overdue."""
+    late = DAY - datetime.timedelta(days=55)
+    rows = [
+        TimelineRow("Racks landed", late - datetime.timedelta(days=5), late, "in_progress", True,
+                    "In progress"),
+        TimelineRow("Network up", late, late, "done", False, "Done"),
+        TimelineRow("Cutover", DAY, DAY + datetime.timedelta(days=9), "planned", False),
+    ]  # fmt: skip
+    table = charts.timeline_table(rows, today=DAY)
+    assert [(r["name"], r["slip_days"], r["overdue_days"], r["state_label"]) for r in table] == [
+        ("Racks landed", 5, 55, "In progress"),
+        ("Network up", 0, 0, "Done"),
+        ("Cutover", 9, 0, "planned"),  # no label given: the state's value
+    ]
+    assert table[0]["critical"] and table[2]["target_date"] == DAY + datetime.timedelta(days=9)
+
+
 # --- Dashboard charts (no database) -------------------------------------------------------
 
 MONDAY = datetime.date(2026, 11, 2)
 
 
 def test_grade_distribution_stacks_one_bar_per_grade():
-    """Three bar traces (green, yellow, red) stacked, one bar per week, zero where missing."""
+    """Three bar traces (green, yellow, red) stacked, one bar per week, zero where missing; no
+    height of its own (it fills its card) and its legend on top of the plot."""
     weeks = [
         charts.GradeWeek(MONDAY, {"green": 3, "red": 1}),
         charts.GradeWeek(MONDAY + datetime.timedelta(days=7), {"yellow": 2}),
@@ -104,23 +129,57 @@ def test_grade_distribution_stacks_one_bar_per_grade():
     assert [t["y"] for t in data["data"]] == [[3, 0], [0, 2], [1, 0]]
     assert data["data"][0]["x"] == ["2026-11-02", "2026-11-09"]
     assert data["data"][2]["marker"]["color"] == charts.GRADE_COLOURS["red"]
+    assert "height" not in data["layout"] and data["layout"]["autosize"] is True
+    assert data["layout"]["legend"]["yanchor"] == "bottom" and data["layout"]["legend"]["y"] == 1
 
 
-def test_biggest_slips_joins_baseline_and_current():
+def test_biggest_slips_are_bars_of_slip_days_longest_first():
+    """Slip days on x (not dates), longest on top whatever order the rows come in, each bar
+    with its "+N d" and room past the longest so that label is not cut."""
     rows = [
-        charts.SlipRow("Fleet", "GA", MONDAY, MONDAY + datetime.timedelta(days=30)),
         charts.SlipRow("Edge", "GA", MONDAY, MONDAY + datetime.timedelta(days=9)),
+        charts.SlipRow("Fleet", "GA", MONDAY, MONDAY + datetime.timedelta(days=30)),
+        charts.SlipRow("Mesh", "Canary", MONDAY, MONDAY + datetime.timedelta(days=400)),
     ]
     data = charts.figure_data(charts.biggest_slips(rows))
-    slips, baseline, current = data["data"]
-    assert slips["x"] == ["2026-11-02", "2026-12-02", None, "2026-11-02", "2026-11-11", None]
-    assert slips["y"] == [0, 0, None, 1, 1, None]  # one trace, broken between rows
-    assert baseline["y"] == current["y"] == [0, 1]  # same milestone names, separate rows
-    assert current["text"] == ["+30 d", "+9 d"]
-    assert data["layout"]["yaxis"]["ticktext"] == ["GA<br>Fleet", "GA<br>Edge"]
+    (bars,) = data["data"]
+    assert bars["type"] == "bar" and bars["orientation"] == "h"
+    assert bars["x"] == [400, 30, 9]
+    assert bars["y"] == [0, 1, 2]  # numbered rows: two programs may share a milestone name
+    assert bars["text"] == ["+400 d", "+30 d", "+9 d"]
+    assert [row[:2] for row in bars["customdata"]] == [["Mesh", "Canary"], ["Fleet", "GA"],
+                                                      ["Edge", "GA"]]  # fmt: skip
+    xaxis = data["layout"]["xaxis"]
+    assert xaxis["title"]["text"] == "Days past baseline" and "type" not in xaxis
+    assert xaxis["range"][0] == 0 and xaxis["range"][1] > 400
+    assert data["layout"]["yaxis"]["autorange"] == "reversed"  # row 0, the longest, on top
+
+
+def test_biggest_slips_labels_name_program_and_milestone_in_full():
+    """A long program or milestone name is wrapped between words, never cut with an ellipsis,
+    and the figure grows so every wrapped label has room."""
+    program = "Project hobby endpoint detection on the server fleet"
+    milestone = "Compliance evidence filed with the regional auditors"
+    short = charts.figure_data(
+        charts.biggest_slips([charts.SlipRow("Edge", "GA", MONDAY, MONDAY + datetime.timedelta(9))])
+    )
+    long = charts.figure_data(
+        charts.biggest_slips([charts.SlipRow(program, milestone, MONDAY, MONDAY + datetime.timedelta(9))])
+    )  # fmt: skip
+    (label,) = long["layout"]["yaxis"]["ticktext"]
+    words = re.sub(r"<[^>]+>", " ", label).split()
+    assert words == (program + " " + milestone).split()
+    assert "…" not in label and label.index(program.split()[-1]) < label.index(milestone.split()[0])
+    assert all(len(line) <= 40 for line in re.sub(r"<span[^>]*>|</span>", "", label).split("<br>"))
+    assert short["layout"]["yaxis"]["ticktext"] == [
+        f'Edge<br><span style="color:{charts.MUTED}">GA</span>'
+    ]
+    assert long["layout"]["height"] >= short["layout"]["height"]
 
 
 def test_launch_timeline_colours_by_state_and_marks_today():
+    """One diamond per launch in its review state's colour, today's line labelled, program
+    names whole."""
     points = [
         charts.LaunchPoint("Fleet", "Fleet GA", MONDAY, "approved", "Approved"),
         charts.LaunchPoint("Edge", "Edge beta", MONDAY, "changes_requested", "Changes requested"),
@@ -131,6 +190,13 @@ def test_launch_timeline_colours_by_state_and_marks_today():
     assert trace["marker"]["color"] == [charts.GRADE_COLOURS["green"], charts.GRADE_COLOURS["red"]]
     assert trace["customdata"][1] == ["Edge beta", "Changes requested"]
     assert data["layout"]["shapes"][0]["x0"] == "2026-11-02"
+    assert data["layout"]["annotations"][0]["text"] == "today"
+    long = "Monorepo CI time under ten minutes for every team"
+    wrapped = charts.figure_data(
+        charts.launch_timeline([charts.LaunchPoint(long, "GA", MONDAY, "draft", "Draft")],
+                               today=MONDAY)
+    )["data"][0]["y"][0]  # fmt: skip
+    assert wrapped.replace("<br>", " ") == long
 
 
 def test_capacity_by_team_groups_requested_approved_and_budget():
@@ -144,6 +210,11 @@ def test_capacity_by_team_groups_requested_approved_and_budget():
     assert requested["y"] == [120, 10] and approved["y"] == [40, 0]
     assert budget["x"] == ["Kernel"] and budget["y"] == [100]  # no budget, no tick
     assert data["layout"]["yaxis"]["title"]["text"] == "vCPU"
+    long = charts.figure_data(
+        charts.capacity_by_team([charts.CapacityRow("Platform Reliability Engineering", 1, 1, 1)],
+                                unit="vCPU")
+    )  # fmt: skip
+    assert long["data"][0]["x"][0].replace("<br>", " ") == "Platform Reliability Engineering"
 
 
 def test_dashboard_charts_with_no_rows_are_still_figures():
@@ -236,3 +307,51 @@ def test_palette_reads_root_tokens_and_names_a_missing_one():
     }
     with pytest.raises(KeyError, match="--no-such-token"):
         palette.token("--no-such-token")
+
+
+# --- Health families as bars: a 0 is an alarm, no data is words --------------------------------
+
+
+def _families(components: list[dict]) -> dict[str, str]:
+    """The program page's family rows, rendered without a database, by label."""
+    snapshot = types.SimpleNamespace(score=20, grade="red", stale=False, watermelon=False)
+    html = render_to_string(
+        "metrics/_health_panel.html",
+        {
+            "panel": {
+                "snapshot": snapshot,
+                "components": components,
+                "green_at": 75,
+                "yellow_at": 50,
+            }
+        },
+    )
+    families = html.split('class="component-list"', 1)[1].split("</ul>", 1)[0]
+    return {
+        re.search(r'class="component-label">([^<]+)<', row)[1]: row
+        for row in re.findall(r"<li.*?</li>", families, re.S)
+    }
+
+
+def test_a_family_at_zero_is_a_red_bar_with_its_number_and_no_data_has_no_bar():
+    """A 0 reads as the worst score (the red band's row, a meter at 0 and the number 0, which
+    the stylesheet draws as a red stub on a red track); a family with nothing to judge has no
+    meter at all, only "no data" in words; the bands follow the policy's thresholds."""
+    rows = _families([
+        {"label": "Schedule", "score": 0}, {"label": "Risk", "score": None},
+        {"label": "Freshness", "score": 60}, {"label": "Outcomes", "score": 75},
+    ])  # fmt: skip
+    zero = rows["Schedule"]
+    assert zero.startswith('<li class="component-red">')
+    assert 'role="meter"' in zero and 'aria-valuenow="0"' in zero and "width: 0%" in zero
+    assert '<span class="component-score">0</span>' in zero
+    no_data = rows["Risk"]
+    assert no_data.startswith('<li class="component-none">')
+    assert "meter" not in no_data and "component-score" not in no_data
+    assert "no data" in no_data
+    assert rows["Freshness"].startswith('<li class="component-yellow">')
+    assert rows["Outcomes"].startswith('<li class="component-green">')
+    css = (Path(__file__).resolve().parents[2] / "static/css/pulse.css").read_text()
+    red_fill = re.search(r"\.component-red \.meter-fill \{([^}]*)\}", css)[1]
+    assert "min-width" in red_fill and "--grade-red-dot" in red_fill  # a stub, even at 0
+    assert "--grade-red" in re.search(r"\.component-red \.component-score \{([^}]*)\}", css)[1]

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -270,6 +271,63 @@ def test_page_draws_every_chart_from_json(client, leader, portfolio_data):
     for chart in ("chart-grades", "chart-slips", "chart-launches", "chart-capacity"):
         assert f'data-chart="{chart}"' in html and f'id="{chart}"' in html
     assert "plotly-basic.min.js" in html and "<svg" in html  # sparklines are inline SVG
+
+
+def chart_table(html: str, table_id: str) -> tuple[str, list[list[str]]]:
+    """A chart's "As a table" alternative: its caption and each body row's cell texts."""
+    block = html.split(f'id="{table_id}"', 1)[1].split("</details>", 1)[0]
+    assert "<summary>As a table</summary>" in block
+    caption = re.search(r"<caption>(.*?)</caption>", block, re.S)[1]
+    body = block.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    cells = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+    rows = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells.findall(row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+    return caption, rows
+
+
+def test_every_chart_has_a_table_with_its_data(client, leader, portfolio_data):
+    """Each dashboard chart has an "As a table" alternative, a captioned table whose rows are
+    the chart's data: slips longest first in days, weeks by grade, launches, capacity."""
+    client.force_login(leader)
+    html = client.get(DASHBOARD, {"portfolio": "core"}).content.decode()
+    figures = {
+        name: json.loads(re.search(rf'<script id="chart-{name}"[^>]*>(.*?)</script>', html)[1])
+        for name in ("grades", "slips", "launches", "capacity")
+    }
+
+    caption, slips = chart_table(html, "table-slips")
+    assert "longest slip first" in caption
+    assert slips == [
+        ["Red one", "Big slip", _day(0), _day(90), "+90 d"],
+        ["Yellow one", "Small slip", _day(0), _day(5), "+5 d"],
+    ]
+    assert figures["slips"]["data"][0]["x"] == [90, 5]
+    assert [row[:2] for row in figures["slips"]["data"][0]["customdata"]] == [
+        ["Red one", "Big slip"], ["Yellow one", "Small slip"]
+    ]  # fmt: skip
+
+    _, weeks = chart_table(html, "table-grades")
+    assert len(weeks) == dashboard.WEEKS
+    assert weeks[-1][1:] == ["1", "0", "1"]  # this week: green one and red one
+    green, yellow, red = figures["grades"]["data"]
+    drawn = zip(green["y"], yellow["y"], red["y"], strict=True)
+    assert [[str(count) for count in week] for week in drawn] == [week[1:] for week in weeks]
+
+    _, launches = chart_table(html, "table-launches")
+    assert [row[1:] for row in launches] == [["Green one", "Green one GA", "Submitted"]]
+    assert figures["launches"]["data"][0]["customdata"] == [["Green one GA", "Submitted"]]
+
+    caption, capacity = chart_table(html, "table-capacity")
+    assert capacity == [["Kernel", "120 vCPU", "40 vCPU", "100 vCPU"]]
+    assert figures["capacity"]["data"][0]["y"] == [120.0]
+
+
+def _day(days: int) -> str:
+    """Today plus ``days`` as the tables write a date (j M Y)."""
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return f"{day.day} {day:%b %Y}"
 
 
 def test_empty_dashboard_says_so(client, leader):
