@@ -12,6 +12,7 @@ Environment variables (all optional in development):
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.csp import CSP
@@ -286,7 +287,8 @@ SPECTACULAR_SETTINGS = {
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
-LOGGING = {
+# Nested dicts of mixed values, which the environment settings change in place.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
