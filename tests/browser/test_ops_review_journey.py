@@ -4,6 +4,7 @@ item without a reload (htmx), closes the review; the next review shows the open 
 over. Screenshots land in ``test-results/``."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -63,6 +64,12 @@ def test_tpm_runs_the_weekly_review_and_the_action_item_carries_over(
     page.get_by_role("link", name="Ops review").click()
     expect(page.get_by_role("heading", name="Operational reviews")).to_be_visible()
     page.screenshot(path=RESULTS / "ops-review-list.png", full_page=True)
+    filters = page.get_by_role("search", name="Filter operational reviews")
+    filters.get_by_label("Show").select_option("past")
+    expect(page.locator("#ops-results")).to_contain_text("past review")
+    expect(page).to_have_url(re.compile(r"when=past"))
+    filters.get_by_label("Show").select_option("upcoming")
+    expect(page.locator("#ops-results")).to_contain_text(week.title)
     page.get_by_role("link", name="This week's review").click()
     expect(page.get_by_role("heading", name=week.title)).to_be_visible()
 

@@ -9,6 +9,7 @@ Screenshots land in ``test-results/`` for a human to look at.
 """
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -205,6 +206,15 @@ def test_engineer_submits_and_reviewers_approve(
     page.goto(f"{base}/reviews/launches/")
     expect(page.locator("table.table-launches")).to_contain_text("Edge cache GA in eu-west")
     page.screenshot(path=RESULTS / "launches.png", full_page=True)
+    # The filter bar swaps the results in place and keeps the filter in the address.
+    page.evaluate("window.__notReloaded = true")
+    filters = page.get_by_role("search", name="Filter launches")
+    filters.get_by_label("State").select_option("draft")
+    expect(page.locator("#launch-results")).to_contain_text("No launches match")
+    expect(page).to_have_url(re.compile(r"state=draft"))
+    filters.get_by_label("State").select_option("approved")
+    expect(page.locator("table.table-launches")).to_contain_text("Edge cache GA in eu-west")
+    assert page.evaluate("window.__notReloaded") is True
     page.goto(f"{base}/programs/edge-cache-rollout/")
     expect(page.locator("#launch-reviews")).to_contain_text("Approved")
     page.locator("#launch-reviews").screenshot(path=RESULTS / "program-launch-panel.png")
@@ -243,6 +253,11 @@ def test_capacity_request_is_filed_and_approved_over_budget_with_a_reason(
 
     sign_in(page, base, "sue.security")
     page.goto(f"{base}/reviews/capacity/")
+    filters = page.get_by_role("search", name="Filter capacity requests")
+    filters.get_by_label("State").select_option("approved")
+    expect(page.locator("#capacity-results")).to_contain_text("No requests match")
+    filters.get_by_label("State").select_option("submitted")
+    expect(page.locator("#capacity-results")).to_contain_text("1 request match your filters")
     page.get_by_role("link", name="vCPU for Edge cache rollout").click()
     expect(page.locator(".override-note")).to_contain_text("needs an override reason")
     page.get_by_role("button", name="Record decision").click()
