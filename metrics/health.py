@@ -74,8 +74,9 @@ class Family(StrEnum):
 FAMILIES = tuple(Family)
 # Kept under its old name: snapshots, weights and the API call a family a "component".
 COMPONENTS = tuple(f.value for f in FAMILIES)
-FAMILY_RANK = {family: rank for rank, family in enumerate(FAMILIES)}
-SEVERITY_RANK = {Severity.WATCH: 0, Severity.YELLOW: 1, Severity.RED: 2}
+# Keyed by str: a reason holds plain strings, and StrEnum members hash (and compare) as them.
+FAMILY_RANK: dict[str, int] = {family: rank for rank, family in enumerate(FAMILIES)}
+SEVERITY_RANK: dict[str, int] = {Severity.WATCH: 0, Severity.YELLOW: 1, Severity.RED: 2}
 
 
 @dataclass(frozen=True)
@@ -531,15 +532,16 @@ def schedule_signals(
     if total_slip:
         length = max(1, (program.target_date - program.start_date).days)
         percent = 100 * total_slip / length
+        slip_severity: Severity | None
         if percent > policy.slip_red_percent:
-            severity = Severity.RED
+            slip_severity = Severity.RED
         elif percent > policy.slip_yellow_percent:
-            severity = Severity.YELLOW
+            slip_severity = Severity.YELLOW
         else:
-            severity = None
-        if severity:
+            slip_severity = None
+        if slip_severity:
             found.append(
-                _reason(Family.SCHEDULE, severity, "total_slip", percent / 4, days=total_slip,
+                _reason(Family.SCHEDULE, slip_severity, "total_slip", percent / 4, days=total_slip,
                         percent=round(percent))
             )  # fmt: skip
     if program.phase in ("executing", "launching") and program.open_milestones == 0:

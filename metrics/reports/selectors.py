@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Max, Q, QuerySet
@@ -17,13 +16,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core.roles import sees_everything
+from core.types import User
 from metrics.models import HealthSnapshot, ReportSubscription, WeeklyReport
 from metrics.reports.build import SNAPSHOT_TOLERANCE_DAYS, ReportWindow, report_content
 from programs.models import MilestoneDateChange, Portfolio, Program, StatusUpdate
 from programs.selectors import ACTIVE_PHASES, visible_programs
 from reviews.models import OPEN_REVIEW_STATES, LaunchReview
 
-type User = AbstractBaseUser | AnonymousUser
+type Viewer = User | AnonymousUser
 
 # The snapshot columns the builder compares; the first reason only: the one deciding the grade.
 SNAPSHOT_FIELDS = (
@@ -166,14 +166,14 @@ def next_report(*, report: WeeklyReport) -> WeeklyReport | None:
     return later.order_by("week_start").first()
 
 
-def readable_program_ids(*, user: User, portfolio_id: int) -> set[int] | None:
+def readable_program_ids(*, user: Viewer, portfolio_id: int) -> set[int] | None:
     """The portfolio's programs the user may read in a report; None: every one."""
     if sees_everything(user):
         return None
     return visible_program_ids(user=user, portfolio_id=portfolio_id)
 
 
-def visible_program_ids(*, user: User, portfolio_id: int) -> set[int]:
+def visible_program_ids(*, user: Viewer, portfolio_id: int) -> set[int]:
     """The portfolio's programs the user may see (one query)."""
     visible = visible_programs(user).filter(portfolio_id=portfolio_id)
     return set(visible.values_list("pk", flat=True))
