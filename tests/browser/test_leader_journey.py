@@ -26,11 +26,13 @@ from tests.factories import (
     CapacityBudgetFactory,
     CapacityRequestFactory,
     ChecklistTemplateFactory,
+    MetricReadingFactory,
     MilestoneFactory,
     PortfolioFactory,
     ProgramFactory,
     RiskFactory,
     StatusUpdateFactory,
+    SuccessMetricFactory,
     TeamFactory,
     UserFactory,
 )
@@ -118,7 +120,16 @@ def portfolios(db):
             state=CapacityRequestState.SUBMITTED if n % 2 else CapacityRequestState.APPROVED,
             approved_amount=None if n % 2 else Decimal(150),
         )  # fmt: skip
+        if name == "Anycast ingress":  # its worst family at 0; launch readiness has no data
+            HealthSnapshot.objects.filter(program=program, day=today).update(
+                components={"schedule": 0, "risk": 40, "freshness": 100}
+            )
         if n == 0:
+            metric = SuccessMetricFactory(program=program, name="Hosts on 6.12", unit="hosts")
+            for back, value in ((20, 20.0), (10, 35.0), (1, 50.0)):  # ahead of its path
+                MetricReadingFactory(
+                    metric=metric, value=value, measured_on=today - datetime.timedelta(days=back)
+                )
             MilestoneFactory(
                 program=program, name="Cutover", critical=True, state="in_progress",
                 baseline_date=today - datetime.timedelta(days=21),
@@ -138,6 +149,99 @@ def charts_drawn(page: Page, count: int) -> None:
     expect(page.locator('.chart[data-drawn="yes"]')).to_have_count(count, timeout=15000)
 
 
+def figure(page: Page, script_id: str) -> dict:
+    """The figure a chart was drawn from (its JSON script on the page)."""
+    return page.evaluate(f"JSON.parse(document.getElementById('{script_id}').textContent)")
+
+
+def open_table(page: Page, table_id: str) -> list[list[str]]:
+    """Open a chart's "As a table" alternative; each body row's cell texts."""
+    details = page.locator(f"#{table_id}")
+    details.get_by_text("As a table").click()
+    table = details.get_by_role("table")
+    expect(table).to_be_visible()
+    expect(table.locator("caption")).not_to_be_empty()
+    return [
+        [cell.strip() for cell in row.locator("th, td").all_inner_texts()]
+        for row in table.locator("tbody tr").all()
+    ]
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 1
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+        and inner["y"] >= outer["y"] - 1
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+    )
+
+
+def check_dashboard_charts(page: Page) -> None:
+    """Each chart reads at a glance and its table holds the same data."""
+    # Biggest slips: one bar of slip days per milestone, longest on top, every label whole
+    # and inside the chart.
+    slips = figure(page, "chart-slips")["data"][0]
+    rows = open_table(page, "table-slips")
+    assert [row[4] for row in rows] == slips["text"]
+    assert [row[:2] for row in rows] == [data[:2] for data in slips["customdata"]]
+    days = [int(row[4].strip("+ d").replace(",", "")) for row in rows]
+    assert days == slips["x"] == sorted(days, reverse=True)
+    chart = page.locator('[data-chart="chart-slips"]')
+    expect(chart.locator(".bars .point")).to_have_count(len(rows))
+    box = chart.bounding_box()
+    labels = chart.locator(".ytick text, .bartext")
+    assert labels.count() >= 2 * len(rows)
+    for label in labels.all():
+        assert inside(label.bounding_box(), box), label.text_content()
+    assert "…" not in "".join(chart.locator(".ytick text").all_text_contents())
+
+    # The 12-week chart fills its card: the plot is as tall as the chart's element.
+    grades_chart = page.locator('[data-chart="chart-grades"]')
+    plot = grades_chart.locator(".main-svg").first.bounding_box()
+    assert abs(plot["height"] - grades_chart.bounding_box()["height"]) <= 2
+    green, yellow, red = figure(page, "chart-grades")["data"]
+    weeks = open_table(page, "table-grades")
+    assert [row[1:] for row in weeks] == [
+        [str(counts) for counts in week]
+        for week in zip(green["y"], yellow["y"], red["y"], strict=True)
+    ]
+
+    # Launches: the legend sits right above the plot; the table lists what is plotted.
+    legend = page.locator("#table-launches").locator("xpath=..").locator(".legend")
+    launches_chart = page.locator('[data-chart="chart-launches"]')
+    gap = launches_chart.bounding_box()["y"] - (
+        legend.bounding_box()["y"] + legend.bounding_box()["height"]
+    )
+    assert 0 <= gap <= 16
+    launches = figure(page, "chart-launches")["data"][0]
+    assert [row[2:] for row in open_table(page, "table-launches")] == launches["customdata"]
+
+    requested = figure(page, "chart-capacity")["data"][0]
+    capacity = open_table(page, "table-capacity")
+    assert [row[0] for row in capacity] == [x.replace("<br>", " ") for x in requested["x"]]
+    assert [row[1] for row in capacity] == [f"{y:,.0f} vCPU" for y in requested["y"]]
+
+
+def check_program_charts(page: Page) -> None:
+    """The program page's charts: score history, milestone timeline and metric readings."""
+    history = figure(page, "score-history-data")["data"][0]
+    scores = open_table(page, "table-score-history")
+    assert [int(row[1]) for row in scores] == history["y"]
+    targets = figure(page, "milestone-timeline-data")["data"][-1]
+    milestones = open_table(page, "table-milestone-timeline")
+    assert [row[0] for row in milestones] == targets["y"]
+    assert [row for row in milestones if row[0] == "★ Cutover"][0][4].startswith("Overdue 21 d")
+    metric = page.locator("#metrics .metric").first
+    chart_id = metric.locator(".chart").get_attribute("data-chart")
+    readings = open_table(page, f"table-{chart_id}")
+    actual = figure(page, chart_id)["data"][1]
+    assert [row[1] for row in readings] == [f"{value:.0f} hosts" for value in actual["y"]]
+    # Its legend names both lines, on top of the plot (it used to be switched off).
+    expect(metric.locator(".legendtext")).to_have_text(["Target path", "Actual"])
+    legend = metric.locator("g.legend").bounding_box()
+    assert legend["y"] + legend["height"] <= metric.locator(".xtick").first.bounding_box()["y"]
+
+
 def test_leader_reads_dashboard_program_and_weekly_report(
     page: Page, live_server, portfolios, console_errors
 ):
@@ -152,6 +256,7 @@ def test_leader_reads_dashboard_program_and_weekly_report(
     charts_drawn(page, 4)
     expect(page.locator(".sparkline-svg").first).to_be_visible()
     page.screenshot(path=RESULTS / "leader-1-dashboard.png", full_page=True)
+    check_dashboard_charts(page)
 
     # Scope to one portfolio: the page updates in place and the URL keeps the filter.
     page.get_by_label("Portfolio", exact=True).select_option(label="Core Infrastructure")
@@ -197,7 +302,28 @@ def test_leader_reads_dashboard_program_and_weekly_report(
     expect(page.get_by_role("heading", name="Milestone timeline")).to_be_visible()
     expect(page.get_by_role("heading", name="Risk matrix")).to_be_visible()
     expect(page.locator('#milestone-timeline .chart[data-drawn="yes"]')).to_have_count(1)
+    expect(page.locator('#metrics .chart[data-drawn="yes"]')).to_have_count(1)
+    check_program_charts(page)
     page.screenshot(path=RESULTS / "leader-3-red-program.png", full_page=True)
+
+    # A family at 0 reads as the worst score (a red stub and its 0), apart from no data.
+    page.goto(f"{base}/programs/anycast-ingress/")
+    families = page.locator("#health .component-list")
+    zero = families.locator("li", has_text="Schedule")
+    expect(zero.locator(".component-score")).to_have_text("0")
+    stub = zero.locator(".meter-fill")
+    assert stub.bounding_box()["width"] >= 6
+    red = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--grade-red-dot')"
+    )
+    stub_colour = stub.evaluate("element => getComputedStyle(element).backgroundColor")
+    assert stub_colour == "rgb({}, {}, {})".format(
+        *(int(red.strip()[i : i + 2], 16) for i in (1, 3, 5))
+    )
+    no_data = families.locator("li", has_text="Launch readiness")
+    expect(no_data).to_contain_text("no data")
+    expect(no_data.locator(".meter")).to_have_count(0)
+    families.screenshot(path=RESULTS / "leader-3b-families-zero-and-no-data.png")
 
     # The weekly report: generate this week's, read it, export it.
     page.goto(f"{base}/dashboard/?portfolio=core")
