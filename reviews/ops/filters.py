@@ -67,7 +67,7 @@ class OperationalReviewListFilter(PageFilterMixin, OperationalReviewFilter):
     class Meta(OperationalReviewFilter.Meta):
         fields = ["when", "state", "portfolio"]
 
-    ANY = {"state": "Any state", "portfolio": "Every scope"}
+    ANY = {"state": "Any state", "portfolio": "All portfolios"}
     # ``when`` picks a half of the list, it does not narrow it.
     PAGE_ONLY = ("when",)
 

@@ -64,6 +64,8 @@ def ops_list(request: SignedInRequest) -> HttpResponse:
         url=reverse("ops:list"),
         results_id="ops-results",
         filter_label="Filter operational reviews",
+        # Equal columns (the capacity bar's), not the programs bar's eight narrow ones.
+        filters_class="filters-grid-capacity",
     )
     page = Paginator(operational_review_list(filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
