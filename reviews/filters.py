@@ -5,10 +5,11 @@ only a page has (a search box, a default the page applies, selects that name thi
 takes by slug). ``PageFilterMixin`` holds the page side the three lists have in common.
 """
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django import forms
 
+from core.forms import form_field
 from programs.filters import OneOfSelect
 
 
@@ -25,7 +26,9 @@ class PageFilterMixin:
     PAGE_ONLY: ClassVar[tuple[str, ...]] = ()
 
     if TYPE_CHECKING:  # what the FilterSet this mixes into provides
-        form: forms.Form
+
+        @property
+        def form(self) -> forms.Form: ...
 
         def is_valid(self) -> bool: ...
 
@@ -39,7 +42,10 @@ class PageFilterMixin:
         """
         field = form.fields[name]
         if choices is None:
-            choices = [choice for choice in field.choices if choice[0] != ""]
+            # Django normalises a choice field's choices to (value, label) pairs; the stubs
+            # type the getter as anything the setter accepts.
+            own = cast(list[tuple[Any, Any]], form_field(form, name, forms.ChoiceField).choices)
+            choices = [choice for choice in own if choice[0] != ""]
         if isinstance(field, forms.MultipleChoiceField):
             field.widget = OneOfSelect(choices=[("", self.ANY[name]), *choices])
         else:

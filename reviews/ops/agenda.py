@@ -201,8 +201,8 @@ def _overdue_actions(program_ids: QuerySet, review: OperationalReview) -> list:
             "created_in": {"id": item.created_in_id, "date": agenda_day(item.created_in.date)},
             # Where it was agreed (and is closed): the item in its review's action items.
             "url": f"{item.created_in.get_absolute_url()}#action-item-{item.pk}",
-            "program": agenda_program(item.program_id, item.program.name, item.program.slug)
-            if item.program_id
+            "program": agenda_program(item.program.pk, item.program.name, item.program.slug)
+            if item.program is not None
             else None,
         }
         for item in items
@@ -232,7 +232,7 @@ def build_agenda(*, review: OperationalReview, user) -> dict[str, Any]:
         "previous_review": (
             {"id": previous.pk, "date": agenda_day(previous.date)} if previous else None
         ),
-        "portfolio": review.portfolio.slug if review.portfolio_id else None,
+        "portfolio": review.portfolio.slug if review.portfolio is not None else None,
         "built_at": timezone.now().isoformat(),
         "frozen": False,
         "sections": [

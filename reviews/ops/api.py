@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from core.api import InputSerializer, ReadWriteViewSet, VersionedInputSerializer
 from programs.api.serializers import VisibleProgramField
-from programs.models import Portfolio
+from programs.models import Portfolio, Program
 from reviews.api import TRANSITIONS_NOTE, TransitionSerializer
 from reviews.api import read_only_username as _read_person
 from reviews.models import ActionItem, OperationalReview
@@ -48,7 +48,9 @@ def _person(**kwargs) -> serializers.SlugRelatedField:
 
 
 class OperationalReviewSerializer(serializers.ModelSerializer):
-    portfolio = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    portfolio: serializers.SlugRelatedField[Portfolio] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     facilitator = _read_person()
     created_by = _read_person(help_text="Empty when the weekly schedule created it.")
     action_item_count = serializers.IntegerField(read_only=True, help_text="Agreed in it.")
@@ -84,9 +86,15 @@ class OperationalReviewUpdateSerializer(OperationalReviewInputSerializer, Versio
 
 class ActionItemSerializer(serializers.ModelSerializer):
     owner = _read_person()
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_in = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Review id.")
-    closed_in = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Review id.")
+    program: serializers.SlugRelatedField[Program] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    created_in: serializers.PrimaryKeyRelatedField[OperationalReview] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, help_text="Review id.")
+    )
+    closed_in: serializers.PrimaryKeyRelatedField[OperationalReview] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, help_text="Review id.")
+    )
     closed_by = _read_person()
 
     class Meta:

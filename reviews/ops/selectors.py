@@ -84,10 +84,17 @@ def current_review(*, today: datetime.date | None = None) -> OperationalReview |
     )
 
 
+def _same_scope(review: OperationalReview) -> Q:
+    """Reviews of the review's scope: its portfolio, or every program (no portfolio)."""
+    if review.portfolio_id is None:
+        return Q(portfolio__isnull=True)
+    return Q(portfolio_id=review.portfolio_id)
+
+
 def previous_review(review: OperationalReview) -> OperationalReview | None:
     """The last review of the same scope before this one (what "since the last review" means)."""
     return (
-        OperationalReview.objects.filter(portfolio_id=review.portfolio_id, date__lt=review.date)
+        OperationalReview.objects.filter(_same_scope(review), date__lt=review.date)
         .order_by("-date", "-id")
         .first()
     )
@@ -95,7 +102,7 @@ def previous_review(review: OperationalReview) -> OperationalReview | None:
 
 def next_review(review: OperationalReview) -> OperationalReview | None:
     return (
-        OperationalReview.objects.filter(portfolio_id=review.portfolio_id, date__gt=review.date)
+        OperationalReview.objects.filter(_same_scope(review), date__gt=review.date)
         .order_by("date", "id")
         .first()
     )

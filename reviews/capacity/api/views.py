@@ -7,6 +7,8 @@ version it was based on (If-Match or ``version``); an illegal state change answe
 reason, from the one transition table (``reviews.states``). Budgets are set by admins.
 """
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions
 from rest_framework.decorators import action
@@ -122,12 +124,13 @@ class CapacityRequestViewSet(mixins.DestroyModelMixin, ReadWriteViewSet):
             return services.capacity_request_update(
                 request=instance, user=user, version=version, **data
             )
-        operation = {
+        operations: dict[str, Callable[..., CapacityRequest]] = {
             "submit": services.capacity_request_submit,
             "approve": services.capacity_request_approve,
             "deny": services.capacity_request_deny,
             "fulfill": services.capacity_request_fulfill,
-        }[action_name]
+        }
+        operation = operations[action_name]
         return operation(request=instance, user=user, version=version, **data)
 
     def perform_destroy(self, instance):
