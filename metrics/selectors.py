@@ -9,7 +9,7 @@ import datetime
 import typing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import orjson
 from django.db.models import (
@@ -125,7 +125,7 @@ def _notable_milestones(
 class _Counts(NamedTuple):
     slip: int  # days, summed over milestones not cancelled (pulled in: 0)
     open: int
-    count: int  # milestones not cancelled
+    counted: int  # milestones not cancelled (named so as not to hide tuple.count)
 
 
 def _milestone_counts(ids: Iterable[int]) -> dict[int, _Counts]:
@@ -349,7 +349,8 @@ class ChunkInputs:
             Risk.objects.filter(ids_q("program_id", ids)).exclude(state="closed"),
             "program_id",
             RISK_INPUT,
-            [*Risk._meta.ordering],  # as the program page lists them
+            # As the program page lists them (field names; the stubs allow expressions too).
+            cast(list[str], Risk._meta.ordering),
         )
         metrics = _json_lists(
             SuccessMetric.objects.filter(ids_q("program_id", ids)),
@@ -396,7 +397,7 @@ class ChunkInputs:
             ),
             unlisted_slip_days=counts.slip - sum(slip_days(m) for m in milestones),
             unlisted_open=counts.open - sum(1 for m in milestones if m.is_open),
-            unlisted_count=counts.count - sum(1 for m in milestones if m.state != "cancelled"),
+            unlisted_count=counts.counted - sum(1 for m in milestones if m.state != "cancelled"),
             has_dependencies=program_id in self.with_dependencies,
         )
 
@@ -456,7 +457,10 @@ class PolicyBook:
             )
 
     def for_program(self, program_id: int) -> Policy:
-        return self.by_portfolio.get(self.portfolio_of.get(program_id), self.default)
+        portfolio_id = self.portfolio_of.get(program_id)
+        if portfolio_id is None:
+            return self.default
+        return self.by_portfolio.get(portfolio_id, self.default)
 
     @property
     def reach(self) -> Reach:

@@ -58,8 +58,8 @@ class _Stored(NamedTuple):
 
 def _stored_today(program_ids: Iterable[int], today: datetime.date) -> dict[int, _Stored]:
     """Today's snapshots of these programs (one query), by program."""
-    rows = HealthSnapshot.objects.filter(ids_q("program_id", program_ids), day=today)
-    rows = rows.order_by().values_list(  # unordered (a dict): no sort by program name
+    snapshots = HealthSnapshot.objects.filter(ids_q("program_id", program_ids), day=today)
+    rows = snapshots.order_by().values_list(  # unordered (a dict): no sort by program name
         "program_id", "inputs_digest", "score", "grade", "watermelon", "stale",
         "program__health_score", "program__health_grade", "program__health_watermelon",
         "program__health_stale",
@@ -157,6 +157,8 @@ def _snapshot(result: health.HealthResult, reported: str, inputs_digest: str, to
     values, which orjson writes without calling back into Python): the scheduled recompute
     leaves alone a stored snapshot with the same digests.
     """
+    if result.grade is None:
+        raise ValueError("Only a scored result, which has a grade, is stored as a snapshot.")
     content = {
         "score": result.score,
         "grade": result.grade.value,
