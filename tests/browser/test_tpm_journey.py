@@ -104,7 +104,7 @@ def test_tpm_creates_plans_slips_and_reports(page: Page, live_server, tpm_user, 
     page.get_by_role("button", name="Post update").click()
 
     # Everything is on the program page.
-    milestone_row = page.locator("tr", has_text="Canary in first region")
+    milestone_row = page.locator(".table-milestones tr", has_text="Canary in first region")
     expect(milestone_row.locator(".slip-late")).to_have_text("+21 d")
     expect(milestone_row).to_contain_text("1 Jun 2026")
     milestone_row.get_by_text("1 date change").click()
