@@ -37,7 +37,12 @@ from metrics.health import COMPONENTS, reason_view
 from metrics.models import HealthSnapshot
 from metrics.panels import COMPONENT_LABELS, forecast_view
 from programs.models import OPEN_MILESTONE_STATES, Milestone, Portfolio, Program, Team
-from programs.selectors import ACTIVE_PHASES, visible_programs, with_list_annotations
+from programs.selectors import (
+    ACTIVE_PHASES,
+    ListedProgram,
+    visible_programs,
+    with_list_annotations,
+)
 from reviews.models import (
     GRANTED_STATES,
     OPEN_REVIEW_STATES,
@@ -322,7 +327,7 @@ SORT_LABELS = {
 }
 
 
-def table_programs(*, user, filters: DashboardFilters) -> QuerySet[Program]:
+def table_programs(*, user, filters: DashboardFilters) -> QuerySet[ListedProgram]:
     """The table's rows: the scoped programs narrowed by grade, flag and cause, with what each
     row shows annotated in the one query (next milestone, latest reported health, the latest
     snapshot's forecast and first reason)."""
@@ -453,7 +458,10 @@ CSV_HEADER = [
 
 
 def csv_rows(
-    programs: QuerySet[Program], *, base_url: str = "", today: datetime.date | None = None
+    programs: QuerySet[ListedProgram],
+    *,
+    base_url: str = "",
+    today: datetime.date | None = None,
 ) -> Iterator[list[str]]:
     """The table as CSV rows (header first), streamed in chunks: one query per 2,000 rows.
 

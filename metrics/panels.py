@@ -149,8 +149,10 @@ def metrics_panel(request, program, can_edit: bool) -> Panel:
             )
         )
         increasing = metric.target_value > metric.baseline_value
-        behind = latest is not None and (
-            latest.value < expected if increasing else latest.value > expected
+        behind = (
+            latest is not None
+            and expected is not None
+            and (latest.value < expected if increasing else latest.value > expected)
         )
         rows.append(
             {
