@@ -367,6 +367,7 @@ class ProgramHealthSerializer(serializers.ModelSerializer):
         prefetched = getattr(program, "latest_snapshots", None)
         if prefetched is None:
             prefetched = list(program.health_snapshots.order_by("-day")[:1])
-        program.latest_snapshot = prefetched[0] if prefetched else None
-        program.latest_to_clear = snapshot_to_clear(program.latest_snapshot)
+        snapshot = prefetched[0] if prefetched else None
+        # The output fields read these off the program (``source=``): plain attributes of it.
+        vars(program).update(latest_snapshot=snapshot, latest_to_clear=snapshot_to_clear(snapshot))
         return super().to_representation(program)
