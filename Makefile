@@ -75,6 +75,7 @@ lint: deps  ## ruff, django-upgrade, the import contracts and mypy (what pre-com
 	$(VENV)/bin/ruff format --check .
 	git ls-files -z '*.py' ':!:*/migrations/*' | xargs -0 $(VENV)/bin/django-upgrade --target-version 6.1 --check
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 .PHONY: format
 format: deps

@@ -420,7 +420,7 @@ _REMEDIES: dict[str, Any] = {
 def reason_text(reason: Mapping[str, Any]) -> str:
     """A reason's sentence, from its code, subject and figures (stored or just computed)."""
     if "text" in reason:  # stored before reasons were structured
-        return reason["text"]
+        return str(reason["text"])
     render = _TEXTS.get(reason.get("code", ""))
     return render(reason.get("subject", ""), reason.get("figures", {})) if render else ""
 
@@ -782,7 +782,7 @@ def band(grade: Grade, policy: Policy) -> tuple[int, int]:
     return 0, max(0, policy.yellow_at - 1)
 
 
-def rank_key(reason: Reason) -> tuple:
+def rank_key(reason: Reason) -> tuple[int, int, float, str, str, int]:
     """Severity first, then the family in review order, then the costliest, then by name."""
     return (  # StrEnum members hash as their values: plain strings look them up
         -SEVERITY_RANK[reason.severity],

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 from django.utils import timezone
 
-from metrics.health import Grade, Policy, is_watermelon
+from core.grades import Grade
+from metrics.health import Policy, is_watermelon
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.selectors import PolicyBook
 from metrics.services import health_recompute

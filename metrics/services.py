@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 from django.db import connection, connections, transaction
@@ -79,7 +79,7 @@ def _hash(content: bytes) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
-def _forecast_json(forecast: health.Forecast | None) -> dict | None:
+def _forecast_json(forecast: health.Forecast | None) -> dict[str, Any] | None:
     if forecast is None:
         return None
     return {
@@ -102,7 +102,9 @@ class _ScoreRow(NamedTuple):
     cause: str
 
 
-def _update_program_scores(rows: list[_ScoreRow], now, *, only_changed: bool) -> int:
+def _update_program_scores(
+    rows: list[_ScoreRow], now: datetime.datetime, *, only_changed: bool
+) -> int:
     """Set the denormalised health columns of many programs in one UPDATE per 1,000 rows.
 
     ``UPDATE ... FROM (VALUES ...)`` (SQLite and PostgreSQL both take it): Django's
@@ -145,12 +147,18 @@ def _update_program_scores(rows: list[_ScoreRow], now, *, only_changed: bool) ->
     return written
 
 
-def _json(value) -> str:
+def _json(value: object) -> str:
     """JSON text (for SQLite's JSON columns), written by orjson."""
     return orjson.dumps(value).decode()
 
 
-def _snapshot(result: health.HealthResult, reported: str, inputs_digest: str, today, now) -> dict:
+def _snapshot(
+    result: health.HealthResult,
+    reported: str,
+    inputs_digest: str,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> dict[str, Any]:
     """A snapshot as the upsert writes it: every one of SNAPSHOT_COLUMNS, by name.
 
     Its ``digest`` hashes all it stores but its time and digests, as stored (plain JSON
@@ -191,7 +199,7 @@ def _snapshot(result: health.HealthResult, reported: str, inputs_digest: str, to
     }
 
 
-def _upsert_snapshots(snapshots: list[dict], *, only_changed: bool) -> None:
+def _upsert_snapshots(snapshots: list[dict[str, Any]], *, only_changed: bool) -> None:
     """Insert or update the day's snapshots, 1,000 per statement.
 
     ``INSERT ... ON CONFLICT (program, day) DO UPDATE``, written out because Django's
@@ -317,7 +325,7 @@ def _loaded_ahead[T](
         max_workers=ahead, thread_name_prefix="health-load", initializer=_serial_plans
     ) as pool:
         try:
-            pending: deque = deque()
+            pending: deque[Future[T]] = deque()
             for chunk in chunks:
                 pending.append(pool.submit(load, chunk))
                 if len(pending) > ahead:
@@ -341,7 +349,7 @@ class _StoredBehind:
     def __init__(self) -> None:
         self.first = True
         self.pool: ThreadPoolExecutor | None = None
-        self.pending: tuple[Future, Callable[[int], None]] | None = None
+        self.pending: tuple[Future[int], Callable[[int], None]] | None = None
 
     def submit(self, store: Callable[[], int], then: Callable[[int], None]) -> None:
         """Run ``store()`` and pass what it returns to ``then`` (in the caller's thread)."""

@@ -80,7 +80,9 @@ def capacity_budget_update(
     )
 
 
-def budget_headroom(*, team_id: int, quarter: str, resource_kind: str, excluding: int | None):
+def budget_headroom(
+    *, team_id: int, quarter: str, resource_kind: str, excluding: int | None
+) -> tuple[CapacityBudget | None, Decimal]:
     """(budget row locked for update or None, what is left of it after granted requests).
 
     Must run inside a transaction: the lock is what makes the guard hold under concurrency.
@@ -191,7 +193,7 @@ def _lock(request: CapacityRequest, version: int | None) -> CapacityRequest:
     return locked
 
 
-def _move(locked: CapacityRequest, *, action: str, user, **data: Any) -> CapacityRequest:
+def _move(locked: CapacityRequest, *, action: str, user: User, **data: Any) -> CapacityRequest:
     target = check_transition(CAPACITY_REQUEST_TRANSITIONS, action, locked.state)
     return apply_versioned_update(
         instance=locked,
@@ -202,7 +204,7 @@ def _move(locked: CapacityRequest, *, action: str, user, **data: Any) -> Capacit
     )
 
 
-def capacity_council() -> QuerySet:
+def capacity_council() -> QuerySet[User]:
     """Active people in the Reviewer role on the capacity council."""
     return (
         get_user_model()
@@ -211,7 +213,7 @@ def capacity_council() -> QuerySet:
     )
 
 
-def _add_council_to_program(request: CapacityRequest, user) -> None:
+def _add_council_to_program(request: CapacityRequest, user: User) -> None:
     """The council joins the program in the reviewer role, to read a confidential request.
 
     People who already belong to the program keep their role.
@@ -269,7 +271,7 @@ def capacity_request_submit(
     return submitted
 
 
-def decision_refusal(user, request: CapacityRequest) -> str | None:
+def decision_refusal(user: User, request: CapacityRequest) -> str | None:
     """Why the user may not decide this request, or None if they may."""
     if request.requester_id == user.pk:
         return "You cannot decide your own capacity request."

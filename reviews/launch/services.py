@@ -62,7 +62,7 @@ def required_areas(review: LaunchReview) -> set[str]:
     return set(review.items.filter(required=True).values_list("area", flat=True))
 
 
-def reviewers_for(areas: Iterable[str]) -> QuerySet:
+def reviewers_for(areas: Iterable[str]) -> QuerySet[User]:
     """Active people in the Reviewer role who cover any of ``areas``."""
     return (
         get_user_model()
@@ -338,7 +338,7 @@ def launch_review_answer_many(
 
 
 def _transition(
-    review: LaunchReview, *, action: str, user, version: int | None, **extra: Any
+    review: LaunchReview, *, action: str, user: User, version: int | None, **extra: Any
 ) -> LaunchReview:
     """Apply ``action`` from the transition table under a row lock, with the version check."""
     locked = LaunchReview.objects.select_for_update().get(pk=review.pk)
@@ -354,7 +354,7 @@ def _transition(
     )
 
 
-def _add_reviewers_to_program(review: LaunchReview, reviewers: Iterable, user) -> None:
+def _add_reviewers_to_program(review: LaunchReview, reviewers: Iterable[User], user: User) -> None:
     """Reviewers join the program in the reviewer role (to read it, confidential or not).
 
     People who already belong to the program keep their role.

@@ -15,6 +15,7 @@ State changes come only from the two tables below, through ``reviews.states.chec
 import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -48,7 +49,7 @@ WEEKLY_TITLE = "Weekly operational review"
 # --- Permissions ----------------------------------------------------------------------------
 
 
-def can_run_reviews(user) -> bool:
+def can_run_reviews(user: User | AnonymousUser | None) -> bool:
     """TPMs, leadership and admins create, edit and close reviews and manage action items."""
     return bool(
         user
@@ -57,7 +58,7 @@ def can_run_reviews(user) -> bool:
     )
 
 
-def can_close_action_item(user, item: ActionItem) -> bool:
+def can_close_action_item(user: User | AnonymousUser, item: ActionItem) -> bool:
     return can_run_reviews(user) or (user.is_authenticated and item.owner_id == user.pk)
 
 
