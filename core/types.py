@@ -7,9 +7,10 @@ stubs, hence the import under ``TYPE_CHECKING``; the alias itself is lazy, so no
 it at run time.
 
 The request types are what a view may rely on: ``LoginRequiredMiddleware`` turns every anonymous
-page request away before a view runs, and the API's default ``IsAuthenticated`` permission does
-the same for every API view, so their ``user`` is a real user, never ``AnonymousUser``.
-``HtmxMiddleware`` adds ``htmx`` to every request.
+page request away before a view runs (the ``@login_not_required`` views keep ``HttpRequest``),
+and the API's default ``IsAuthenticated`` permission does the same for every API view, so their
+``user`` is a real user, never ``AnonymousUser``. ``HtmxMiddleware`` adds ``htmx`` to every
+request.
 """
 
 from typing import TYPE_CHECKING
