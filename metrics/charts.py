@@ -368,7 +368,7 @@ def biggest_slips(rows: Sequence[SlipRow]) -> go.Figure:
         data=[trace],
         layout=_layout(
             # 13 px a label line (11 px type) and room between bars: every label fits its row.
-            height=max(160, len(rows) * (13 * lines + 12) + 56),
+            height=max(160, len(rows) * (13 * lines + 8) + 56),
             hovermode="closest",
             bargap=0.35,
             margin={"r": 16, "t": 8, "b": 44},
