@@ -418,10 +418,11 @@ LAUNCH_STATE_COLOURS = {
 
 def launch_timeline(points: Sequence[LaunchPoint], *, today: datetime.date) -> go.Figure:
     """Upcoming launches on a date axis, one row per program, coloured by review state."""
+    rows = [_wrap(p.program, LAUNCH_LABEL_WIDTH) for p in points]
     trace = {
         "type": "scatter",
         "x": [p.launch_date for p in points],
-        "y": [_wrap(p.program, LAUNCH_LABEL_WIDTH) for p in points],
+        "y": rows,
         "mode": "markers",
         "marker": {
             "size": 12,
@@ -433,7 +434,7 @@ def launch_timeline(points: Sequence[LaunchPoint], *, today: datetime.date) -> g
         "hovertemplate": "%{customdata[0]}<br>%{x|%a %d %b} · %{customdata[1]}<extra></extra>",
         "name": "Launches",
     }
-    labels = set(trace["y"])
+    labels = set(rows)
     lines = sum(label.count("<br>") + 1 for label in labels)
     return go.Figure(
         data=[trace],
