@@ -68,7 +68,7 @@ def capacity_list_view(request: SignedInRequest) -> HttpResponse:
         results_id="capacity-results",
         filter_label="Filter capacity requests",
         search_field="id_quarter",
-        filters_class="filters-grid-capacity",
+        filters_class="filters-grid-fit",
     )
     page = Paginator(capacity_request_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")

@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from programs.models import Portfolio
@@ -53,12 +53,13 @@ class ActionItemFilter(filters.FilterSet):
         return queryset.filter(carried_over(review)) if review else queryset.none()
 
 
-WHEN = [("upcoming", "Upcoming"), ("past", "Past")]
+WHEN = [("upcoming", "Open and upcoming"), ("past", "Past")]
 
 
 class OperationalReviewListFilter(PageFilterMixin, OperationalReviewFilter):
-    """The reviews page's filters: upcoming reviews (today on, soonest first) or past ones
-    (latest first), by the API's state and portfolio, the portfolio named in a select."""
+    """The reviews page's filters: open and upcoming reviews (soonest first: any not closed yet,
+    so Monday's review still in progress on Tuesday, and all from today on) or past ones
+    (closed and before today, latest first), by the API's state and portfolio, the portfolio named in a select."""
 
     when = filters.ChoiceFilter(label="Show", choices=WHEN, method="filter_when", empty_label=None)
     # The page narrows by date through ``when``; the API takes a date range.
@@ -95,9 +96,10 @@ class OperationalReviewListFilter(PageFilterMixin, OperationalReviewFilter):
         return self.cleaned.get("when") or "upcoming"
 
     def filter_when(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        past = Q(date__lt=self.today, state=OperationalReviewState.CLOSED)
         if value == "past":
-            return queryset.filter(date__lt=self.today).order_by("-date", "-id")
-        return queryset.filter(date__gte=self.today).order_by("date", "id")
+            return queryset.filter(past).order_by("-date", "-id")
+        return queryset.exclude(past).order_by("date", "id")
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)

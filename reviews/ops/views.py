@@ -57,7 +57,7 @@ def _require_runner(request: SignedInRequest) -> None:
 
 @require_http_methods(["GET", "HEAD"])
 def ops_list(request: SignedInRequest) -> HttpResponse:
-    """Upcoming reviews (soonest first) or past ones (latest first), filtered with the API's
+    """Open and upcoming reviews (soonest first) or past ones (latest first), filtered with the API's
     FilterSet (``reviews.ops.filters``) and paginated; htmx gets the results only."""
     filters = OperationalReviewListFilter(request.GET)
     list_page = ListPage(
@@ -65,7 +65,7 @@ def ops_list(request: SignedInRequest) -> HttpResponse:
         results_id="ops-results",
         filter_label="Filter operational reviews",
         # Equal columns (the capacity bar's), not the programs bar's eight narrow ones.
-        filters_class="filters-grid-capacity",
+        filters_class="filters-grid-fit",
     )
     page = Paginator(operational_review_list(filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
