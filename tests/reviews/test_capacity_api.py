@@ -3,8 +3,9 @@ budget guard and its override, auto-approval, permissions and concurrency."""
 
 import pytest
 
-from reviews.models import AutoApprovalThreshold, CapacityBudget, CapacityRequest
+from reviews.models import CapacityBudget, CapacityRequest
 from reviews.states import CAPACITY_REQUEST_TRANSITIONS
+from tests.factories import AutoApprovalThresholdFactory
 from tests.reviews.conftest import file_request
 from tests.reviews.test_launch_api import API, as_user
 
@@ -69,7 +70,7 @@ def test_only_team_members_file_for_a_team(outsider, team, program):
 
 
 def test_submit_auto_approves_under_the_threshold(requester, team, program, budget):
-    AutoApprovalThreshold.objects.create(resource_kind="vcpu", max_amount=10)
+    AutoApprovalThresholdFactory(resource_kind="vcpu", max_amount=10)
     request = file_request(requester, team, program, amount=10, submit=False)
     response = as_user(requester).post(
         f"{API}/capacity-requests/{request.pk}/submit/", {"version": 1}

@@ -13,9 +13,14 @@ from core.errors import DomainError, StaleWriteError
 from reviews.capacity import services
 from reviews.capacity.charts import capacity_vs_budget
 from reviews.capacity.selectors import team_capacity
-from reviews.models import AutoApprovalThreshold, CapacityRequest, CapacityRequestState
+from reviews.models import CapacityRequest, CapacityRequestState
 from reviews.states import CAPACITY_REQUEST_TRANSITIONS, IllegalTransition
-from tests.factories import CapacityBudgetFactory, ReviewerFactory, UserFactory
+from tests.factories import (
+    AutoApprovalThresholdFactory,
+    CapacityBudgetFactory,
+    ReviewerFactory,
+    UserFactory,
+)
 from tests.reviews.conftest import file_request
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +96,7 @@ def test_without_a_budget_every_approval_is_an_override(requester, team, program
 def test_auto_approval_under_the_threshold_and_within_budget(
     requester, team, program, budget, django_capture_on_commit_callbacks
 ):
-    AutoApprovalThreshold.objects.create(resource_kind="vcpu", max_amount=8)
+    AutoApprovalThresholdFactory(resource_kind="vcpu", max_amount=8)
     with django_capture_on_commit_callbacks(execute=True):
         small = file_request(requester, team, program, amount=8)
     assert small.state == "approved" and small.auto_approved
@@ -103,7 +108,7 @@ def test_auto_approval_under_the_threshold_and_within_budget(
 
 def test_auto_approval_never_exceeds_the_budget(requester, team, program, council):
     CapacityBudgetFactory(team=team, quarter="2026-Q4", resource_kind="vcpu", amount=10)
-    AutoApprovalThreshold.objects.create(resource_kind="vcpu", max_amount=8)
+    AutoApprovalThresholdFactory(resource_kind="vcpu", max_amount=8)
     assert file_request(requester, team, program, amount=8).state == "approved"
     assert file_request(requester, team, program, amount=8).state == "submitted"
 

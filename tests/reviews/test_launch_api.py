@@ -18,7 +18,7 @@ from reviews.models import (
 )
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS
 from reviews.tasks import idempotency_records_prune
-from tests.factories import ProgramFactory
+from tests.factories import MembershipFactory, ProgramFactory
 from tests.reviews.conftest import ALL_STATES, LAUNCH_DATE, answer_all, put_in_state
 
 pytestmark = pytest.mark.django_db
@@ -174,10 +174,9 @@ def test_only_reviewers_of_an_area_sign_it_and_never_their_own(submitted, sre, t
 
 
 def test_an_engineer_cannot_approve_their_own_review_through_the_api(program, checklist, sre):
-    from programs.models import ProgramMembership
     from reviews.launch import services
 
-    ProgramMembership.objects.create(program=program, user=sre, role="eng_lead")
+    MembershipFactory(program=program, user=sre, role="eng_lead")
     review = services.launch_review_create(
         program=program, user=sre, title="Mine", launch_date=LAUNCH_DATE, tier=3
     )

@@ -2,17 +2,16 @@
 the agenda endpoint, action-item filters, confidentiality, fixed query counts."""
 
 import datetime
+from functools import partial
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from metrics.models import HealthSnapshot
 from reviews.models import ActionItem, OperationalReview
 from tests.factories import (
     ActionItemFactory,
+    HealthSnapshotFactory,
     MembershipFactory,
     OperationalReviewFactory,
     ProgramFactory,
@@ -140,9 +139,7 @@ def test_filters(tpm, engineer):
 def test_confidential_items_and_agenda_entries_are_hidden(outsider, tpm, confidential_program):
     review = OperationalReviewFactory(date=TODAY)
     secret = ActionItemFactory(program=confidential_program, created_in=review)
-    HealthSnapshot.objects.create(
-        program=confidential_program, day=TODAY, score=10, grade="red", computed_at=timezone.now()
-    )
+    HealthSnapshotFactory(program=confidential_program, day=TODAY, score=10, grade="red")
     assert api(outsider).get(f"{ITEMS}{secret.pk}/").status_code == 404
     assert api(outsider).get(ITEMS).json()["count"] == 0
     hidden = api(outsider).get(f"{REVIEWS}{review.pk}/agenda/").json()
@@ -182,22 +179,17 @@ def populate(n, tpm):
         ActionItemFactory(created_in=review, owner=UserFactory())
 
 
-def test_list_endpoints_take_the_same_queries_at_two_sizes(tpm):
+def test_list_endpoints_take_the_same_queries_at_two_sizes(tpm, same_queries_at_two_sizes):
     client = api(tpm)
+
+    def get(url):
+        tpm._pulse_roles = None  # read once per request, as with a session
+        return client.get(url)
+
     urls = [REVIEWS, ITEMS, f"{REVIEWS}?state=scheduled", f"{ITEMS}?state=open"]
-
-    def counts():
-        result = []
-        for url in urls:
-            tpm._pulse_roles = None  # read once per request, as with a session
-            with CaptureQueriesContext(connection) as queries:
-                assert client.get(url).status_code == 200
-            result.append(len(queries))
-        return result
-
     populate(2, tpm)
-    small = counts()
-    populate(12, tpm)
-    assert counts() == small
+    counts = same_queries_at_two_sizes(
+        client, {url: partial(get, url) for url in urls}, grow=lambda: populate(12, tpm)
+    )
     assert ActionItem.objects.count() == 28
-    print("ops API query counts (reviews, items, filtered reviews, filtered items):", small)
+    print("ops API query counts:", counts)
