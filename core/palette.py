@@ -21,13 +21,14 @@ _TOKEN = re.compile(r"(?P<name>--[\w-]+)\s*:\s*(?P<value>[^;]+);")
 
 
 def read_tokens(css: str) -> dict[str, str]:
-    """The custom properties declared in the stylesheet's ``:root`` blocks, by name."""
+    """The custom properties declared in the stylesheet's first ``:root`` block, by name: the
+    light theme, which the charts are built in (the dark theme's block, inside a media query,
+    comes later; the browser swaps its values in when it draws: static/js/charts.js)."""
     css = _COMMENT.sub("", css)
-    return {
-        match["name"]: match["value"].strip()
-        for root in _ROOT.finditer(css)
-        for match in _TOKEN.finditer(root["body"])
-    }
+    root = _ROOT.search(css)
+    if root is None:
+        return {}
+    return {match["name"]: match["value"].strip() for match in _TOKEN.finditer(root["body"])}
 
 
 TOKENS = read_tokens(STYLESHEET.read_text(encoding="utf-8"))
@@ -57,3 +58,12 @@ SURFACE = token("--color-surface")
 REQUESTED = token("--chart-requested")
 # Plotly takes a font list as CSS does, but without the quotes around family names.
 FONT = token("--font-sans").replace('"', "")
+
+
+# The tokens a chart may draw in, by name: the browser maps each light value back to its token
+# and, in dark mode, draws the token's dark value instead (static/js/charts.js).
+CHART_TOKENS: dict[str, str] = {
+    name: value
+    for name, value in TOKENS.items()
+    if name.startswith(("--color-", "--grade-", "--chart-")) and value.startswith("#")
+}

@@ -3,11 +3,12 @@
 import datetime
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.http import urlencode
 
 from core.formatting import format_number, format_quantity
 from core.markdown import render_markdown
+from core.palette import CHART_TOKENS
 
 register = template.Library()
 
@@ -104,3 +105,9 @@ def isodate(value):
         return datetime.date.fromisoformat(value)
     except (TypeError, ValueError):
         return value
+
+
+@register.simple_tag
+def chart_tokens():
+    """The charts' light token values by name, as a JSON script for static/js/charts.js."""
+    return json_script(CHART_TOKENS, "chart-tokens")

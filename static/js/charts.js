@@ -23,6 +23,43 @@
     }).observe(element);
   }
 
+  // Figures are built in the light theme's token colours (core/palette.py). In dark mode each
+  // of those colours is swapped for its token's current value, so a chart matches its card;
+  // a transparent ground lets the card show through.
+  var darkMode = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
+
+  function themeSwaps() {
+    var source = document.getElementById("chart-tokens");
+    if (!darkMode || !darkMode.matches || !source) {
+      return null;
+    }
+    var style = getComputedStyle(document.documentElement);
+    var tokens = JSON.parse(source.textContent);
+    var swaps = {};
+    Object.keys(tokens).forEach(function (name) {
+      var now = style.getPropertyValue(name).trim();
+      if (now) {
+        swaps[tokens[name].toLowerCase()] = now;
+      }
+    });
+    return swaps;
+  }
+
+  function themed(value, swaps) {
+    if (typeof value === "string") {
+      return swaps[value.toLowerCase()] || value;
+    }
+    if (Array.isArray(value)) {
+      return value.map(function (item) { return themed(item, swaps); });
+    }
+    if (value && typeof value === "object") {
+      var out = {};
+      Object.keys(value).forEach(function (key) { out[key] = themed(value[key], swaps); });
+      return out;
+    }
+    return value;
+  }
+
   function draw(root) {
     if (typeof Plotly === "undefined") {
       return;
@@ -36,6 +73,10 @@
         return;
       }
       var figure = JSON.parse(source.textContent);
+      var swaps = themeSwaps();
+      if (swaps) {
+        figure = themed(figure, swaps);
+      }
       Plotly.newPlot(element, figure.data, figure.layout || {}, config).then(function () {
         element.dataset.drawn = "yes";
         element.setAttribute("aria-busy", "false");

@@ -309,6 +309,19 @@ def test_palette_reads_root_tokens_and_names_a_missing_one():
         palette.token("--no-such-token")
 
 
+def test_charts_are_built_in_the_light_theme_and_redrawn_in_the_dark_one():
+    """The dark theme's block (a media query) never leaks into the figures; the page carries
+    the light values by name so the browser can swap each for its dark value."""
+    css = ":root { --color-text: #111111; }\n"
+    css += "@media (prefers-color-scheme: dark) { :root { --color-text: #eeeeee; } }"
+    assert palette.read_tokens(css) == {"--color-text": "#111111"}
+    stylesheet = palette.STYLESHEET.read_text()
+    assert "prefers-color-scheme: dark" in stylesheet
+    assert palette.INK == palette.TOKENS["--color-text"] != "#e6e9ef"  # the light ink
+    html = render_to_string("components/chart_scripts.html")
+    assert 'id="chart-tokens"' in html and palette.GRADE_COLOURS["red"] in html
+
+
 # --- Health families as bars: a 0 is an alarm, no data is words --------------------------------
 
 
