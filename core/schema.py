@@ -10,6 +10,7 @@ errors it can answer with, in the shapes that ``core.api.exception_handler`` pro
 - 404 for objects that do not exist or are not visible to the caller, and lists' pages past
   the end;
 - 409/412/428 on writes to an existing object (optimistic concurrency);
+- 415 on writes, for a body of a media type the operation does not take, or of none;
 - 429 (throttled, ``core.throttling``) and 503 (database unreachable, ``core.unavailable``)
   on every operation, both with ``Retry-After``.
 
@@ -109,6 +110,7 @@ ERRORS = {
         "Stale `version` in the body: somebody changed it since.", StaleVersionSerializer
     ),
     "412": _error("Stale `If-Match`: somebody changed it since you read it."),
+    "415": _error("The body is not of a media type this operation takes (or has no Content-Type)."),
     "422": _error("This `Idempotency-Key` was already used with a different request."),
     "428": _error("Neither `If-Match` nor `version` was sent: say which version you edited."),
     "429": _error(
@@ -239,6 +241,8 @@ class PulseAutoSchema(AutoSchema):
             codes.append("404")  # no such object; a list's page past the end
         if self._is_versioned_write():
             codes += ["409", "412", "428"]
+        if self.method in WRITE_METHODS:
+            codes.append("415")  # a body sent without a Content-Type, or of one not listed
         return codes
 
     def _get_response_bodies(self, direction="response"):

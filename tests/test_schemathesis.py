@@ -20,12 +20,14 @@ so that the whole file runs in about three minutes on two cores.
 
 import datetime
 import json
+from collections.abc import Iterator
 
 import hypothesis
 import pytest
 import schemathesis
+from django.apps import apps as django_apps
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
@@ -64,6 +66,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.shared_data import rolled_back_rows
 
 MAX_EXAMPLES = 10
 CHECKS = [
@@ -189,17 +192,62 @@ def build_world():
     return admin
 
 
+# Every table an API operation may read or write: their digest is the world's state.
+WORLD_APPS = ("auth", "knox", "core", "programs", "reviews", "metrics")
+
+
+def world_digest() -> tuple[str, ...]:
+    """One digest per table of ``WORLD_APPS``, every row in order, in one query."""
+    qn = connection.ops.quote_name
+    tables = sorted(
+        (model._meta.db_table, model._meta.pk.column)
+        for label in WORLD_APPS
+        for model in django_apps.get_app_config(label).get_models(include_auto_created=True)
+    )
+    columns = ", ".join(
+        f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.{qn(pk)}), '')) "
+        f"FROM {qn(table)} t)"
+        for table, pk in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}")  # noqa: S608 - table names from the models
+        return cursor.fetchone()
+
+
+@pytest.fixture(scope="module")
+def world(
+    django_db_setup, django_db_blocker, _migration_data_survives_the_session
+) -> Iterator[dict]:
+    """The world, built once for the module, and a session of its admin with a CSRF token, as
+    a browser client sends them.
+
+    Built in a transaction left open while the module runs and rolled back at its end. Each
+    operation's test runs in a savepoint inside it (pytest-django's ``db``), rolled back after
+    the operation, so every operation starts from the world as built, whatever the ones before
+    it created, changed or deleted (``signed_in`` checks it), as when the world was built per
+    test; the examples of one operation share their writes, as they did then. A rollback does
+    not undo what is not read here: sequences only move ids forward (KNOWN holds the world's
+    own), and the writes' on-commit work (recomputes, e-mails) never runs, nothing commits.
+    """
+    with rolled_back_rows(django_db_blocker):
+        admin = build_world()
+        client = Client()
+        client.force_login(admin)
+        csrf = _get_new_csrf_string()
+        yield {
+            "session": {
+                "cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf},
+                "headers": {"X-CSRFToken": csrf},
+            },
+            "digest": world_digest(),
+        }
+
+
 @pytest.fixture
-def signed_in(db) -> dict:
-    """A session of the admin and a CSRF token, as a browser client sends them."""
-    admin = build_world()
-    client = Client()
-    client.force_login(admin)
-    csrf = _get_new_csrf_string()
-    return {
-        "cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf},
-        "headers": {"X-CSRFToken": csrf},
-    }
+def signed_in(world, db) -> dict:
+    """The admin's session and CSRF token, for one operation on the world as built."""
+    assert world_digest() == world["digest"], "an earlier operation's writes outlived it"
+    return world["session"]
 
 
 @pytest.fixture
