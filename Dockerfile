@@ -14,7 +14,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm \
 
 WORKDIR /app
 COPY pyproject.toml uv.lock package.json package-lock.json ./
-RUN uv sync --locked --no-dev --no-install-project && npm ci --no-audit --no-fund
+RUN uv sync --locked --no-dev --no-install-project && npm ci --omit=dev --no-audit --no-fund
 
 COPY . .
 # collectstatic needs settings to import; the build-time secret is never used at run time.

@@ -1,0 +1,118 @@
+"""Every page passes axe-core (from npm, injected by Playwright) in light and in dark mode:
+no serious or critical violation.
+
+The pages are those of the demo organisation (``seed_demo``), visited as its admin, who may
+open every page; each page is checked after its charts are drawn. axe is served from the
+app's own static files (``vendor/axe-core``, a dev dependency in package.json), so the strict
+Content-Security-Policy stays on while it runs.
+"""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import Page
+
+from metrics.models import WeeklyReport
+from programs.models import Program
+from reviews.models import CapacityRequest, LaunchReview, OperationalReview
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# What a person can act on: serious and critical. Minor and moderate findings are advice.
+BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture
+def pages(db) -> dict[str, str]:
+    call_command("seed_demo", "--programs", "12", "--seed", "3", stdout=StringIO())
+    program = Program.objects.filter(milestones__isnull=False, risks__isnull=False).first()
+    launch = LaunchReview.objects.order_by("launch_date").first()
+    request = CapacityRequest.objects.first()
+    review = OperationalReview.objects.order_by("-date").first()
+    report = WeeklyReport.objects.select_related("portfolio").first()
+    milestone = program.milestones.first()
+    paths = {
+        "home": reverse("home"),
+        "dashboard": reverse("leadership:dashboard"),
+        "reports": reverse("leadership:reports"),
+        "programs": reverse("programs:list"),
+        "program": program.get_absolute_url(),
+        "program edit": reverse("programs:edit", args=[program.slug]),
+        "status update": reverse("programs:update-create", args=[program.slug]),
+        "milestone move": reverse("programs:milestone-move", args=[program.slug, milestone.pk]),
+        "members": reverse("programs:members", args=[program.slug]),
+        "launches": reverse("reviews:launch-list"),
+        "launch review": launch.get_absolute_url(),
+        "review queue": reverse("reviews:queue"),
+        "capacity": reverse("reviews:capacity-list"),
+        "capacity request": request.get_absolute_url(),
+        "budgets": reverse("reviews:budgets"),
+        "ops reviews": reverse("ops:list"),
+        "ops review": review.get_absolute_url(),
+        "my action items": reverse("ops:my-items"),
+        "profile": reverse("profile"),
+    }
+    if report is not None:
+        week = report.week_start.isoformat()
+        paths["weekly report"] = reverse(
+            "leadership:report-detail", args=[report.portfolio.slug, week]
+        )
+    return paths
+
+
+def axe_violations(page: Page, base: str) -> list[dict]:
+    page.add_script_tag(url=f"{base}/static/vendor/axe-core/axe.min.js")
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+            }));
+        }"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_has_no_serious_accessibility_violation(
+    page: Page, live_server, pages, scheme, console_errors
+):
+    base = live_server.url
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("pulse-demo-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    found: dict[str, list[dict]] = {}
+    signed_out = {"sign-in": "/accounts/login/"}
+    for name, path in {**pages, **signed_out}.items():
+        if name == "sign-in":
+            page.context.clear_cookies()
+        response = page.goto(f"{base}{path}")
+        assert response is not None and response.status == 200, (name, path)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-chart]')]"
+            ".every(e => e.dataset.drawn === 'yes')",
+            timeout=10_000,
+        )
+        blocking = [v for v in axe_violations(page, base) if v["impact"] in BLOCKING]
+        if blocking:
+            found[name] = blocking
+    assert found == {}, f"{scheme} mode: {found}"
+    assert console_errors == []
+
+
+def test_the_demo_has_a_weekly_report_to_check(pages):
+    """The report page is among those checked (the demo writes last week's reports)."""
+    assert "weekly report" in pages, "seed_demo wrote no weekly report"
+    assert datetime.date.fromisoformat(pages["weekly report"].rstrip("/").split("/")[-1])
