@@ -3,9 +3,13 @@
 Views are thin: parse with a form, check permission (``reviews.rules``), call a selector or a
 service, render. A review is read through ``review_get_for_user`` (404 when its program is
 hidden from the user); changing it needs ``reviews.change_launchreview`` (403 otherwise).
-Checklist answers are saved one item at a time: htmx swaps the item back in place (with the
-progress), and without JavaScript the form posts and returns to the item.
+Checklist answers are saved one item at a time, as the user answers (``static/js/checklist.js``):
+htmx swaps the item's status line back in place (with the progress), and without JavaScript
+the form posts and returns to the item.
 """
+
+import copy
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +36,7 @@ from reviews.launch.forms import (
     SignOffForm,
 )
 from reviews.launch.selectors import (
+    ReviewPage,
     authored_open_reviews,
     launch_review_list,
     launch_review_page,
@@ -57,6 +62,55 @@ ANSWER_CHOICES = [
     (status, AnswerStatus(status).label)
     for status in (AnswerStatus.DONE, AnswerStatus.NOT_APPLICABLE, AnswerStatus.NOT_DONE)
 ]
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    """One area's required items answered (done or not applicable), for the sticky bar."""
+
+    area: str
+    label: str
+    done: int
+    required: int
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.required) and self.done == self.required
+
+
+@dataclass(frozen=True)
+class ChecklistProgress:
+    """What stands between the author and submitting: required items answered, by area."""
+
+    done: int
+    required: int
+    answered: int
+    total: int
+    areas: list[AreaProgress]
+
+    @property
+    def percent(self) -> int:
+        # Round down: "100%" must mean nothing required is left.
+        return 100 * self.done // self.required if self.required else 100
+
+
+def checklist_progress(page: ReviewPage) -> ChecklistProgress:
+    areas = [
+        AreaProgress(
+            area=section.area,
+            label=section.label,
+            done=sum(1 for item in section.items if item.required and not item.is_open),
+            required=sum(1 for item in section.items if item.required),
+        )
+        for section in page.areas
+    ]
+    return ChecklistProgress(
+        done=sum(area.done for area in areas),
+        required=sum(area.required for area in areas),
+        answered=page.answered,
+        total=page.total,
+        areas=areas,
+    )
 
 
 def _authorable(request: SignedInRequest, pk: int) -> LaunchReview:
@@ -136,6 +190,7 @@ def _detail_context(request: SignedInRequest, review: LaunchReview, **extra) -> 
         "review": review,
         "program": review.program,
         "page": page,
+        "progress": checklist_progress(page),
         "can_author": can_author,
         "can_answer": can_author and review.is_editable,
         "sign_areas": [s for s in page.areas if s.area in mine] if reviewable else [],
@@ -217,7 +272,14 @@ def launch_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def item_answer(request: SignedInRequest, pk: int, item_pk: int) -> HttpResponse:
-    """Save one checklist answer. htmx: the item (and the progress) swap in place."""
+    """Save one checklist answer; the page calls this as the user answers.
+
+    htmx gets the whole item with the progress out of band; the page takes only the item's
+    status line, summary row and version from it, so what the user is still typing stays. A
+    refused answer comes back with 422 and a stale one with 409 (the stored answer in the
+    summary, the user's version kept, so no later save overwrites the other change unseen).
+    Without JavaScript the form posts and returns to the item.
+    """
     review = _authorable(request, pk)
     item = get_object_or_404(LaunchReviewItem, review=review, pk=item_pk)
     form = ItemAnswerForm(request.POST)
@@ -240,20 +302,34 @@ def item_answer(request: SignedInRequest, pk: int, item_pk: int) -> HttpResponse
         return redirect(f"{review.get_absolute_url()}#item-{item.pk}")
     review.refresh_from_db()
     context = _detail_context(request, review)
-    shown = saved or item
-    if not saved:
-        # Show what the user typed next to the errors, not the stored answer.
-        shown.status = request.POST.get("status", shown.status)
-        shown.not_applicable_reason = request.POST.get("not_applicable_reason", "")
-        shown.evidence = request.POST.get("evidence", "").splitlines()
-        shown.notes = request.POST.get("notes", "")
-        if getattr(form, "stale", False):
-            shown.version = item.__class__.objects.get(pk=item.pk).version
+    conflict = bool(getattr(form, "stale", False))
+    if saved:
+        stored = answer = saved
+        version = saved.version
+        status = 200
+    else:
+        stored = LaunchReviewItem.objects.select_related("answered_by").get(pk=item.pk)
+        # The inputs show what the user typed next to the errors, not the stored answer.
+        answer = copy.copy(stored)
+        answer.status = request.POST.get("status", stored.status)
+        answer.not_applicable_reason = request.POST.get("not_applicable_reason", "")
+        answer.evidence = request.POST.get("evidence", "").splitlines()
+        answer.notes = request.POST.get("notes", "")
+        version = request.POST.get("version") or stored.version
+        status = 409 if conflict else 422
     return render(
         request,
         "reviews/launch/_item_saved.html",
-        {**context, "item": shown, "form": form, "saved": bool(saved)},
-        status=200,
+        {
+            **context,
+            "item": stored,
+            "answer": answer,
+            "version": version,
+            "form": form,
+            "saved": bool(saved),
+            "conflict": conflict,
+        },
+        status=status,
     )
 
 
