@@ -17,6 +17,7 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("reviews/", include("reviews.urls")),
     path("ops-reviews/", include("reviews.ops.urls")),
+    path("insights/", include("metrics.insights.urls")),
     path("", include("metrics.leadership_urls")),
     path("", home.home, name="home"),
 ]

@@ -24,6 +24,7 @@ _ITEMS = {
     "reviews": ("Review queue", "reviews:queue"),
     "capacity": ("Capacity", "reviews:capacity-list"),
     "ops": ("Ops review", "ops:list"),
+    "insights": ("Insights", "insights:overview"),
     "api": ("API docs", "/api/docs/"),
     "admin": ("Admin", "admin:index"),
 }
@@ -31,11 +32,11 @@ _ITEMS = {
 # What each role does most comes first; the first PRIMARY_COUNT items show in the bar, the rest
 # go under "More". Leadership's home is the dashboard (the home view redirects), so no "Home".
 ROLE_ORDER = {
-    Role.TPM: ("home", "programs", "ops", "launches", "dashboard", "capacity", "reviews", "reports", "api"),
+    Role.TPM: ("home", "programs", "ops", "launches", "dashboard", "capacity", "reviews", "insights", "reports", "api"),
     Role.ENGINEER: ("launches", "capacity", "home", "programs", "ops", "reviews", "dashboard", "reports", "api"),
     Role.REVIEWER: ("reviews", "launches", "capacity", "programs", "home", "ops", "dashboard", "reports", "api"),
-    Role.LEADERSHIP: ("dashboard", "reports", "programs", "launches", "ops", "capacity", "reviews", "api"),
-    Role.ADMIN: ("home", "programs", "reviews", "ops", "admin", "launches", "capacity", "dashboard", "reports", "api"),
+    Role.LEADERSHIP: ("dashboard", "insights", "reports", "programs", "launches", "ops", "capacity", "reviews", "api"),
+    Role.ADMIN: ("home", "programs", "reviews", "ops", "admin", "launches", "capacity", "dashboard", "reports", "insights", "api"),
 }  # fmt: skip
 # A signed-in user without a role (or a superuser outside the groups) gets a general order.
 DEFAULT_ORDER = ("home", "programs", "launches", "dashboard", "ops", "reviews", "capacity", "reports", "api")  # fmt: skip

@@ -231,6 +231,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # --- Idempotent API writes ------------------------------------------------------------------
 # How long an Idempotency-Key is remembered: a retry within it replays the stored answer.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Insights: a sign-off is overdue, and a capacity request waits too long, after these days.
+INSIGHTS_SIGN_OFF_DUE_DAYS = env.int("INSIGHTS_SIGN_OFF_DUE_DAYS", default=5)
+INSIGHTS_CAPACITY_WAITING_DAYS = env.int("INSIGHTS_CAPACITY_WAITING_DAYS", default=14)
 
 # --- REST framework and the OpenAPI schema ------------------------------------------------
 REST_FRAMEWORK = {

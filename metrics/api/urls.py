@@ -2,6 +2,7 @@
 
 from core.api import Router
 from metrics.api import views
+from metrics.insights import api as insights
 
 router = Router()
 router.register("success-metrics", views.SuccessMetricViewSet, basename="success-metric")
@@ -9,4 +10,4 @@ router.register("metric-readings", views.MetricReadingViewSet, basename="metric-
 router.register("health", views.ProgramHealthViewSet, basename="program-health")
 router.register("health-snapshots", views.HealthSnapshotViewSet, basename="health-snapshot")
 
-urlpatterns = router.urls
+urlpatterns = router.urls + insights.urlpatterns

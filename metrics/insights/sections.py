@@ -1,0 +1,473 @@
+"""The insights sections, registered in the order the overview shows them.
+
+A section is a selector (numbers as a dataclass, ``(*, user, filters, now)``), a presenter
+(the numbers as KPIs and chart-with-table blocks) and a serializer (the numbers in the API).
+The pages (``/insights/<slug>/``), the CSV of each block (``/insights/<slug>/<block>.csv``)
+and the endpoint (``/api/v1/insights/<slug>/``) are generic over ``SECTIONS``: adding one is
+writing those three and calling ``register``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from metrics.insights import capacity as capacity_selectors
+from metrics.insights import launch_reviews as launch_selectors
+from metrics.insights import serializers
+from metrics.insights.charts import (
+    OUTCOME_COLOURS,
+    Block,
+    Column,
+    Kpi,
+    Presentation,
+    days,
+    percent,
+    ranked_bars,
+    stacked_shares,
+    trend_bars,
+)
+
+RANKED_ROWS_CHARTED = 15  # the longest or largest; the table and CSV have every row
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    question: str  # what a leader asks that it answers (the overview's card)
+    selector: Callable[..., Any]
+    present: Callable[[Any], Presentation]
+    serializer: type
+    api_summary: str
+
+
+SECTIONS: dict[str, Section] = {}
+
+
+def register(section: Section) -> Section:
+    SECTIONS[section.slug] = section
+    return section
+
+
+# --- Launch reviews -------------------------------------------------------------------------
+
+
+def present_launch_reviews(data: launch_selectors.LaunchReviewInsights) -> Presentation:
+    trend = data.trend
+    quarters = [t.quarter for t in trend]
+    kpis = [
+        Kpi("Submitted → approved", days(data.decision.median_days),
+            f"median; 90 % within {days(data.decision.p90_days)} · {data.decision.count} reviews"),
+        Kpi("Draft → launch", days(data.draft_to_launch.median_days),
+            f"median; 90 % within {days(data.draft_to_launch.p90_days)} · {data.draft_to_launch.count} launches"),
+        Kpi("Changes requested", percent(data.changes_requested_share),
+            f"{data.changes_requested} of {data.sign_offs} sign-offs"),
+        Kpi("Sign-offs overdue", str(len(data.overdue_sign_offs)),
+            f"waiting over {data.sign_off_due_days} days, now"),
+        Kpi("Late launches", str(len(data.late_launches)), "after the date first set"),
+    ]  # fmt: skip
+    has_trend = any(t.decision.count or t.draft_to_launch.count or t.sign_offs for t in trend)
+    blocks = [
+        Block(
+            key="trend",
+            title="Over four quarters",
+            note="median days",
+            caption="Median review and launch times, sign-offs and late launches by quarter",
+            figure=trend_bars(
+                quarters,
+                [
+                    ("Submitted → approved", [t.decision.median_days for t in trend]),
+                    ("Draft → launch", [t.draft_to_launch.median_days for t in trend]),
+                ],
+                unit="days",
+            )
+            if has_trend
+            else None,
+            columns=[
+                Column("Quarter"),
+                Column("Approved", "number"),
+                Column("Submitted → approved, median", "days"),
+                Column("p90", "days"),
+                Column("Launched", "number"),
+                Column("Draft → launch, median", "days"),
+                Column("p90", "days"),
+                Column("Changes requested", "share"),
+                Column("Late launches", "number"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    t.quarter,
+                    t.decision.count,
+                    t.decision.median_days,
+                    t.decision.p90_days,
+                    t.draft_to_launch.count,
+                    t.draft_to_launch.median_days,
+                    t.draft_to_launch.p90_days,
+                    t.changes_requested_share,
+                    t.late_launches,
+                ]
+                for t in trend
+            ]
+            if has_trend
+            else [],  # fmt: skip
+            empty="No launch review was decided or launched in these four quarters. Pick an "
+            "earlier quarter, or widen the portfolio and team.",
+            wide=True,
+        ),
+        _wait_block("areas", "Waiting per area", data.wait_by_area, "Area"),
+        _wait_block("reviewers", "Waiting per reviewer", data.wait_by_reviewer, "Reviewer"),
+        Block(
+            key="reworked",
+            title="Items reworked after changes were requested",
+            note="checklist items, by reviews",
+            caption="Checklist items whose answer changed after their area was sent back",
+            figure=ranked_bars(
+                [
+                    f"{r.question} ({r.area_label})"
+                    for r in data.reworked_items[:RANKED_ROWS_CHARTED]
+                ],
+                [r.reviews for r in data.reworked_items[:RANKED_ROWS_CHARTED]],
+                axis_title="Reviews",
+                unit="reviews",
+                colour=OUTCOME_COLOURS["cut"],
+            )
+            if data.reworked_items
+            else None,  # fmt: skip
+            columns=[Column("Checklist item"), Column("Area"), Column("Reviews", "number")],
+            rows=[[r.question, r.area_label, r.reviews] for r in data.reworked_items],
+            empty="No area was sent back for changes this quarter, so no item was reworked.",
+        ),
+        Block(
+            key="overdue",
+            title="Sign-offs overdue now",
+            note=f"waiting over {data.sign_off_due_days} days",
+            caption="Areas of submitted reviews still waiting for a sign-off, longest first",
+            columns=[
+                Column("Launch review", "link"),
+                Column("Program"),
+                Column("Area"),
+                Column("Waiting", "days"),
+                Column("Held by", "list"),
+            ],  # fmt: skip
+            rows=[
+                [(o.review, o.review_url), o.program, o.area_label, o.waiting_days, o.holders]
+                for o in data.overdue_sign_offs
+            ],
+            empty="No sign-off is overdue: every submitted review has heard back within "
+            f"{data.sign_off_due_days} days.",
+        ),
+        Block(
+            key="late",
+            title="Launches later than first planned",
+            note="days after the date first set",
+            caption="Launches this quarter that went out after their first launch date",
+            figure=ranked_bars(
+                [
+                    f"{late.review} · {late.program}"
+                    for late in data.late_launches[:RANKED_ROWS_CHARTED]
+                ],
+                [late.days_late for late in data.late_launches[:RANKED_ROWS_CHARTED]],
+                axis_title="Days late",
+                unit="days",
+                colour=OUTCOME_COLOURS["denied"],
+            )
+            if data.late_launches
+            else None,  # fmt: skip
+            columns=[
+                Column("Launch review", "link"),
+                Column("Program"),
+                Column("First set", "date"),
+                Column("Launched", "date"),
+                Column("Days late", "number"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    (late.review, late.review_url),
+                    late.program,
+                    late.first_date,
+                    late.launched_on,
+                    late.days_late,
+                ]
+                for late in data.late_launches
+            ],  # fmt: skip
+            empty="No launch this quarter went out later than the date first set.",
+        ),
+    ]
+    return Presentation(kpis=kpis, blocks=blocks)
+
+
+def _wait_block(key: str, title: str, waits: list[launch_selectors.Wait], who: str) -> Block:
+    charted = waits[:RANKED_ROWS_CHARTED]
+    return Block(
+        key=key,
+        title=title,
+        note="days from submission to sign-off",
+        caption=f"{title}: days from the submission to each sign-off this quarter, longest first",
+        figure=ranked_bars(
+            [w.label for w in charted],
+            [w.wait.median_days for w in charted],
+            axis_title="Median days",
+            unit="days",
+            marks=[w.wait.p90_days for w in charted],
+            mark_name="90th percentile",
+        )
+        if waits
+        else None,  # fmt: skip
+        columns=[
+            Column(who),
+            Column("Sign-offs", "number"),
+            Column("Median", "days"),
+            Column("p90", "days"),
+            Column("Changes requested", "number"),
+        ],  # fmt: skip
+        rows=[
+            [w.label, w.wait.count, w.wait.median_days, w.wait.p90_days, w.changes_requested]
+            for w in waits
+        ],
+        empty="No sign-off was given this quarter. Reviews that are waiting show under "
+        "“Sign-offs overdue now”.",
+    )
+
+
+register(
+    Section(
+        slug="launch-reviews",
+        title="Launch reviews",
+        question="How long do launch reviews take, and where do they wait?",
+        selector=launch_selectors.launch_review_insights,
+        present=present_launch_reviews,
+        serializer=serializers.LaunchReviewInsightsSerializer,
+        api_summary="Launch-review measures: review times, waits, rework, overdue, late",
+    )
+)
+
+
+# --- Capacity -------------------------------------------------------------------------------
+
+
+def present_capacity(data: capacity_selectors.CapacityInsights) -> Presentation:
+    trend = data.trend
+    quarters = [t.quarter for t in trend]
+    outcomes = data.outcomes
+    kpis = [
+        Kpi("Submitted → decided", days(data.submitted_to_decided.median_days),
+            f"median; 90 % within {days(data.submitted_to_decided.p90_days)} · "
+            f"{data.submitted_to_decided.count} requests"),
+        Kpi("Decided → fulfilled", days(data.decided_to_fulfilled.median_days),
+            f"median; 90 % within {days(data.decided_to_fulfilled.p90_days)}"),
+        Kpi("Approved in full", percent(outcomes.approved_share),
+            f"cut {percent(outcomes.cut_share)} · denied {percent(outcomes.denied_share)}"),
+        Kpi("Budget overrides", str(len(data.overrides)), "approved past the budget"),
+        Kpi("Waiting", str(len(data.waiting)),
+            f"undecided over {data.waiting_threshold_days} days, now"),
+    ]  # fmt: skip
+    has_trend = any(t.outcomes.decided or t.submitted_to_fulfilled.count for t in trend)
+    blocks = [
+        Block(
+            key="lead-times",
+            title="Lead times over four quarters",
+            note="median days",
+            caption="Median lead times of capacity requests by quarter",
+            figure=trend_bars(
+                quarters,
+                [
+                    ("Submitted → decided", [t.submitted_to_decided.median_days for t in trend]),
+                    ("Decided → fulfilled", [t.decided_to_fulfilled.median_days for t in trend]),
+                    (
+                        "Submitted → fulfilled",
+                        [t.submitted_to_fulfilled.median_days for t in trend],
+                    ),
+                ],
+                unit="days",
+            )
+            if has_trend
+            else None,  # fmt: skip
+            columns=[
+                Column("Quarter"),
+                Column("Decided", "number"),
+                Column("Submitted → decided, median", "days"),
+                Column("p90", "days"),
+                Column("Fulfilled", "number"),
+                Column("Decided → fulfilled, median", "days"),
+                Column("p90", "days"),
+                Column("Submitted → fulfilled, median", "days"),
+                Column("p90", "days"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    t.quarter,
+                    t.submitted_to_decided.count,
+                    t.submitted_to_decided.median_days,
+                    t.submitted_to_decided.p90_days,
+                    t.decided_to_fulfilled.count,
+                    t.decided_to_fulfilled.median_days,
+                    t.decided_to_fulfilled.p90_days,
+                    t.submitted_to_fulfilled.median_days,
+                    t.submitted_to_fulfilled.p90_days,
+                ]
+                for t in trend
+            ]
+            if has_trend
+            else [],  # fmt: skip
+            empty="No capacity request was decided in these four quarters. Pick an earlier "
+            "quarter, or widen the portfolio and team.",
+        ),
+        Block(
+            key="outcomes",
+            title="Outcomes over four quarters",
+            note="requests decided",
+            caption="Capacity requests decided per quarter: approved in full, cut or denied",
+            figure=stacked_shares(
+                quarters,
+                [
+                    ("Approved", OUTCOME_COLOURS["approved"], [t.outcomes.approved for t in trend]),
+                    ("Cut", OUTCOME_COLOURS["cut"], [t.outcomes.cut for t in trend]),
+                    ("Denied", OUTCOME_COLOURS["denied"], [t.outcomes.denied for t in trend]),
+                ],
+            )
+            if has_trend
+            else None,  # fmt: skip
+            columns=[
+                Column("Quarter"),
+                Column("Approved", "number"),
+                Column("Cut", "number"),
+                Column("Denied", "number"),
+                Column("Approved share", "share"),
+                Column("Cut share", "share"),
+                Column("Denied share", "share"),
+                Column("Overrides", "number"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    t.quarter,
+                    t.outcomes.approved,
+                    t.outcomes.cut,
+                    t.outcomes.denied,
+                    t.outcomes.approved_share,
+                    t.outcomes.cut_share,
+                    t.outcomes.denied_share,
+                    t.overrides,
+                ]
+                for t in trend
+            ]
+            if has_trend
+            else [],  # fmt: skip
+            empty="No capacity request was decided in these four quarters.",
+        ),
+        Block(
+            key="budget-use",
+            title=f"Budget use, {data.quarter}",
+            note="granted against budget, per team and resource",
+            caption="Each team's budget of the quarter per resource against what was granted",
+            figure=ranked_bars(
+                [
+                    f"{b.team} · {b.resource_label}"
+                    for b in data.budget_use[: RANKED_ROWS_CHARTED * 2]
+                ],
+                [
+                    None if b.used_share is None else b.used_share * 100
+                    for b in data.budget_use[: RANKED_ROWS_CHARTED * 2]
+                ],
+                axis_title="% of budget granted",
+                unit="%",
+                reference=100,
+            )
+            if data.budget_use
+            else None,  # fmt: skip
+            columns=[
+                Column("Team"),
+                Column("Resource"),
+                Column("Unit"),
+                Column("Budget", "number"),
+                Column("Granted", "number"),
+                Column("Used", "share"),
+            ],  # fmt: skip
+            rows=[
+                [b.team, b.resource_label, b.unit, b.budget, b.granted, b.used_share]
+                for b in data.budget_use
+            ],
+            empty=f"No team has a capacity budget for {data.quarter}. Budgets are set on the "
+            "Capacity page.",
+        ),
+        Block(
+            key="overrides",
+            title="Budget overrides",
+            note="who approved past the budget, how much, why",
+            caption="Approvals this quarter that exceeded the team's budget, with their reason",
+            columns=[
+                Column("Request", "link"),
+                Column("Team"),
+                Column("Resource"),
+                Column("Unit"),
+                Column("Approved", "number"),
+                Column("Budget", "number"),
+                Column("Granted in all", "number"),
+                Column("Over budget by", "number"),
+                Column("Decided by"),
+                Column("On", "date"),
+                Column("Why"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    (f"{o.program}", o.request_url),
+                    o.team,
+                    o.resource_label,
+                    o.unit,
+                    o.approved_amount,
+                    o.budget,
+                    o.granted,
+                    o.over_by,
+                    o.decided_by,
+                    o.decided_on,
+                    o.reason,
+                ]
+                for o in data.overrides
+            ],  # fmt: skip
+            empty="No approval went past a budget this quarter.",
+            wide=True,
+        ),
+        Block(
+            key="waiting",
+            title="Requests waiting",
+            note=f"submitted over {data.waiting_threshold_days} days ago, undecided",
+            caption="Capacity requests waiting for a decision longer than the threshold",
+            columns=[
+                Column("Request", "link"),
+                Column("Team"),
+                Column("Resource"),
+                Column("Amount", "number"),
+                Column("Unit"),
+                Column("Submitted", "date"),
+                Column("Waiting", "days"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    (w.program, w.request_url),
+                    w.team,
+                    w.resource_label,
+                    w.amount,
+                    w.unit,
+                    w.submitted_on,
+                    w.days_waiting,
+                ]
+                for w in data.waiting
+            ],  # fmt: skip
+            empty=f"No request has waited more than {data.waiting_threshold_days} days for a "
+            "decision.",
+            wide=True,
+        ),
+    ]
+    return Presentation(kpis=kpis, blocks=blocks)
+
+
+register(
+    Section(
+        slug="capacity",
+        title="Capacity",
+        question="Which teams' capacity asks are slow or overridden?",
+        selector=capacity_selectors.capacity_insights,
+        present=present_capacity,
+        serializer=serializers.CapacityInsightsSerializer,
+        api_summary="Capacity measures: lead times, outcomes, overrides, budget use, waiting",
+    )
+)

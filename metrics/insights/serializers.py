@@ -1,0 +1,156 @@
+"""The insights in the API: the selectors' dataclasses as documented JSON (read-only)."""
+
+from rest_framework import serializers
+
+S = serializers
+
+
+class FiltersQuerySerializer(S.Serializer):
+    """The query parameters of every insights endpoint (the pages' filters)."""
+
+    quarter = S.RegexField(
+        r"^\d{4}-Q[1-4]$", required=False, help_text="e.g. 2026-Q3; default: the current quarter."
+    )
+    portfolio = S.SlugField(required=False, help_text="A portfolio's slug.")
+    team = S.SlugField(required=False, help_text="A team's slug.")
+
+
+class SpreadSerializer(S.Serializer):
+    count = S.IntegerField()
+    median_days = S.FloatField(allow_null=True)
+    p90_days = S.FloatField(allow_null=True)
+
+
+class LaunchQuarterSerializer(S.Serializer):
+    quarter = S.CharField()
+    decision = SpreadSerializer(help_text="First submission → approval.")
+    draft_to_launch = SpreadSerializer(help_text="Creation → launch.")
+    sign_offs = S.IntegerField()
+    changes_requested = S.IntegerField()
+    changes_requested_share = S.FloatField(allow_null=True)
+    late_launches = S.IntegerField()
+
+
+class WaitSerializer(S.Serializer):
+    key = S.CharField(help_text="The area, or the reviewer's username.")
+    label = S.CharField()
+    wait = SpreadSerializer(help_text="Latest submission → sign-off.")
+    changes_requested = S.IntegerField()
+
+
+class ReworkedItemSerializer(S.Serializer):
+    question = S.CharField()
+    area = S.CharField()
+    area_label = S.CharField()
+    reviews = S.IntegerField()
+
+
+class OverdueSignOffSerializer(S.Serializer):
+    review_id = S.IntegerField()
+    review = S.CharField()
+    review_url = S.CharField()
+    program = S.CharField()
+    area = S.CharField()
+    area_label = S.CharField()
+    waiting_days = S.IntegerField()
+    holders = S.ListField(child=S.CharField(), help_text="The reviewers of the area.")
+
+
+class LateLaunchSerializer(S.Serializer):
+    review_id = S.IntegerField()
+    review = S.CharField()
+    review_url = S.CharField()
+    program = S.CharField()
+    first_date = S.DateField()
+    launched_on = S.DateField()
+    days_late = S.IntegerField()
+
+
+class LaunchReviewInsightsSerializer(S.Serializer):
+    quarter = S.CharField()
+    decision = SpreadSerializer(help_text="First submission → approval, approved this quarter.")
+    draft_to_launch = SpreadSerializer(help_text="Creation → launch, launched this quarter.")
+    sign_offs = S.IntegerField()
+    changes_requested = S.IntegerField()
+    changes_requested_share = S.FloatField(allow_null=True)
+    sign_off_due_days = S.IntegerField()
+    wait_by_area = WaitSerializer(many=True)
+    wait_by_reviewer = WaitSerializer(many=True)
+    reworked_items = ReworkedItemSerializer(many=True)
+    overdue_sign_offs = OverdueSignOffSerializer(many=True)
+    late_launches = LateLaunchSerializer(many=True)
+    trend = LaunchQuarterSerializer(many=True, help_text="The quarter and the three before it.")
+
+
+class OutcomesSerializer(S.Serializer):
+    approved = S.IntegerField()
+    cut = S.IntegerField()
+    denied = S.IntegerField()
+    approved_share = S.FloatField(allow_null=True)
+    cut_share = S.FloatField(allow_null=True)
+    denied_share = S.FloatField(allow_null=True)
+
+
+class CapacityQuarterSerializer(S.Serializer):
+    quarter = S.CharField()
+    submitted_to_decided = SpreadSerializer()
+    decided_to_fulfilled = SpreadSerializer()
+    submitted_to_fulfilled = SpreadSerializer()
+    outcomes = OutcomesSerializer()
+    overrides = S.IntegerField()
+
+
+AMOUNT = {"max_digits": 16, "decimal_places": 2}
+
+
+class OverrideSerializer(S.Serializer):
+    request_id = S.IntegerField()
+    request_url = S.CharField()
+    team = S.CharField()
+    program = S.CharField()
+    resource_kind = S.CharField()
+    resource_label = S.CharField()
+    unit = S.CharField()
+    amount = S.DecimalField(**AMOUNT)
+    approved_amount = S.DecimalField(**AMOUNT)
+    budget = S.DecimalField(**AMOUNT, allow_null=True)
+    granted = S.DecimalField(**AMOUNT)
+    over_by = S.DecimalField(**AMOUNT)
+    decided_by = S.CharField(allow_blank=True)
+    decided_on = S.DateField()
+    reason = S.CharField()
+
+
+class BudgetUseSerializer(S.Serializer):
+    team = S.CharField()
+    resource_kind = S.CharField()
+    resource_label = S.CharField()
+    unit = S.CharField()
+    budget = S.DecimalField(**AMOUNT)
+    granted = S.DecimalField(**AMOUNT)
+    used_share = S.FloatField(allow_null=True)
+
+
+class WaitingRequestSerializer(S.Serializer):
+    request_id = S.IntegerField()
+    request_url = S.CharField()
+    team = S.CharField()
+    program = S.CharField()
+    resource_label = S.CharField()
+    unit = S.CharField()
+    amount = S.DecimalField(**AMOUNT)
+    submitted_on = S.DateField()
+    days_waiting = S.IntegerField()
+
+
+class CapacityInsightsSerializer(S.Serializer):
+    quarter = S.CharField()
+    submitted_to_decided = SpreadSerializer()
+    decided_to_fulfilled = SpreadSerializer()
+    submitted_to_fulfilled = SpreadSerializer()
+    outcomes = OutcomesSerializer()
+    waiting_threshold_days = S.IntegerField()
+    overrides = OverrideSerializer(many=True)
+    budget_use = BudgetUseSerializer(many=True)
+    waiting = WaitingRequestSerializer(many=True)
+    trend = CapacityQuarterSerializer(many=True, help_text="The quarter and the three before it.")
