@@ -25,7 +25,7 @@ def labels(items):
         ("tpm", ["Home", "Programs", "Ops review", "Launches", "Dashboard"]),
         ("engineer", ["Launches", "Capacity", "Home", "Programs", "Ops review"]),
         ("reviewer", ["Review queue", "Launches", "Capacity", "Programs", "Home"]),
-        ("leader", ["Dashboard", "Reports", "Programs", "Launches", "Ops review"]),
+        ("leader", ["Dashboard", "Insights", "Reports", "Programs", "Launches"]),
         ("admin_user", ["Home", "Programs", "Review queue", "Ops review", "Admin"]),
     ],
 )
@@ -37,6 +37,8 @@ def test_each_role_sees_its_most_used_items_first(request, fixture, first):
     everything = labels(primary) + labels(more)
     assert len(everything) == len(set(everything))
     expected = EVERY_ITEM | ({"Admin"} if fixture == "admin_user" else set())
+    # Insights are for TPMs, leadership and admins only (the pages refuse everyone else).
+    expected |= {"Insights"} if fixture in ("tpm", "leader", "admin_user") else set()
     assert set(everything) == expected
 
 
