@@ -18,7 +18,7 @@ The team filter applies to the requesting team.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from metrics.insights.selectors import (
+    QUARTER_KEYS,
     InsightsFilters,
     Seconds,
     Spread,
@@ -168,17 +169,11 @@ def capacity_insights(
     *, user: Any, filters: InsightsFilters, now: datetime.datetime
 ) -> CapacityInsights:
     """The capacity measures of the chosen quarter, and the trend over four quarters."""
-    programs = scoped_programs(user=user, filters=filters).values("pk")
+    # The team filter is the requesting team's, not every team on the program.
+    programs = scoped_programs(user=user, filters=replace(filters, team="")).values("pk")
     requests = CapacityRequest.objects.filter(program__in=programs)
     if filters.team:
-        # The requesting team, not every team on the program.
-        requests = CapacityRequest.objects.filter(
-            program__in=scoped_programs(
-                user=user,
-                filters=InsightsFilters(quarter=filters.quarter, portfolio=filters.portfolio),
-            ).values("pk"),
-            team__slug=filters.team,
-        )
+        requests = requests.filter(team__slug=filters.team)
     start, end = filters.window
     quarter = filters.quarter
 
@@ -202,7 +197,7 @@ def capacity_insights(
         for row in requests.filter(decided_at__gte=start, decided_at__lt=end)
         .annotate(**quarter_of_field("decided_at"))
         .order_by()
-        .values("in_year", "in_quarter")
+        .values(*QUARTER_KEYS)
         .annotate(
             denied=Count("pk", filter=denied),
             cut=Count("pk", filter=cut),

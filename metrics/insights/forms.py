@@ -4,9 +4,13 @@ from django import forms
 
 from core.forms import form_field
 from metrics.insights.selectors import InsightsFilters, Quarter, current_quarter
+from programs.models import Portfolio
 
 
 class InsightsFilterForm(forms.Form):
+    # Not a field: the view sets the chosen portfolio (or None) for the page's header.
+    selected_portfolio: "Portfolio | None"
+
     portfolio = forms.ChoiceField(label="Portfolio", required=False)
     team = forms.ChoiceField(label="Team", required=False)
     quarter = forms.ChoiceField(label="Quarter", required=False)

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 
 from metrics.insights.selectors import (
+    QUARTER_KEYS,
     InsightsFilters,
     Quarter,
     Seconds,
@@ -123,7 +124,7 @@ class LaunchReviewInsights:
 
 
 def _history() -> Any:
-    return LaunchReview.history.model  # type: ignore[attr-defined]  # simple-history adds it
+    return LaunchReview.history.model
 
 
 def _first_submission() -> Subquery:
@@ -190,7 +191,7 @@ def launch_review_insights(
         for row in sign_offs.filter(created_at__gte=start, created_at__lt=end)
         .annotate(**quarter_of_field("created_at"))
         .order_by()
-        .values("in_year", "in_quarter")
+        .values(*QUARTER_KEYS)
         .annotate(
             total=Count("pk"),
             changes=Count("pk", filter=Q(decision=SignOffDecision.CHANGES_REQUESTED)),
@@ -311,7 +312,7 @@ def _reworked_items(
         created_at__lt=q_end,
         created_at__lte=OuterRef("history_date"),
     )
-    history = LaunchReviewItem.history.model  # type: ignore[attr-defined]
+    history = LaunchReviewItem.history.model
     rows = (
         history.objects.filter(
             history_type="~",
@@ -378,7 +379,7 @@ def _overdue_sign_offs(reviews: Any, *, now: datetime.datetime) -> list[OverdueS
             program=row["review__program__name"],
             area=row["area"],
             area_label=AREA_LABELS.get(row["area"], row["area"]),
-            waiting_days=(now - row["review__submitted_at"]).days,
+            waiting_days=(now - (row["review__submitted_at"] or now)).days,
             holders=holders[row["area"]],
         )
         for row in rows

@@ -10,7 +10,7 @@ query count does not depend on the data size.
 import datetime
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,7 +221,7 @@ def spreads_by(
     *,
     values: Mapping[str, Expression | Func],
     group: Mapping[str, Any],
-) -> dict[tuple[Hashable, ...], dict[str, Spread]]:
+) -> dict[tuple[Any, ...], dict[str, Spread]]:
     """For each group of ``queryset`` (``group``: names → expressions or field paths), the
     spread of each of ``values`` (names → expressions in seconds; NULLs are left out).
 
@@ -234,7 +234,7 @@ def spreads_by(
         **{f"_v_{name}": expression for name, expression in values.items()},
     )
     group_keys = [f"_g_{name}" for name in names]
-    result: dict[tuple[Hashable, ...], dict[str, Spread]] = {}
+    result: dict[tuple[Any, ...], dict[str, Spread]] = {}
     if connection.vendor == "postgresql":
         aggregates: dict[str, Any] = {}
         for name in values:
@@ -249,7 +249,7 @@ def spreads_by(
                 for name in values
             }
         return result
-    collected: dict[tuple[Hashable, ...], dict[str, list[float]]] = defaultdict(
+    collected: dict[tuple[Any, ...], dict[str, list[float]]] = defaultdict(
         lambda: {name: [] for name in values}
     )
     value_keys = [f"_v_{name}" for name in values]
@@ -263,9 +263,13 @@ def spreads_by(
     return result
 
 
+# The names ``quarter_of_field`` annotates (a model may have a field named "quarter").
+QUARTER_KEYS = ("in_year", "in_quarter")
+
+
 def quarter_of_field(field: str) -> dict[str, Any]:
     """The group expressions that put a row in the quarter of its datetime ``field``."""
-    return {"in_year": ExtractYear(field), "in_quarter": ExtractQuarter(field)}
+    return dict(zip(QUARTER_KEYS, (ExtractYear(field), ExtractQuarter(field)), strict=True))
 
 
 def share(part: int, whole: int) -> float | None:

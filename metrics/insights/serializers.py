@@ -33,7 +33,7 @@ class LaunchQuarterSerializer(S.Serializer):
 
 class WaitSerializer(S.Serializer):
     key = S.CharField(help_text="The area, or the reviewer's username.")
-    label = S.CharField()
+    name = S.CharField(source="label", help_text="The area or the reviewer as people read it.")
     wait = SpreadSerializer(help_text="Latest submission → sign-off.")
     changes_requested = S.IntegerField()
 
@@ -100,9 +100,6 @@ class CapacityQuarterSerializer(S.Serializer):
     overrides = S.IntegerField()
 
 
-AMOUNT = {"max_digits": 16, "decimal_places": 2}
-
-
 class OverrideSerializer(S.Serializer):
     request_id = S.IntegerField()
     request_url = S.CharField()
@@ -111,11 +108,11 @@ class OverrideSerializer(S.Serializer):
     resource_kind = S.CharField()
     resource_label = S.CharField()
     unit = S.CharField()
-    amount = S.DecimalField(**AMOUNT)
-    approved_amount = S.DecimalField(**AMOUNT)
-    budget = S.DecimalField(**AMOUNT, allow_null=True)
-    granted = S.DecimalField(**AMOUNT)
-    over_by = S.DecimalField(**AMOUNT)
+    amount = S.DecimalField(max_digits=16, decimal_places=2)
+    approved_amount = S.DecimalField(max_digits=16, decimal_places=2)
+    budget = S.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    granted = S.DecimalField(max_digits=16, decimal_places=2)
+    over_by = S.DecimalField(max_digits=16, decimal_places=2)
     decided_by = S.CharField(allow_blank=True)
     decided_on = S.DateField()
     reason = S.CharField()
@@ -126,8 +123,8 @@ class BudgetUseSerializer(S.Serializer):
     resource_kind = S.CharField()
     resource_label = S.CharField()
     unit = S.CharField()
-    budget = S.DecimalField(**AMOUNT)
-    granted = S.DecimalField(**AMOUNT)
+    budget = S.DecimalField(max_digits=16, decimal_places=2)
+    granted = S.DecimalField(max_digits=16, decimal_places=2)
     used_share = S.FloatField(allow_null=True)
 
 
@@ -138,7 +135,7 @@ class WaitingRequestSerializer(S.Serializer):
     program = S.CharField()
     resource_label = S.CharField()
     unit = S.CharField()
-    amount = S.DecimalField(**AMOUNT)
+    amount = S.DecimalField(max_digits=16, decimal_places=2)
     submitted_on = S.DateField()
     days_waiting = S.IntegerField()
 
