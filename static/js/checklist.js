@@ -6,7 +6,7 @@
  * or the field is left. The form's own button, for pages without JavaScript, is hidden.
  * The server answers 422 (refused) or 409 (someone else changed the item) with the message
  * for the item's status line; htmx would not swap an error status, so those are let through.
- * An item answered and saved folds to its one-line row once focus leaves it; Escape folds the
+ * An item answered and saved folds to its one-line row once the focus has left it; Escape folds the
  * item being edited and returns to its row. A form elsewhere on the page (Submit for review)
  * waits for answers still being saved, so none is lost on the way.
  */
@@ -86,7 +86,8 @@
     var form = item.querySelector("form[data-autosave]");
     var row = item.querySelector("summary");
     if (!details || !form || !row || !details.open) return;
-    if (item.contains(document.activeElement)) return;
+    // Only once the user has moved on: a click on a choice may leave the focus nowhere.
+    if (!item.dataset.left || item.contains(document.activeElement)) return;
     if (timers.has(form) || form.classList.contains("htmx-request")) return;
     if (form.dataset.refused || row.classList.contains("check-not_done")) return;
     if (answerOf(form) !== form.dataset.savedAnswer) return;
@@ -122,24 +123,37 @@
     if (!busy()) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    var submitter = event.submitter;
+    var action = form.getAttribute("action");
     Array.from(timers.keys()).forEach(flush);
     var waited = 0;
     var poll = setInterval(function () {
       waited += 100;
       if (busy() && waited < 10000) return;
       clearInterval(poll);
-      form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+      // A save swaps the readiness card, actions included: submit the form now in its place
+      // (it carries the review's current version).
+      var current = form.isConnected
+        ? form
+        : document.querySelector('form[action="' + CSS.escape(action) + '"]');
+      if (current) current.requestSubmit();
     }, 100);
   }, true);
 
   document.addEventListener("focusout", function (event) {
     var item = itemOf(event.target);
-    if (!item) return;
+    if (!item || (event.relatedTarget && item.contains(event.relatedTarget))) return;
+    item.dataset.left = "1";
     setTimeout(function () {
       fold(item);
     }, 0);
   });
+
+  function stay(event) {
+    var item = itemOf(event.target);
+    if (item) delete item.dataset.left;
+  }
+  document.addEventListener("focusin", stay);
+  document.addEventListener("pointerdown", stay);
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
