@@ -322,6 +322,9 @@ def item_answer(request: SignedInRequest, pk: int, item_pk: int) -> HttpResponse
         "reviews/launch/_item_saved.html",
         {
             **context,
+            # The page that sent this had the form, even if the review has since been
+            # submitted: its status line says why the answer was refused.
+            "can_answer": True,
             "item": stored,
             "answer": answer,
             "version": version,

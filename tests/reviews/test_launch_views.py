@@ -1,6 +1,7 @@
 """The launch-review pages through Django's test client: who sees what, every action end to end."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -126,6 +127,114 @@ def test_others_cannot_answer(client, review, outsider, sre):
             {"version": 1, "status": "done"},
         )
         assert response.status_code == 403
+
+
+def element(fragment: str, element_id: str) -> str:
+    """The opening tag and text of the element with ``element_id`` up to its closing tag."""
+    match = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>.*?</\1>', fragment, re.S)
+    assert match, f"no #{element_id}"
+    return match.group(0)
+
+
+def test_an_autosaved_answer_returns_its_row_and_the_progress_out_of_band(client, review, author):
+    client.force_login(author)
+    item = review.items.get(question="Threat model?")
+    response = client.post(
+        reverse("reviews:item-answer", args=[review.pk, item.pk]),
+        {"version": 1, "status": "done", "evidence": "https://wiki.example.com/tm"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    fragment = text(response)
+    # What the page takes from the item: its status line, its summary row and its version.
+    assert "Saved" in element(fragment, f"item-{item.pk}-state")
+    row = element(fragment, f"item-{item.pk}-summary")
+    assert "check-done" in row and "1 link" in row
+    assert f'id="item-{item.pk}-version" value="2"' in fragment
+    # The sticky bar, out of band: one of the two required items answered, by area.
+    bar = element(fragment, "checklist-progress")
+    assert 'hx-swap-oob="true"' in bar and "1/2</strong> required answered" in bar
+    assert 'aria-valuenow="1"' in bar and "50%" in bar
+    assert re.search(r"Security\s*<span[^>]*>1/1</span>", bar)
+    assert re.search(r"Reliability\s*<span[^>]*>0/1</span>", bar)
+    assert re.search(r"Documentation\s*<span class=\"muted\">optional</span>", bar)
+
+
+def test_a_stale_answer_is_a_conflict_that_keeps_the_users_version(client, review, author):
+    client.force_login(author)
+    item = review.items.get(question="Threat model?")
+    services.launch_review_item_answer(
+        item=item, user=author, version=1, status="not_applicable",
+        not_applicable_reason="Reuses the CDN's threat model",
+    )  # fmt: skip
+    response = client.post(
+        reverse("reviews:item-answer", args=[review.pk, item.pk]),
+        {"version": 1, "status": "done", "notes": "my note"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 409
+    fragment = text(response)
+    state = element(fragment, f"item-{item.pk}-state")
+    assert "changed by someone else" in state and "It now reads “Not applicable”" in state
+    assert f'href="{review.get_absolute_url()}#item-{item.pk}"' in state
+    # The row shows what is stored; the version stays the user's, so no later save from this
+    # page overwrites the other answer; the inputs keep what the user typed.
+    assert "check-not_applicable" in element(fragment, f"item-{item.pk}-summary")
+    assert f'id="item-{item.pk}-version" value="1"' in fragment
+    assert "my note" in fragment
+    item.refresh_from_db()
+    assert (item.status, item.version, item.notes) == ("not_applicable", 2, "")
+
+
+def test_a_refused_answer_is_unprocessable_with_the_reason_on_its_status_line(
+    client, review, author
+):
+    client.force_login(author)
+    item = review.items.get(question="Threat model?")
+    response = client.post(
+        reverse("reviews:item-answer", args=[review.pk, item.pk]),
+        {"version": 1, "status": "not_applicable", "not_applicable_reason": " "},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    fragment = text(response)
+    assert "Say why this does not apply." in element(fragment, f"item-{item.pk}-state")
+    assert "check-not_done" in element(fragment, f"item-{item.pk}-summary")
+    assert "0/2</strong> required answered" in element(fragment, "checklist-progress")
+
+
+def test_a_submitted_review_takes_no_answers_and_shows_no_answer_forms(
+    client, submitted, author, sre
+):
+    item = submitted.items.get(question="Threat model?")
+    url = reverse("reviews:item-answer", args=[submitted.pk, item.pk])
+    client.force_login(author)
+    response = client.post(
+        url, {"version": item.version, "status": "not_done"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 422
+    assert "while the review is a draft or changes were requested" in text(response)
+    assert "data-autosave" not in text(client.get(submitted.get_absolute_url()))
+    client.force_login(sre)
+    response = client.post(
+        url, {"version": item.version, "status": "not_done"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.status == "done"
+
+
+def test_the_checklist_folds_answered_items_under_a_sticky_progress_bar(client, review, author):
+    item = review.items.get(question="Threat model?")
+    services.launch_review_item_answer(item=item, user=author, version=1, status="done")
+    client.force_login(author)
+    page = text(client.get(review.get_absolute_url()))
+    assert "js/checklist.js" in page
+    assert "1/2</strong> required answered" in element(page, "checklist-progress")
+    unfolded = re.findall(r'<details class="check-fold" open>\s*<summary[^>]*id="item-(\d+)', page)
+    # Only the required item still open unfolds; answered and optional items are one row.
+    assert [int(pk) for pk in unfolded] == [review.items.get(question="SLOs defined?").pk]
+    assert page.count("data-autosave-submit>Save answer</button>") == 4
 
 
 @pytest.mark.parametrize("action", ["submit", "resubmit", "launch", "withdraw"])
