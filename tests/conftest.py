@@ -66,6 +66,24 @@ def _migration_data(request):
     """Tests that use the database get the migrations' data guarantee below."""
     if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
         request.getfixturevalue("_migration_data_survives_the_session")
+        request.getfixturevalue("_django_db_helper")  # the test's transaction, if it has one
+        _restore_after_a_flush()
+
+
+def _restore_after_a_flush() -> None:
+    """A transactional test ends by flushing every table, and its serialized rollback puts the
+    rows back only when the next transactional test starts: a test run after it on the same
+    worker would find no roles or checklists. They are put back inside that test's own
+    transaction, rolled back with it, so the next flush and restore find the tables as the
+    last transactional test left them."""
+    from django.contrib.auth.models import Group
+
+    from reviews.models import ChecklistTemplate
+
+    if not connection.in_atomic_block:  # a transactional test: its own restore has run
+        return
+    if not (Group.objects.exists() and ChecklistTemplate.objects.exists()):
+        restore_migration_data()
 
 
 @pytest.fixture(scope="session")
