@@ -151,6 +151,7 @@ def trend_bars(
                 legend=_LEGEND_ON_TOP,
                 margin={"t": 28},
                 xaxis={"type": "category"},
+                yaxis={"rangemode": "tozero"},
             ),  # fmt: skip
         )
     )
@@ -178,6 +179,7 @@ def stacked_shares(
                 legend=_LEGEND_ON_TOP,
                 margin={"t": 28},
                 xaxis={"type": "category"},
+                yaxis={"rangemode": "tozero"},
             ),  # fmt: skip
         )
     )

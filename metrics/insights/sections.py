@@ -262,6 +262,10 @@ def present_capacity(data: capacity_selectors.CapacityInsights) -> Presentation:
             f"undecided over {data.waiting_threshold_days} days, now"),
     ]  # fmt: skip
     has_trend = any(t.outcomes.decided or t.submitted_to_fulfilled.count for t in trend)
+    # The chart shows the budgets drawn on, most used first; the table lists every budget.
+    drawn_budgets = sorted(
+        (b for b in data.budget_use if b.granted), key=lambda b: -(b.used_share or 0)
+    )[:RANKED_ROWS_CHARTED]
     blocks = [
         Block(
             key="lead-times",
@@ -360,19 +364,13 @@ def present_capacity(data: capacity_selectors.CapacityInsights) -> Presentation:
             note="granted against budget, per team and resource",
             caption="Each team's budget of the quarter per resource against what was granted",
             figure=ranked_bars(
-                [
-                    f"{b.team} · {b.resource_label}"
-                    for b in data.budget_use[: RANKED_ROWS_CHARTED * 2]
-                ],
-                [
-                    None if b.used_share is None else b.used_share * 100
-                    for b in data.budget_use[: RANKED_ROWS_CHARTED * 2]
-                ],
+                [f"{b.team} · {b.resource_label}" for b in drawn_budgets],
+                [(b.used_share or 0) * 100 for b in drawn_budgets],
                 axis_title="% of budget granted",
                 unit="%",
                 reference=100,
             )
-            if data.budget_use
+            if drawn_budgets
             else None,  # fmt: skip
             columns=[
                 Column("Team"),
