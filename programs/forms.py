@@ -26,6 +26,7 @@ from programs.models import (
     MembershipRole,
     Milestone,
     MilestoneState,
+    MoveCategory,
     Program,
     ReportedHealth,
     Risk,
@@ -190,6 +191,17 @@ class MilestoneMoveForm(VersionedFormMixin):
     """Move a milestone's target date. The reason is required: slips are data."""
 
     target_date = forms.DateField(label="New target date", widget=DateInput)
+    # A native select: arrow keys and type-ahead work, and the empty first choice makes the
+    # TPM pick one instead of leaving the first category by accident.
+    category = forms.ChoiceField(
+        label="Kind of reason",
+        choices=[("", "Choose one"), *MoveCategory.choices],
+        help_text="What slips are grouped by in the insights. The reason below says the rest.",
+        error_messages={
+            "required": "Choose what kind of reason moves the date.",
+            "invalid_choice": "“%(value)s” is not a reason category.",
+        },
+    )
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),

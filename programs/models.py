@@ -272,6 +272,18 @@ class Milestone(VersionedModel):
         return (self.target_date - self.baseline_date).days
 
 
+class MoveCategory(models.TextChoices):
+    """Why a date moved, in a few words the insights can group by (the free text says more)."""
+
+    DEPENDENCY = "dependency", "Dependency"
+    SCOPE = "scope", "Scope"
+    STAFFING = "staffing", "Staffing"
+    VENDOR = "vendor", "Vendor"
+    INCIDENT = "incident", "Incident"
+    ESTIMATE = "estimate", "Estimate"
+    OTHER = "other", "Other"
+
+
 class MilestoneDateChange(models.Model):
     """The ledger of target-date moves: slips are data, never overwritten."""
 
@@ -280,6 +292,9 @@ class MilestoneDateChange(models.Model):
     changed_at = models.DateTimeField(auto_now_add=True)
     from_date = models.DateField()
     to_date = models.DateField()
+    # No default: ``milestone_move`` requires one, and moves recorded before categories
+    # existed were migrated to "other" rather than guessed from their text.
+    category = models.CharField(max_length=20, choices=MoveCategory)
     reason = BoundedTextField(max_length=SHORT_TEXT)
 
     class Meta:
@@ -290,6 +305,10 @@ class MilestoneDateChange(models.Model):
                 condition=~Q(from_date=F("to_date")), name="date_change_moves_the_date"
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="date_change_has_reason"),
+            # The analytics views and the insights group by it: no value outside the list.
+            models.CheckConstraint(
+                condition=Q(category__in=MoveCategory.values), name="date_change_category_known"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from programs.models import (
     Milestone,
     MilestoneDateChange,
     MilestoneState,
+    MoveCategory,
     Phase,
     Portfolio,
     PriorityTier,
@@ -371,14 +372,20 @@ def milestone_move(
     user: User,
     version: int | None,
     target_date: datetime.date,
+    category: str,
     reason: str,
 ) -> Milestone:
     """Move a milestone's target date, recording who, when, from, to and why in the ledger.
 
-    The baseline never moves: the slip is the distance between the two.
+    The baseline never moves: the slip is the distance between the two. ``category`` is one
+    of ``MoveCategory`` (what the slips are grouped by); ``reason`` says the rest in words.
     """
     reason = (reason or "").strip()
     errors = {}
+    if not category:
+        errors["category"] = "Choose what kind of reason moves the date."
+    elif category not in MoveCategory.values:
+        errors["category"] = f"“{category}” is not a reason category."
     if not reason:
         errors["reason"] = "Say why the date moves: slips are reported with their reasons."
     elif len(reason) > SHORT_TEXT:
@@ -406,6 +413,7 @@ def milestone_move(
         changed_by=user,
         from_date=from_date,
         to_date=target_date,
+        category=category,
         reason=reason,
     )
     Milestone.objects.filter(pk=milestone.pk).update(times_moved=F("times_moved") + 1)

@@ -138,6 +138,7 @@ class MilestoneDateChangeFactory(factory.django.DjangoModelFactory):
     changed_by = factory.SelfAttribute("milestone.program.tpm")
     from_date = factory.SelfAttribute("milestone.baseline_date")
     to_date = factory.LazyAttribute(lambda c: c.from_date + datetime.timedelta(days=14))
+    category = models.MoveCategory.VENDOR
     reason = "Vendor late"
 
 

@@ -72,7 +72,7 @@ def test_lists_document_filters_ordering_and_pagination(schema):
 
 def test_move_documents_its_input(schema):
     body = schema["components"]["schemas"]["MilestoneMoveRequest"]
-    assert set(body["required"]) == {"target_date", "reason"}
+    assert set(body["required"]) == {"target_date", "category", "reason"}
 
 
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/docs/?script="])

@@ -50,6 +50,7 @@ from programs.models import Team
 from reviews.capacity import services as capacity_services
 from reviews.launch import services as review_services
 from reviews.models import ChecklistTemplate
+from tests.conftest import restore_migration_data_if_flushed
 from tests.factories import (
     ActionItemFactory,
     CapacityBudgetFactory,
@@ -132,7 +133,8 @@ def build_world():
     milestone = MilestoneFactory(program=program, critical=True)
     program_services.milestone_move(
         milestone=milestone, user=tpm, version=milestone.version,
-        target_date=milestone.target_date + datetime.timedelta(days=14), reason="Vendor late",
+        target_date=milestone.target_date + datetime.timedelta(days=14), category="vendor",
+        reason="Vendor late",
     )  # fmt: skip
     update = StatusUpdateFactory(program=program)
     risk = RiskFactory(program=program, owner=engineer)
@@ -231,6 +233,7 @@ def world(
     own), and the writes' on-commit work (recomputes, e-mails) never runs, nothing commits.
     """
     with rolled_back_rows(django_db_blocker):
+        restore_migration_data_if_flushed()  # built on the same rows on any worker
         admin = build_world()
         client = Client()
         client.force_login(admin)

@@ -17,6 +17,7 @@ from programs.models import (
     Milestone,
     MilestoneDateChange,
     MilestoneState,
+    MoveCategory,
     ProgramMembership,
     ReportedHealth,
     Risk,
@@ -62,10 +63,11 @@ class MilestoneDateChangeFilter(filters.FilterSet):
     changed_at = filters.DateFromToRangeFilter(
         help_text="`changed_at_after` / `changed_at_before`."
     )
+    category = filters.MultipleChoiceFilter(choices=MoveCategory.choices)
 
     class Meta:
         model = MilestoneDateChange
-        fields = ["milestone", "program", "changed_at"]
+        fields = ["milestone", "program", "changed_at", "category"]
 
 
 class StatusUpdateFilter(filters.FilterSet):

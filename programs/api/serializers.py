@@ -19,6 +19,7 @@ from programs.models import (
     Milestone,
     MilestoneDateChange,
     MilestoneState,
+    MoveCategory,
     Phase,
     Portfolio,
     PriorityTier,
@@ -333,6 +334,10 @@ class MilestoneUpdateSerializer(VersionedInputSerializer):
 
 class MilestoneMoveSerializer(VersionedInputSerializer):
     target_date = serializers.DateField(help_text="The new target date.")
+    category = serializers.ChoiceField(
+        choices=MoveCategory.choices,
+        help_text="The kind of reason, what slips are grouped by; `reason` says the rest.",
+    )
     reason = serializers.CharField(
         allow_blank=True, help_text="Why the date moves; recorded in the slip ledger."
     )
@@ -357,7 +362,7 @@ class MilestoneDateChangeSerializer(serializers.ModelSerializer):
         model = MilestoneDateChange
         fields = [
             "id", "milestone", "program", "changed_by", "changed_at", "from_date", "to_date",
-            "delta_days", "reason",
+            "delta_days", "category", "reason",
         ]  # fmt: skip
         read_only_fields = fields
 

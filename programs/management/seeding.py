@@ -36,6 +36,7 @@ from programs.models import (
     Milestone,
     MilestoneDateChange,
     MilestoneState,
+    MoveCategory,
     Phase,
     Portfolio,
     PriorityTier,
@@ -47,6 +48,30 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
+
+# The kind of reason a TPM would pick for each of the vocabulary's slip reasons, so the demo's
+# slips group plausibly by category in the insights.
+SLIP_CATEGORIES: dict[str, MoveCategory] = {
+    "Vendor hardware delivery slipped three weeks.": MoveCategory.VENDOR,
+    "Security review found issues in the certificate handling; fixes first.": MoveCategory.SCOPE,
+    "Load test showed p99 regression at 2x peak; tuning before we proceed.": (
+        MoveCategory.ESTIMATE
+    ),
+    "Change freeze for the holiday peak.": MoveCategory.OTHER,
+    "Dependency on the network team's backbone upgrade, which moved.": MoveCategory.DEPENDENCY,
+    "Two engineers reassigned to an incident follow-up for a sprint.": MoveCategory.STAFFING,
+    "Canary surfaced a kernel panic on one hardware generation.": MoveCategory.INCIDENT,
+    "Capacity council asked for a revised plan before approving the headroom.": (
+        MoveCategory.DEPENDENCY
+    ),
+    "Data migration is slower than estimated (about 40% of projected throughput).": (
+        MoveCategory.ESTIMATE
+    ),
+    "Compliance asked for additional evidence on access reviews.": MoveCategory.SCOPE,
+    "Upstream release was delayed; waiting for the patched version.": MoveCategory.VENDOR,
+    "Scope grew: two more services must move before cutover.": MoveCategory.SCOPE,
+    "Pulled in: automation landed early and the canary was clean.": MoveCategory.ESTIMATE,
+}
 
 # Seeded people are recognised by this e-mail domain, so --reset removes them and nobody else.
 DEMO_EMAIL_DOMAIN = "demo.pulse.example"
@@ -988,6 +1013,8 @@ class DemoSeeder:
                     changed_at=when,
                     from_date=from_date,
                     to_date=to_date,
+                    # Derived from the reason, not drawn: the random sequence stays the same.
+                    category=SLIP_CATEGORIES[reason],
                     reason=reason,
                 )
             )

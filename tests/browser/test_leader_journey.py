@@ -104,7 +104,8 @@ def portfolios(db):
             if m:
                 MilestoneDateChange.objects.create(
                     milestone=milestone, from_date=milestone.baseline_date,
-                    to_date=milestone.target_date, reason="Vendor hardware arrived late",
+                    to_date=milestone.target_date, category="vendor",
+                    reason="Vendor hardware arrived late",
                     changed_by=tpm,
                 )  # fmt: skip
         RiskFactory(program=program, title="Vendor capacity", likelihood=4, impact=5)

@@ -86,7 +86,8 @@ def test_tpm_creates_plans_slips_and_reports(page: Page, live_server, tpm_user, 
     page.get_by_role("button", name="Move date").click()
     expect(page.locator("#id_reason_error")).to_be_visible()
     expect(page.get_by_label("New target date")).to_have_value("2026-06-22")
-    page.get_by_label("Reason").fill("Canary hosts arrive three weeks late")
+    page.get_by_label("Kind of reason").select_option("Vendor")
+    page.get_by_role("textbox", name="Reason").fill("Canary hosts arrive three weeks late")
     page.get_by_role("button", name="Move date").click()
     expect(page.locator(".messages")).to_contain_text("moved to 22 Jun 2026")
     change = MilestoneDateChange.objects.get()
@@ -94,6 +95,7 @@ def test_tpm_creates_plans_slips_and_reports(page: Page, live_server, tpm_user, 
         datetime.date(2026, 6, 1),
         datetime.date(2026, 6, 22),
     )
+    assert change.category == "vendor"
 
     # Post the weekly update: health as radio buttons, only the summary required.
     page.get_by_role("link", name="Post update").first.click()

@@ -237,7 +237,7 @@ def _milestone_build(program: Program, spec: Ms, *, name: str, world: World) -> 
         milestone = program_services.milestone_move(
             milestone=milestone, user=world.tpm, version=milestone.version,
             target_date=milestone.target_date + datetime.timedelta(days=shift),
-            reason="Vendor hardware arrived late.",
+            category="vendor", reason="Vendor hardware arrived late.",
         )  # fmt: skip
     if spec.done_on is not None:
         milestone = program_services.milestone_complete(

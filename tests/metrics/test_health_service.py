@@ -66,7 +66,11 @@ def bulk_programs(n: int, *, prefix: str) -> list[int]:
     )
     MilestoneDateChange.objects.bulk_create(
         MilestoneDateChange(
-            milestone=m, from_date=m.baseline_date, to_date=m.target_date, reason="late"
+            milestone=m,
+            from_date=m.baseline_date,
+            to_date=m.target_date,
+            category="other",
+            reason="late",
         )
         for m in milestones[1::2]
     )

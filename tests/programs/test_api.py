@@ -189,7 +189,7 @@ def test_milestone_lifecycle_create_edit_move_complete(tpm, program):
 
     moved = client.post(
         f"{url}move/",
-        {"target_date": "2026-10-20", "reason": "Vendor firmware late"},
+        {"target_date": "2026-10-20", "category": "vendor", "reason": "Vendor firmware late"},
         format="json",
         HTTP_IF_MATCH='"2"',
     )
@@ -431,7 +431,7 @@ def test_children_writes_are_refused_to_non_editors(who, status_code, people, pr
     checks = [
         client.post(
             f"{API}/milestones/{milestone.pk}/move/",
-            {"target_date": "2027-01-01", "reason": "x"},
+            {"target_date": "2027-01-01", "category": "other", "reason": "x"},
             format="json",
             HTTP_IF_MATCH='"1"',
         ),
@@ -490,7 +490,7 @@ def test_confidential_program_is_invisible_to_outsiders_with_its_children(
     assert patch.status_code == (200 if edits else 403 if sees else 404)
     move = client.post(
         f"{API}/milestones/{secret.pk}/move/",
-        {"target_date": "2027-02-01", "reason": "Late"},
+        {"target_date": "2027-02-01", "category": "other", "reason": "Late"},
         format="json",
         HTTP_IF_MATCH='"1"',
     )
@@ -550,7 +550,7 @@ def test_stale_or_unconditional_writes_are_refused_and_change_nothing(
 def test_stale_move_is_refused_and_writes_no_ledger_row(tpm, milestone, headers, body, status_code):
     response = as_user(tpm).post(
         f"{API}/milestones/{milestone.pk}/move/",
-        {"target_date": "2027-03-01", "reason": "Late", **body},
+        {"target_date": "2027-03-01", "category": "other", "reason": "Late", **body},
         format="json",
         **headers,
     )
@@ -572,10 +572,9 @@ def test_weak_and_wildcard_etags_are_accepted(tpm, program):
 def test_move_without_reason_names_the_reason_field_and_keeps_the_dates(tpm, milestone):
     client = as_user(tpm)
     url = f"{API}/milestones/{milestone.pk}/move/"
-    missing = client.post(url, {"target_date": "2027-01-15"}, format="json", HTTP_IF_MATCH='"1"')
-    blank = client.post(
-        url, {"target_date": "2027-01-15", "reason": "  "}, format="json", HTTP_IF_MATCH='"1"'
-    )
+    moved = {"target_date": "2027-01-15", "category": "scope"}
+    missing = client.post(url, moved, format="json", HTTP_IF_MATCH='"1"')
+    blank = client.post(url, {**moved, "reason": "  "}, format="json", HTTP_IF_MATCH='"1"')
     for response in (missing, blank):
         assert response.status_code == 400
         assert response.json()["reason"]
@@ -673,7 +672,7 @@ def test_service_rules_come_back_as_field_errors(tpm, milestone):
     client = as_user(tpm)
     same_date = client.post(
         f"{API}/milestones/{milestone.pk}/move/",
-        {"target_date": "2026-12-01", "reason": "No-op"},
+        {"target_date": "2026-12-01", "category": "other", "reason": "No-op"},
         format="json",
         HTTP_IF_MATCH='"1"',
     )

@@ -78,6 +78,7 @@ def build_programs(count: int, *, reader, offset: int) -> None:
             user=tpm,
             version=1,
             target_date=datetime.date(2026, 12, 15),
+            category="vendor",
             reason="Vendor",
         )
         StatusUpdateFactory(program=program)

@@ -52,6 +52,7 @@ def populate(*, tpm, programs: int, children: int) -> list:
                     user=tpm,
                     version=milestone.version,
                     target_date=milestone.target_date + datetime.timedelta(days=7 + m),
+                    category="vendor",
                     reason="Vendor slipped",
                 )
             milestones.append(milestone)

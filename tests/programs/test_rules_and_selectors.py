@@ -115,7 +115,7 @@ def test_program_page_activity_shows_what_changed_and_who(program, tpm):
     )
     services.milestone_move(
         milestone=milestone, user=tpm, version=1, target_date=datetime.date(2027, 1, 10),
-        reason="Capacity freeze",
+        category="dependency", reason="Capacity freeze",
     )  # fmt: skip
     services.program_update(program=program, user=tpm, version=1, phase="launching")
     page = selectors.program_page(program=program)

@@ -134,7 +134,8 @@ def test_milestone_move_records_the_slip_and_keeps_the_baseline(
     with django_capture_on_commit_callbacks(execute=True):
         moved = services.milestone_move(
             milestone=milestone, user=tpm, version=milestone.version,
-            target_date=datetime.date(2026, 12, 15), reason="Vendor hardware late",
+            target_date=datetime.date(2026, 12, 15), category="vendor",
+            reason="Vendor hardware late",
         )  # fmt: skip
     assert moved.baseline_date == datetime.date(2026, 12, 1)
     assert moved.target_date == datetime.date(2026, 12, 15)
@@ -161,8 +162,9 @@ def test_milestone_move_refuses_a_move_without_reason_or_change(
     milestone = MilestoneFactory(program=program, baseline_date=datetime.date(2026, 12, 1))
     with pytest.raises(DomainError) as error:
         services.milestone_move(
-            milestone=milestone, user=tpm, version=1, target_date=target, reason=reason
-        )
+            milestone=milestone, user=tpm, version=1, target_date=target,
+            category="vendor", reason=reason,
+        )  # fmt: skip
     assert field in error.value.message_dict
     assert not MilestoneDateChange.objects.exists()
 
@@ -174,7 +176,7 @@ def test_milestone_move_refuses_a_done_milestone(program, tpm):
     with pytest.raises(DomainError):
         services.milestone_move(
             milestone=milestone, user=tpm, version=1,
-            target_date=datetime.date(2027, 1, 1), reason="late",
+            target_date=datetime.date(2027, 1, 1), category="vendor", reason="late",
         )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ def test_a_slip_reason_is_short(api_client, tpm, program):
         f"/api/v1/milestones/{milestone.pk}/move/",
         {
             "target_date": "2027-12-01",
+            "category": "scope",
             "reason": "r" * (SHORT_TEXT + 1),
             "version": milestone.version,
         },

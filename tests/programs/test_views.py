@@ -575,6 +575,7 @@ def test_move_milestone_records_the_slip_and_reason(client, tpm, public_program)
         url("milestone-move", public_program, milestone),
         {
             "target_date": "2026-12-15",
+            "category": "vendor",
             "reason": "Vendor hardware arrived late",
             "version": milestone.version,
         },
@@ -586,6 +587,7 @@ def test_move_milestone_records_the_slip_and_reason(client, tpm, public_program)
     change = MilestoneDateChange.objects.get(milestone=milestone)
     assert change.changed_by == tpm
     assert change.reason == "Vendor hardware arrived late"
+    assert change.category == "vendor"
     page = text(client.get(public_program.get_absolute_url()))
     assert "+14 d" in page
     assert "Vendor hardware arrived late" in page
@@ -616,7 +618,12 @@ def test_move_milestone_to_the_same_date_is_a_field_error(client, tpm, public_pr
     client.force_login(tpm)
     response = client.post(
         url("milestone-move", public_program, milestone),
-        {"target_date": "2026-12-01", "reason": "No change", "version": milestone.version},
+        {
+            "target_date": "2026-12-01",
+            "category": "other",
+            "reason": "No change",
+            "version": milestone.version,
+        },
     )
     assert response.status_code == 200
     assert re.search(
@@ -632,6 +639,7 @@ def test_move_milestone_stale_version(client, tpm, public_program):
         url("milestone-move", public_program, milestone),
         {
             "target_date": "2027-01-10",
+            "category": "staffing",
             "reason": "Typed reason",
             "version": milestone.version - 1 or 99,
         },
