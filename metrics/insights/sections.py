@@ -13,6 +13,7 @@ from typing import Any
 
 from metrics.insights import capacity as capacity_selectors
 from metrics.insights import launch_reviews as launch_selectors
+from metrics.insights import ops_reviews as ops_selectors
 from metrics.insights import serializers
 from metrics.insights.charts import (
     OUTCOME_COLOURS,
@@ -467,5 +468,200 @@ register(
         present=present_capacity,
         serializer=serializers.CapacityInsightsSerializer,
         api_summary="Capacity measures: lead times, outcomes, overrides, budget use, waiting",
+    )
+)
+
+
+# --- Operational reviews --------------------------------------------------------------------
+
+
+def _times(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}×"
+
+
+def present_ops_reviews(data: ops_selectors.OpsReviewInsights) -> Presentation:
+    trend = data.trend
+    quarters = [t.quarter for t in trend]
+    kpis = [
+        Kpi("Action items closed", str(data.closed), f"{data.opened} agreed this quarter"),
+        Kpi("Time to close", days(data.time_to_close.median_days),
+            f"median; 90 % within {days(data.time_to_close.p90_days)}"),
+        Kpi("Overdue now", percent(data.overdue_share),
+            f"{data.overdue_now} of {data.open_now} open items"),
+        Kpi("Carried over", _times(data.carried_mean),
+            "reviews an item closed this quarter was carried to, mean"),
+        Kpi("Decisions per review", "—" if data.decisions_per_review is None
+            else f"{data.decisions_per_review:,.1f}",
+            f"{data.decisions} in {data.reviews} reviews held"),
+    ]  # fmt: skip
+    has_trend = any(t.opened or t.closed or t.reviews for t in trend)
+    blocks = [
+        Block(
+            key="trend",
+            title="Action items over four quarters",
+            note="agreed and closed",
+            caption="Action items agreed and closed, time to close and decisions by quarter",
+            figure=trend_bars(
+                quarters,
+                [("Agreed", [t.opened for t in trend]), ("Closed", [t.closed for t in trend])],
+                unit="items",
+            )
+            if has_trend
+            else None,
+            columns=[
+                Column("Quarter"),
+                Column("Agreed", "number"),
+                Column("Closed", "number"),
+                Column("Time to close, median", "days"),
+                Column("p90", "days"),
+                Column("Carried over, mean", "number"),
+                Column("Reviews held", "number"),
+                Column("Decisions", "number"),
+                Column("Decisions per review", "number"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    t.quarter,
+                    t.opened,
+                    t.closed,
+                    t.time_to_close.median_days,
+                    t.time_to_close.p90_days,
+                    t.carried_mean,
+                    t.reviews,
+                    t.decisions,
+                    t.decisions_per_review,
+                ]
+                for t in trend
+            ]
+            if has_trend
+            else [],  # fmt: skip
+            empty="No action item was agreed or closed and no review was held in these four "
+            "quarters. Pick an earlier quarter, or widen the portfolio and team.",
+            wide=True,
+        ),
+        Block(
+            key="time-to-close",
+            title="Time to close over four quarters",
+            note="days from agreed to closed",
+            caption="Median and 90th percentile days to close action items, by quarter closed",
+            figure=trend_bars(
+                quarters,
+                [
+                    ("Median", [t.time_to_close.median_days for t in trend]),
+                    ("90th percentile", [t.time_to_close.p90_days for t in trend]),
+                ],
+                unit="days",
+            )
+            if any(t.closed for t in trend)
+            else None,  # fmt: skip
+            columns=[
+                Column("Quarter"),
+                Column("Closed", "number"),
+                Column("Median", "days"),
+                Column("p90", "days"),
+            ],  # fmt: skip
+            rows=[
+                [t.quarter, t.closed, t.time_to_close.median_days, t.time_to_close.p90_days]
+                for t in trend
+            ]
+            if any(t.closed for t in trend)
+            else [],  # fmt: skip
+            empty="No action item was closed in these four quarters.",
+        ),
+        Block(
+            key="carried",
+            title="Carried over",
+            note="later reviews an item appeared on before it was closed",
+            caption="Action items by how many later reviews they were carried to: closed this "
+            "quarter, and open now",
+            figure=trend_bars(
+                [c.label for c in data.carried],
+                [
+                    ("Closed this quarter", [c.closed for c in data.carried]),
+                    ("Open now", [c.open_now for c in data.carried]),
+                ],
+                unit="items",
+            )
+            if data.carried
+            else None,  # fmt: skip
+            columns=[
+                Column("Carried over to"),
+                Column("Closed this quarter", "number"),
+                Column("Open now", "number"),
+            ],
+            rows=[[c.label, c.closed, c.open_now] for c in data.carried],
+            empty="No action item was closed this quarter and none is open.",
+        ),
+        Block(
+            key="overdue",
+            title="Action items overdue now",
+            note="open past their due date, the oldest first",
+            caption="Open action items past their due date, with the review that agreed them",
+            columns=[
+                Column("Action item"),
+                Column("Agreed in", "link"),
+                Column("Program"),
+                Column("Owner"),
+                Column("Due", "date"),
+                Column("Days overdue", "number"),
+                Column("Carried over", "number"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    o.title,
+                    (o.review, o.review_url),
+                    o.program,
+                    o.owner,
+                    o.due_date,
+                    o.days_overdue,
+                    o.times_carried,
+                ]
+                for o in data.overdue
+            ],  # fmt: skip
+            empty="No open action item is past its due date.",
+            wide=True,
+        ),
+        Block(
+            key="reviews",
+            title=f"Reviews held, {data.quarter}",
+            note="decisions recorded and action items per review",
+            caption="Operational reviews held this quarter: decisions recorded, items agreed "
+            "and closed in each",
+            columns=[
+                Column("Review", "link"),
+                Column("Date", "date"),
+                Column("Portfolio"),
+                Column("Decisions", "number"),
+                Column("Items agreed", "number"),
+                Column("Items closed", "number"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    (r.review, r.review_url),
+                    r.date,
+                    r.portfolio or "Every program",
+                    r.decisions,
+                    r.items_agreed,
+                    r.items_closed,
+                ]
+                for r in data.reviews_held
+            ],  # fmt: skip
+            empty="No operational review was held this quarter. Reviews are scheduled on the "
+            "Operational reviews page.",
+            wide=True,
+        ),
+    ]
+    return Presentation(kpis=kpis, blocks=blocks)
+
+
+register(
+    Section(
+        slug="ops-reviews",
+        title="Operational reviews",
+        question="Do operational reviews close what they agree, and decide things?",
+        selector=ops_selectors.ops_review_insights,
+        present=present_ops_reviews,
+        serializer=serializers.OpsReviewInsightsSerializer,
+        api_summary="Operational-review measures: action items, time to close, carry-over",
     )
 )

@@ -151,3 +151,64 @@ class CapacityInsightsSerializer(S.Serializer):
     budget_use = BudgetUseSerializer(many=True)
     waiting = WaitingRequestSerializer(many=True)
     trend = CapacityQuarterSerializer(many=True, help_text="The quarter and the three before it.")
+
+
+class OpsQuarterSerializer(S.Serializer):
+    quarter = S.CharField()
+    opened = S.IntegerField()
+    closed = S.IntegerField()
+    time_to_close = SpreadSerializer(help_text="Agreed → closed, items closed in the quarter.")
+    carried_mean = S.FloatField(
+        allow_null=True, help_text="Reviews carried over to, mean of the items closed."
+    )
+    reviews = S.IntegerField(help_text="Reviews held.")
+    decisions = S.IntegerField()
+    decisions_per_review = S.FloatField(allow_null=True)
+
+
+class CarriedCountSerializer(S.Serializer):
+    times = S.IntegerField(help_text="The last bucket counts this many or more.")
+    label = S.CharField()
+    closed = S.IntegerField(help_text="Items closed in the quarter.")
+    open_now = S.IntegerField(help_text="Items open today, carried so far.")
+
+
+class OverdueItemSerializer(S.Serializer):
+    item_id = S.IntegerField()
+    title = S.CharField()
+    review = S.CharField(help_text="The review that agreed it.")
+    review_url = S.CharField()
+    program = S.CharField(allow_blank=True)
+    owner = S.CharField()
+    due_date = S.DateField()
+    days_overdue = S.IntegerField()
+    times_carried = S.IntegerField()
+
+
+class ReviewHeldSerializer(S.Serializer):
+    review_id = S.IntegerField()
+    review = S.CharField()
+    review_url = S.CharField()
+    date = S.DateField()
+    portfolio = S.CharField(allow_blank=True, help_text="Empty for a review of every program.")
+    decisions = S.IntegerField()
+    items_agreed = S.IntegerField()
+    items_closed = S.IntegerField()
+
+
+class OpsReviewInsightsSerializer(S.Serializer):
+    quarter = S.CharField()
+    opened = S.IntegerField()
+    closed = S.IntegerField()
+    time_to_close = SpreadSerializer()
+    carried_mean = S.FloatField(allow_null=True)
+    open_now = S.IntegerField()
+    overdue_now = S.IntegerField()
+    overdue_share = S.FloatField(allow_null=True)
+    reviews = S.IntegerField()
+    decisions = S.IntegerField()
+    decisions_per_review = S.FloatField(allow_null=True)
+    carried = CarriedCountSerializer(many=True)
+    overdue = OverdueItemSerializer(many=True)
+    reviews_held = ReviewHeldSerializer(many=True)
+    trend = OpsQuarterSerializer(many=True, help_text="The quarter and the three before it.")

@@ -8,10 +8,13 @@ import pytest
 from django.utils import timezone
 
 from metrics.insights.selectors import Quarter
+from reviews.models import ActionItem, OperationalReview
 from tests.conftest import client_for
 from tests.factories import (
+    ActionItemFactory,
     CapacityBudgetFactory,
     CapacityRequestFactory,
+    DecisionFactory,
     LaunchReviewFactory,
     LaunchReviewItemFactory,
     PortfolioFactory,
@@ -21,8 +24,12 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-PAGES = ["/insights/", "/insights/launch-reviews/", "/insights/capacity/"]
-API = ["/api/v1/insights/launch-reviews/", "/api/v1/insights/capacity/"]
+PAGES = ["/insights/", "/insights/launch-reviews/", "/insights/capacity/", "/insights/ops-reviews/"]
+API = [
+    "/api/v1/insights/launch-reviews/",
+    "/api/v1/insights/capacity/",
+    "/api/v1/insights/ops-reviews/",
+]
 
 
 def build(count: int, *, portfolio=None) -> None:
@@ -31,8 +38,12 @@ def build(count: int, *, portfolio=None) -> None:
     team = TeamFactory(slug="insights-team")
     if not team.capacity_budgets.exists():
         CapacityBudgetFactory(team=team, quarter=str(Quarter.of(now.date())), amount=50)
+    last_week, _ = OperationalReview.objects.get_or_create(
+        date=now.date() - datetime.timedelta(days=7), portfolio=None, defaults={"title": "Weekly"}
+    )
     for _ in range(count):
         program = ProgramFactory(**({"portfolio": portfolio} if portfolio else {}))
+        build_ops(program, last_week, now=now)
         review = LaunchReviewFactory(
             program=program, state="launched", submitted_at=now - datetime.timedelta(days=9),
             decided_at=now, launched_at=now,
@@ -52,6 +63,16 @@ def build(count: int, *, portfolio=None) -> None:
             program=program, team=team, state="submitted",
             submitted_at=now - datetime.timedelta(days=30),
         )  # fmt: skip
+
+
+def build_ops(program, review, *, now) -> None:
+    """An overdue action item and a closed one agreed in ``review``, and a decision in it."""
+    ActionItemFactory(
+        created_in=review, program=program, due_date=now.date() - datetime.timedelta(days=3)
+    )
+    closed = ActionItemFactory(created_in=review, program=program)
+    ActionItem.objects.filter(pk=closed.pk).update(state="done", closed_at=now, closed_in=review)
+    review.decisions.add(DecisionFactory(program=program))
 
 
 @pytest.mark.parametrize("path", PAGES + API + ["/insights/capacity/waiting.csv"])
