@@ -67,10 +67,10 @@ def _migration_data(request):
     if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
         request.getfixturevalue("_migration_data_survives_the_session")
         request.getfixturevalue("_django_db_helper")  # the test's transaction, if it has one
-        _restore_after_a_flush()
+        restore_migration_data_if_flushed()
 
 
-def _restore_after_a_flush() -> None:
+def restore_migration_data_if_flushed() -> None:
     """A transactional test ends by flushing every table, and its serialized rollback puts the
     rows back only when the next transactional test starts: a test run after it on the same
     worker would find no roles or checklists. They are put back inside that test's own
