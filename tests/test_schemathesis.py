@@ -133,7 +133,8 @@ def build_world():
     milestone = MilestoneFactory(program=program, critical=True)
     program_services.milestone_move(
         milestone=milestone, user=tpm, version=milestone.version,
-        target_date=milestone.target_date + datetime.timedelta(days=14), reason="Vendor late",
+        target_date=milestone.target_date + datetime.timedelta(days=14), category="vendor",
+        reason="Vendor late",
     )  # fmt: skip
     update = StatusUpdateFactory(program=program)
     risk = RiskFactory(program=program, owner=engineer)
