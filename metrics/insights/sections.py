@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metrics.insights import capacity as capacity_selectors
+from metrics.insights import forecast_accuracy as forecast_selectors
 from metrics.insights import launch_reviews as launch_selectors
 from metrics.insights import ops_reviews as ops_selectors
 from metrics.insights import serializers
@@ -663,5 +664,184 @@ register(
         present=present_ops_reviews,
         serializer=serializers.OpsReviewInsightsSerializer,
         api_summary="Operational-review measures: action items, time to close, carry-over",
+    )
+)
+
+
+# --- Forecast accuracy ----------------------------------------------------------------------
+
+TREND_HORIZON_DAYS = 14  # the trend charts one horizon; its table has them all
+
+
+def _beats(horizon: forecast_selectors.HorizonAccuracy) -> str:
+    if horizon.beats_plan is None:
+        return "—"
+    return "Yes" if horizon.beats_plan else "No"
+
+
+def present_forecast_accuracy(data: forecast_selectors.ForecastAccuracyInsights) -> Presentation:
+    horizons = data.horizons_days
+    trend = data.trend
+    covered = (
+        f"{data.covered} of {data.finished} critical milestones finished this quarter: those "
+        "Pulse forecast as their program's next critical milestone"
+    )
+    kpis = [Kpi("Milestones covered", str(data.covered), covered)] + [
+        Kpi(f"{h.horizon_days} days before", days(h.forecast_mae),
+            f"forecast off on average; the target {days(h.plan_mae)} · "
+            + {True: "forecast better", False: "target better", None: "no data"}[h.beats_plan])
+        for h in data.horizons
+    ]  # fmt: skip
+    has_trend = any(t.covered for t in trend)
+    horizon_labels = [f"{h} days before" for h in horizons]
+    blocks = [
+        Block(
+            key="horizons",
+            title="Forecast against target",
+            note="mean absolute error in days; critical milestones Pulse forecast",
+            caption=f"How far Pulse's forecast and the TPM's target were from the day each "
+            f"critical milestone finished in {data.quarter}, by how long before",
+            figure=trend_bars(
+                horizon_labels,
+                [
+                    ("Pulse's forecast", [h.forecast_mae for h in data.horizons]),
+                    ("TPM's target", [h.plan_mae for h in data.horizons]),
+                ],
+                unit="days",
+            )
+            if data.covered
+            else None,  # fmt: skip
+            columns=[
+                Column("Before finishing"),
+                Column("Milestones", "number"),
+                Column("Forecast error, mean", "days"),
+                Column("Target error, mean", "days"),
+                Column("Forecast bias", "days"),
+                Column("Target bias", "days"),
+                Column("Forecast closer", "number"),
+                Column("Target closer", "number"),
+                Column("Forecast beats target"),
+            ],  # fmt: skip
+            rows=[
+                [
+                    label,
+                    h.milestones,
+                    h.forecast_mae,
+                    h.plan_mae,
+                    h.forecast_bias,
+                    h.plan_bias,
+                    h.forecast_closer,
+                    h.plan_closer,
+                    _beats(h),
+                ]
+                for label, h in zip(horizon_labels, data.horizons, strict=True)
+            ]
+            if data.covered
+            else [],  # fmt: skip
+            empty="No critical milestone that finished this quarter was forecast by Pulse "
+            f"{', '.join(map(str, horizons))} days before. Pulse forecasts each program's next "
+            "open critical milestone daily; pick an earlier quarter, or widen the filters.",
+            wide=True,
+        ),
+        Block(
+            key="trend",
+            title="Over four quarters",
+            note=f"mean absolute error {TREND_HORIZON_DAYS} days before, in days",
+            caption=f"Forecast and target error {TREND_HORIZON_DAYS} days before finishing, by "
+            "quarter finished (the table has every horizon)",
+            figure=trend_bars(
+                [t.quarter for t in trend],
+                [
+                    ("Pulse's forecast", [t.at(TREND_HORIZON_DAYS).forecast_mae for t in trend]),
+                    ("TPM's target", [t.at(TREND_HORIZON_DAYS).plan_mae for t in trend]),
+                ],
+                unit="days",
+            )
+            if has_trend
+            else None,  # fmt: skip
+            columns=[
+                Column("Quarter"),
+                Column("Critical finished", "number"),
+                Column("Covered", "number"),
+                *(
+                    column
+                    for h in horizons
+                    for column in (
+                        Column(f"Forecast error, {h} d before", "days"),
+                        Column(f"Target error, {h} d before", "days"),
+                    )
+                ),
+            ],  # fmt: skip
+            rows=[
+                [
+                    t.quarter,
+                    t.finished,
+                    t.covered,
+                    *(
+                        value
+                        for h in horizons
+                        for value in (t.at(h).forecast_mae, t.at(h).plan_mae)
+                    ),
+                ]
+                for t in trend
+            ]
+            if has_trend
+            else [],  # fmt: skip
+            empty="No critical milestone Pulse forecast finished in these four quarters.",
+            wide=True,
+        ),
+        Block(
+            key="milestones",
+            title=f"Milestones covered, {data.quarter}",
+            note="days off, signed: negative when it finished later than said",
+            caption="Each critical milestone finished this quarter that Pulse forecast: how far "
+            "the forecast and the target were from the real date",
+            columns=[
+                Column("Milestone", "link"),
+                Column("Program"),
+                Column("Finished", "date"),
+                *(
+                    column
+                    for h in horizons
+                    for column in (
+                        Column(f"Forecast, {h} d before", "number"),
+                        Column(f"Target, {h} d before", "number"),
+                    )
+                ),
+            ],  # fmt: skip
+            rows=[
+                [
+                    (m.milestone, m.milestone_url),
+                    m.program,
+                    m.completed_on,
+                    *(
+                        value
+                        for h in horizons
+                        for error in (m.at(h),)
+                        for value in (
+                            (error.forecast_error_days, error.plan_error_days)
+                            if error
+                            else (None, None)
+                        )
+                    ),
+                ]
+                for m in data.milestones
+            ],  # fmt: skip
+            empty="No critical milestone that finished this quarter was forecast by Pulse.",
+            wide=True,
+        ),
+    ]
+    return Presentation(kpis=kpis, blocks=blocks)
+
+
+register(
+    Section(
+        slug="forecast-accuracy",
+        title="Forecast accuracy",
+        question="Is our forecasting any good?",
+        selector=forecast_selectors.forecast_accuracy_insights,
+        present=present_forecast_accuracy,
+        serializer=serializers.ForecastAccuracyInsightsSerializer,
+        api_summary="Forecast accuracy: Pulse's forecast against the target, 30/14/7 days out",
     )
 )

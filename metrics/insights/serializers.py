@@ -212,3 +212,53 @@ class OpsReviewInsightsSerializer(S.Serializer):
     overdue = OverdueItemSerializer(many=True)
     reviews_held = ReviewHeldSerializer(many=True)
     trend = OpsQuarterSerializer(many=True, help_text="The quarter and the three before it.")
+
+
+class HorizonErrorSerializer(S.Serializer):
+    horizon_days = S.IntegerField()
+    snapshot_day = S.DateField(help_text="The health snapshot read for that moment.")
+    target_date = S.DateField(help_text="The TPM's target that day.")
+    forecast_date = S.DateField(help_text="Pulse's forecast that day.")
+    plan_error_days = S.IntegerField(help_text="Target − actual (negative: finished later).")
+    forecast_error_days = S.IntegerField(help_text="Forecast − actual.")
+
+
+class MilestoneAccuracySerializer(S.Serializer):
+    milestone_id = S.IntegerField()
+    milestone = S.CharField()
+    milestone_url = S.CharField()
+    program = S.CharField()
+    completed_on = S.DateField()
+    errors = HorizonErrorSerializer(many=True, help_text="The horizons it was forecast at.")
+
+
+class HorizonAccuracySerializer(S.Serializer):
+    horizon_days = S.IntegerField()
+    milestones = S.IntegerField()
+    forecast_mae = S.FloatField(allow_null=True, help_text="Mean absolute error, days.")
+    plan_mae = S.FloatField(allow_null=True)
+    forecast_bias = S.FloatField(allow_null=True, help_text="Mean signed error, days.")
+    plan_bias = S.FloatField(allow_null=True)
+    forecast_closer = S.IntegerField()
+    plan_closer = S.IntegerField()
+    beats_plan = S.BooleanField(allow_null=True)
+
+
+class ForecastQuarterSerializer(S.Serializer):
+    quarter = S.CharField()
+    finished = S.IntegerField(help_text="Critical milestones finished.")
+    covered = S.IntegerField(help_text="Of those, forecast at a horizon at least.")
+    horizons = HorizonAccuracySerializer(many=True)
+
+
+class ForecastAccuracyInsightsSerializer(S.Serializer):
+    quarter = S.CharField()
+    horizons_days = S.ListField(child=S.IntegerField())
+    snapshot_slack_days = S.IntegerField(
+        help_text="A horizon reads the latest snapshot within this many days before it."
+    )
+    finished = S.IntegerField()
+    covered = S.IntegerField()
+    horizons = HorizonAccuracySerializer(many=True)
+    milestones = MilestoneAccuracySerializer(many=True)
+    trend = ForecastQuarterSerializer(many=True, help_text="The quarter and the three before it.")

@@ -15,8 +15,10 @@ from tests.factories import (
     CapacityBudgetFactory,
     CapacityRequestFactory,
     DecisionFactory,
+    HealthSnapshotFactory,
     LaunchReviewFactory,
     LaunchReviewItemFactory,
+    MilestoneFactory,
     PortfolioFactory,
     ProgramFactory,
     SignOffFactory,
@@ -24,11 +26,18 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-PAGES = ["/insights/", "/insights/launch-reviews/", "/insights/capacity/", "/insights/ops-reviews/"]
+PAGES = [
+    "/insights/",
+    "/insights/launch-reviews/",
+    "/insights/capacity/",
+    "/insights/ops-reviews/",
+    "/insights/forecast-accuracy/",
+]
 API = [
     "/api/v1/insights/launch-reviews/",
     "/api/v1/insights/capacity/",
     "/api/v1/insights/ops-reviews/",
+    "/api/v1/insights/forecast-accuracy/",
 ]
 
 
@@ -44,6 +53,7 @@ def build(count: int, *, portfolio=None) -> None:
     for _ in range(count):
         program = ProgramFactory(**({"portfolio": portfolio} if portfolio else {}))
         build_ops(program, last_week, now=now)
+        build_forecasts(program, today=now.date())
         review = LaunchReviewFactory(
             program=program, state="launched", submitted_at=now - datetime.timedelta(days=9),
             decided_at=now, launched_at=now,
@@ -73,6 +83,21 @@ def build_ops(program, review, *, now) -> None:
     closed = ActionItemFactory(created_in=review, program=program)
     ActionItem.objects.filter(pk=closed.pk).update(state="done", closed_at=now, closed_in=review)
     review.decisions.add(DecisionFactory(program=program))
+
+
+def build_forecasts(program, *, today) -> None:
+    """A critical milestone finished yesterday, forecast 7 and 14 days before that."""
+    finished = today - datetime.timedelta(days=1)
+    milestone = MilestoneFactory(
+        program=program, critical=True, state="done", completed_date=finished,
+        baseline_date=finished - datetime.timedelta(days=5),
+    )  # fmt: skip
+    for horizon, late in ((7, 2), (14, 6)):
+        HealthSnapshotFactory(
+            program=program, day=finished - datetime.timedelta(days=horizon),
+            forecast={"milestone_id": milestone.pk, "target_date": str(milestone.target_date),
+                      "forecast_date": str(milestone.target_date + datetime.timedelta(days=late))},
+        )  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES + API + ["/insights/capacity/waiting.csv"])

@@ -2,17 +2,23 @@
 small data (a past quarter, 2025-Q2), including an empty quarter and a confidential program
 only some readers may count."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
 
+from metrics.insights.forecast_accuracy import forecast_accuracy_insights
 from metrics.insights.ops_reviews import ops_review_insights
 from metrics.insights.selectors import InsightsFilters, Quarter
 from reviews.models import ActionItem
+from tests.conftest import client_for
 from tests.factories import (
     ActionItemFactory,
     DecisionFactory,
+    HealthSnapshotFactory,
+    MilestoneFactory,
     OperationalReviewFactory,
     PortfolioFactory,
     ProgramFactory,
@@ -131,3 +137,98 @@ def test_ops_reviews_in_an_empty_quarter_and_narrowed(ops_world, leader):
         user=leader, filters=InsightsFilters(quarter=Quarter(2025, 2), team="nobody"), now=NOW
     )
     assert (nobody.opened, nobody.open_now, nobody.decisions, nobody.carried) == (0, 0, 0, [])
+
+
+# --- Forecast accuracy ----------------------------------------------------------------------
+
+
+def forecast_on(program, day, milestone, *, target, forecast):
+    HealthSnapshotFactory(
+        program=program,
+        day=day,
+        forecast={
+            "milestone_id": milestone.pk,
+            "milestone": milestone.name,
+            "target_date": target.isoformat(),
+            "forecast_date": forecast.isoformat(),
+            "days_late": (forecast - target).days,
+        },
+    )
+
+
+@pytest.fixture
+def forecast_world(tpm):
+    program = ProgramFactory(tpm=tpm)
+    done = {"state": "done", "critical": True, "baseline_date": on(5, 1)}
+    m0 = MilestoneFactory(program=program, critical=True, baseline_date=on(5, 12))
+    m1 = MilestoneFactory(program=program, **done, completed_date=on(5, 25))
+    m2 = MilestoneFactory(program=program, **done, completed_date=on(6, 10))
+    MilestoneFactory(program=program, **done, completed_date=on(6, 15))  # never forecast
+    MilestoneFactory(program=program, state="done", completed_date=on(6, 16))  # not critical
+    # m1 finished 25 May: 30 days before (25 Apr), 14 (latest of 8-11 May naming it: 9 May;
+    # on 10 May the engine forecast m0 instead) and 7 (18 May).
+    forecast_on(program, on(4, 25), m1, target=on(5, 10), forecast=on(5, 22))  # -15 / -3
+    forecast_on(program, on(5, 7), m1, target=on(5, 10), forecast=on(5, 10))  # out of reach
+    forecast_on(program, on(5, 9), m1, target=on(5, 20), forecast=on(5, 24))  # -5 / -1
+    forecast_on(program, on(5, 10), m0, target=on(5, 12), forecast=on(5, 30))
+    forecast_on(program, on(5, 18), m1, target=on(5, 20), forecast=on(5, 30))  # -5 / +5
+    # m2 finished 10 June, forecast only 7 days before.
+    forecast_on(program, on(6, 3), m2, target=on(6, 1), forecast=on(6, 12))  # -9 / +2
+    secret = ProgramFactory(confidential=True)
+    m5 = MilestoneFactory(program=secret, **done, completed_date=on(6, 20))
+    forecast_on(secret, on(6, 13), m5, target=on(6, 20), forecast=on(7, 10))  # 0 / +20
+    return {"m1": m1, "m2": m2}
+
+
+def test_forecast_accuracy_on_a_constructed_history(forecast_world, tpm, leader):
+    data = forecast_accuracy_insights(user=tpm, filters=Q2, now=NOW)
+    assert (data.finished, data.covered) == (3, 2)  # m1, m2 and the one never forecast
+    by = {h.horizon_days: h for h in data.horizons}
+    assert (by[30].milestones, by[30].forecast_mae, by[30].plan_mae, by[30].beats_plan) == (
+        1,
+        3.0,
+        15.0,
+        True,
+    )
+    assert (by[14].forecast_mae, by[14].plan_mae, by[14].forecast_bias) == (1.0, 5.0, -1.0)
+    seven = by[7]
+    assert (seven.milestones, seven.forecast_mae, seven.plan_mae) == (2, 3.5, 7.0)
+    assert (seven.forecast_bias, seven.plan_bias) == (3.5, -7.0)
+    # m1 is a tie at 7 days (5 either way); m2's forecast was the closer.
+    assert (seven.forecast_closer, seven.plan_closer, seven.beats_plan) == (1, 0, True)
+    [m1, m2] = data.milestones
+    assert m1.milestone_id == forecast_world["m1"].pk
+    assert [(e.horizon_days, e.snapshot_day, e.plan_error_days, e.forecast_error_days)
+            for e in m1.errors] == [(30, on(4, 25), -15, -3), (14, on(5, 9), -5, -1),
+                                    (7, on(5, 18), -5, 5)]  # fmt: skip
+    assert [e.horizon_days for e in m2.errors] == [7]
+    assert data.trend[-1].covered == 2 and data.trend[0].finished == 0
+
+    seen_all = forecast_accuracy_insights(user=leader, filters=Q2, now=NOW)
+    seven = {h.horizon_days: h for h in seen_all.horizons}[7]
+    # The confidential milestone: on its target, forecast 20 days late.
+    assert (seen_all.finished, seen_all.covered) == (4, 3)
+    assert (seven.forecast_mae, seven.plan_mae, seven.beats_plan) == (9.0, 4.67, False)
+    assert (seven.forecast_closer, seven.plan_closer) == (1, 1)
+
+
+def test_forecast_accuracy_of_an_empty_quarter(forecast_world, leader):
+    data = forecast_accuracy_insights(user=leader, filters=EMPTY, now=NOW)
+    assert (data.finished, data.covered, data.milestones) == (0, 0, [])
+    assert all(h.milestones == 0 and h.beats_plan is None for h in data.horizons)
+
+
+def test_forecast_page_says_what_it_covers_and_its_csv(forecast_world, client, tpm):
+    client_for(client, tpm)
+    html = client.get("/insights/forecast-accuracy/", {"quarter": "2025-Q2"}).content.decode()
+    assert "2 of 3 critical milestones finished this quarter" in html
+    assert "next critical milestone" in html and 'data-chart="chart-horizons"' in html
+    response = client.get("/insights/forecast-accuracy/horizons.csv", {"quarter": "2025-Q2"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1:] == [
+        ["30 days before", "1", "3.0", "15.0", "-3.0", "-15.0", "1", "0", "Yes"],
+        ["14 days before", "1", "1.0", "5.0", "-1.0", "-5.0", "1", "0", "Yes"],
+        ["7 days before", "2", "3.5", "7.0", "3.5", "-7.0", "1", "0", "Yes"],
+    ]
+    api = client.get("/api/v1/insights/forecast-accuracy/", {"quarter": "2025-Q2"}).json()
+    assert api["covered"] == 2 and api["horizons"][2]["beats_plan"] is True
