@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metrics.insights import capacity as capacity_selectors
+from metrics.insights import delivery as delivery_selectors
 from metrics.insights import forecast_accuracy as forecast_selectors
 from metrics.insights import launch_reviews as launch_selectors
 from metrics.insights import ops_reviews as ops_selectors
@@ -667,6 +668,154 @@ register(
     )
 )
 
+
+# --- Delivery -------------------------------------------------------------------------------
+
+
+def present_delivery(data: delivery_selectors.DeliveryInsights) -> Presentation:
+    trend = data.trend
+    quarters = [t.quarter for t in trend]
+    top_team = data.teams[0] if data.teams and data.teams[0].slips.slips else None
+    top_reason = data.reasons[0] if data.reasons else None
+    top_wait = data.waits[0] if data.waits else None
+    kpis = [
+        Kpi("Slips", str(data.slips.slips), f"{data.slips.days:,} days added · "
+            f"{data.slips.moves} date moves in all"),
+        Kpi("Days per slip", days(data.slips.days_per_slip), "mean"),
+        Kpi("Slips most", top_team.team if top_team else "—",
+            f"{top_team.slips.slips} slips, {top_team.slips.days:,} days" if top_team else ""),
+        Kpi("Most given reason", top_reason.label if top_reason else "—",
+            f"{percent(top_reason.moves_share)} of date moves" if top_reason else ""),
+        Kpi("Waits most", f"{top_wait.waiting_team} on {top_wait.upstream_team}"
+            if top_wait else "—", f"{top_wait.days:,} days this quarter" if top_wait else ""),
+    ]  # fmt: skip
+    has_trend = any(t.slips.moves for t in trend)
+    charted_teams = [t for t in data.teams if t.slips.slips][:RANKED_ROWS_CHARTED]
+    charted_waits = data.waits[:RANKED_ROWS_CHARTED]
+    blocks = [
+        Block(
+            key="trend",
+            title="Slips over four quarters",
+            note="days added by moves to a later date",
+            caption="Milestone slips by quarter: days added, slips and every date move",
+            figure=trend_bars(
+                quarters, [("Days slipped", [t.slips.days for t in trend])], unit="days"
+            )
+            if has_trend
+            else None,
+            columns=[
+                Column("Quarter"),
+                Column("Slips", "number"),
+                Column("Days slipped", "number"),
+                Column("Days per slip", "days"),
+                Column("Date moves", "number"),
+            ],
+            rows=[
+                [t.quarter, t.slips.slips, t.slips.days, t.slips.days_per_slip, t.slips.moves]
+                for t in trend
+            ]
+            if has_trend
+            else [],
+            empty="No milestone date was moved in these four quarters. Pick an earlier quarter, "
+            "or widen the portfolio and team.",
+        ),
+        Block(
+            key="teams",
+            title="Slips per team",
+            note=f"days slipped in {data.quarter}; slips per quarter in the table",
+            caption="Each owning team's milestone slips this quarter, and its slips in each of "
+            "the four quarters",
+            figure=ranked_bars(
+                [t.team for t in charted_teams],
+                [t.slips.days for t in charted_teams],
+                axis_title="Days slipped",
+                unit="days",
+                colour=OUTCOME_COLOURS["denied"],
+            )
+            if charted_teams
+            else None,  # fmt: skip
+            columns=[
+                Column("Team"),
+                Column("Slips", "number"),
+                Column("Days slipped", "number"),
+                Column("Days per slip", "days"),
+                *(Column(f"Slips {q}", "number") for q in quarters),
+            ],  # fmt: skip
+            rows=[
+                [t.team, t.slips.slips, t.slips.days, t.slips.days_per_slip, *t.by_quarter]
+                for t in data.teams
+            ],
+            empty="No team's milestone slipped in these four quarters.",
+            wide=True,
+        ),
+        Block(
+            key="reasons",
+            title=f"Why dates moved, {data.quarter}",
+            note="the category chosen when moving a date",
+            caption="Milestone date moves this quarter by reason category: moves, slips and "
+            "the days they added",
+            figure=ranked_bars(
+                [r.label for r in data.reasons],
+                [r.slips.moves for r in data.reasons],
+                axis_title="Date moves",
+                unit="moves",
+                colour=OUTCOME_COLOURS["cut"],
+            )
+            if data.reasons
+            else None,  # fmt: skip
+            columns=[
+                Column("Reason"),
+                Column("Date moves", "number"),
+                Column("Share of moves", "share"),
+                Column("Slips", "number"),
+                Column("Days slipped", "number"),
+            ],  # fmt: skip
+            rows=[
+                [r.label, r.slips.moves, r.moves_share, r.slips.slips, r.slips.days]
+                for r in data.reasons
+            ],
+            empty="No milestone date was moved this quarter.",
+        ),
+        Block(
+            key="waits",
+            title="Teams waiting on each other",
+            note="days waiting on another team's late milestone, this quarter",
+            caption="Pairs of teams: days one team's milestones waited this quarter on the "
+            "other's milestones finished after their baseline",
+            figure=ranked_bars(
+                [f"{w.waiting_team} waits on {w.upstream_team}" for w in charted_waits],
+                [w.days for w in charted_waits],
+                axis_title="Days waiting",
+                unit="days",
+            )
+            if charted_waits
+            else None,  # fmt: skip
+            columns=[
+                Column("Waiting team"),
+                Column("Waits on"),
+                Column("Dependencies", "number"),
+                Column("Days waiting", "number"),
+            ],  # fmt: skip
+            rows=[[w.waiting_team, w.upstream_team, w.dependencies, w.days] for w in data.waits],
+            empty="No team waited on another team's late milestone this quarter. Dependencies "
+            "count when both milestones have an owning team.",
+            wide=True,
+        ),
+    ]
+    return Presentation(kpis=kpis, blocks=blocks)
+
+
+register(
+    Section(
+        slug="delivery",
+        title="Delivery",
+        question="Who slips most, and why?",
+        selector=delivery_selectors.delivery_insights,
+        present=present_delivery,
+        serializer=serializers.DeliveryInsightsSerializer,
+        api_summary="Delivery measures: slips per team and quarter, reasons, waits between teams",
+    )
+)
 
 # --- Forecast accuracy ----------------------------------------------------------------------
 

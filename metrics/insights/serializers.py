@@ -262,3 +262,44 @@ class ForecastAccuracyInsightsSerializer(S.Serializer):
     horizons = HorizonAccuracySerializer(many=True)
     milestones = MilestoneAccuracySerializer(many=True)
     trend = ForecastQuarterSerializer(many=True, help_text="The quarter and the three before it.")
+
+
+class SlipsSerializer(S.Serializer):
+    moves = S.IntegerField(help_text="Date moves, earlier ones included.")
+    slips = S.IntegerField(help_text="Moves to a later date.")
+    days = S.IntegerField(help_text="Days the slips added.")
+    days_per_slip = S.FloatField(allow_null=True)
+
+
+class DeliveryQuarterSerializer(S.Serializer):
+    quarter = S.CharField()
+    slips = SlipsSerializer()
+
+
+class TeamSlipsSerializer(S.Serializer):
+    team = S.CharField(help_text="The milestones' owning team.")
+    slips = SlipsSerializer(help_text="In the chosen quarter.")
+    by_quarter = S.ListField(child=S.IntegerField(), help_text="Slips per trend quarter.")
+
+
+class ReasonCountSerializer(S.Serializer):
+    category = S.CharField()
+    label = S.CharField()
+    slips = SlipsSerializer()
+    moves_share = S.FloatField(allow_null=True)
+
+
+class TeamWaitSerializer(S.Serializer):
+    waiting_team = S.CharField()
+    upstream_team = S.CharField()
+    dependencies = S.IntegerField()
+    days = S.IntegerField(help_text="Days of waiting on late upstream milestones, this quarter.")
+
+
+class DeliveryInsightsSerializer(S.Serializer):
+    quarter = S.CharField()
+    slips = SlipsSerializer()
+    teams = TeamSlipsSerializer(many=True)
+    reasons = ReasonCountSerializer(many=True)
+    waits = TeamWaitSerializer(many=True)
+    trend = DeliveryQuarterSerializer(many=True, help_text="The quarter and the three before it.")

@@ -18,6 +18,7 @@ from tests.factories import (
     HealthSnapshotFactory,
     LaunchReviewFactory,
     LaunchReviewItemFactory,
+    MilestoneDateChangeFactory,
     MilestoneFactory,
     PortfolioFactory,
     ProgramFactory,
@@ -31,12 +32,14 @@ PAGES = [
     "/insights/launch-reviews/",
     "/insights/capacity/",
     "/insights/ops-reviews/",
+    "/insights/delivery/",
     "/insights/forecast-accuracy/",
 ]
 API = [
     "/api/v1/insights/launch-reviews/",
     "/api/v1/insights/capacity/",
     "/api/v1/insights/ops-reviews/",
+    "/api/v1/insights/delivery/",
     "/api/v1/insights/forecast-accuracy/",
 ]
 
@@ -54,6 +57,7 @@ def build(count: int, *, portfolio=None) -> None:
         program = ProgramFactory(**({"portfolio": portfolio} if portfolio else {}))
         build_ops(program, last_week, now=now)
         build_forecasts(program, today=now.date())
+        build_delivery(program, team, now=now)
         review = LaunchReviewFactory(
             program=program, state="launched", submitted_at=now - datetime.timedelta(days=9),
             decided_at=now, launched_at=now,
@@ -98,6 +102,15 @@ def build_forecasts(program, *, today) -> None:
             forecast={"milestone_id": milestone.pk, "target_date": str(milestone.target_date),
                       "forecast_date": str(milestone.target_date + datetime.timedelta(days=late))},
         )  # fmt: skip
+
+
+def build_delivery(program, team, *, now) -> None:
+    """A slipped milestone of ``team`` that a milestone of another team waits on."""
+    upstream = MilestoneFactory(
+        program=program, owner_team=team, baseline_date=now.date() - datetime.timedelta(days=3)
+    )
+    MilestoneDateChangeFactory(milestone=upstream)
+    MilestoneFactory(program=program, owner_team=TeamFactory()).depends_on.add(upstream)
 
 
 @pytest.mark.parametrize("path", PAGES + API + ["/insights/capacity/waiting.csv"])

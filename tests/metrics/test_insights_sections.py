@@ -9,19 +9,23 @@ import io
 import pytest
 from django.utils import timezone
 
+from metrics.insights.delivery import Slips, delivery_insights
 from metrics.insights.forecast_accuracy import forecast_accuracy_insights
 from metrics.insights.ops_reviews import ops_review_insights
 from metrics.insights.selectors import InsightsFilters, Quarter
+from programs.models import MilestoneDateChange
 from reviews.models import ActionItem
 from tests.conftest import client_for
 from tests.factories import (
     ActionItemFactory,
     DecisionFactory,
     HealthSnapshotFactory,
+    MilestoneDateChangeFactory,
     MilestoneFactory,
     OperationalReviewFactory,
     PortfolioFactory,
     ProgramFactory,
+    TeamFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +236,115 @@ def test_forecast_page_says_what_it_covers_and_its_csv(forecast_world, client, t
     ]
     api = client.get("/api/v1/insights/forecast-accuracy/", {"quarter": "2025-Q2"}).json()
     assert api["covered"] == 2 and api["horizons"][2]["beats_plan"] is True
+
+
+# --- Delivery -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def delivery_world(tpm):
+    storage, network, payments = (
+        TeamFactory(name=name, slug=name.lower()) for name in ("Storage", "Network", "Payments")
+    )
+    program = ProgramFactory(tpm=tpm)
+    secret = ProgramFactory(confidential=True)
+
+    def milestone(team, baseline, *, program=program, **kw):
+        return MilestoneFactory(program=program, owner_team=team, baseline_date=baseline, **kw)
+
+    a = milestone(storage, on(5, 1), state="done", target_date=on(5, 25), completed_date=on(5, 25))
+    b = milestone(network, on(6, 1), target_date=on(6, 10))
+    c = milestone(None, on(6, 1))
+    s = milestone(storage, on(4, 1), program=secret)
+
+    def move(m, old, new, category, when):
+        change = MilestoneDateChangeFactory(
+            milestone=m, from_date=old, to_date=new, category=category
+        )
+        MilestoneDateChange.objects.filter(pk=change.pk).update(changed_at=when)
+
+    move(a, on(5, 1), on(5, 15), "vendor", at(4, 10))  # +14
+    move(a, on(5, 15), on(5, 25), "dependency", at(5, 2))  # +10
+    move(b, on(6, 1), on(5, 20), "scope", at(4, 20))  # pulled in 12 days: a move, not a slip
+    move(b, on(5, 20), on(6, 10), "staffing", at(5, 5))  # +21
+    move(c, on(6, 1), on(6, 6), "estimate", at(6, 1))  # +5
+    move(b, on(5, 25), on(6, 1), "vendor", at(2, 10))  # +7 in 2025-Q1
+    move(s, on(4, 1), on(5, 1), "incident", at(5, 10))  # +30, confidential
+
+    def waits_on(team, upstream, **kw):
+        milestone(team, on(7, 1), **kw).depends_on.add(upstream)
+
+    waits_on(payments, a)  # a finished 24 days after its baseline (1 May → 25 May)
+    waits_on(payments, b, state="done", completed_date=on(5, 10))  # done before b was late
+    waits_on(payments, b)  # b is open and late since 1 June: 19 days by 20 June
+    waits_on(storage, b)  # 19 days
+    waits_on(storage, a)  # the same team: not waiting on another
+    waits_on(payments, s)  # confidential upstream, open and late since 1 April: 80 days
+    return {"a": a, "b": b}
+
+
+def test_delivery_measures_by_hand(delivery_world, tpm, leader):
+    data = delivery_insights(user=tpm, filters=Q2, now=NOW)
+    assert (data.slips.moves, data.slips.slips, data.slips.days) == (5, 4, 50)
+    assert [(t.team, t.slips.slips, t.slips.days, t.by_quarter) for t in data.teams] == [
+        ("Storage", 2, 24, [0, 0, 0, 2]),
+        ("Network", 1, 21, [0, 0, 1, 1]),
+        ("No owning team", 1, 5, [0, 0, 0, 1]),
+    ]
+    assert data.teams[0].slips.days_per_slip == 12.0
+    assert [(r.category, r.slips.moves, r.slips.days, r.moves_share) for r in data.reasons] == [
+        ("staffing", 1, 21, 0.2),
+        ("vendor", 1, 14, 0.2),
+        ("dependency", 1, 10, 0.2),
+        ("estimate", 1, 5, 0.2),
+        ("scope", 1, 0, 0.2),
+    ]
+    assert [(t.quarter, t.slips.slips, t.slips.days) for t in data.trend] == [
+        ("2024-Q3", 0, 0),
+        ("2024-Q4", 0, 0),
+        ("2025-Q1", 1, 7),
+        ("2025-Q2", 4, 50),
+    ]
+    assert [(w.waiting_team, w.upstream_team, w.dependencies, w.days) for w in data.waits] == [
+        ("Payments", "Storage", 1, 24),
+        ("Payments", "Network", 1, 19),
+        ("Storage", "Network", 1, 19),
+    ]
+
+    seen_all = delivery_insights(user=leader, filters=Q2, now=NOW)
+    assert (seen_all.slips.slips, seen_all.slips.days) == (5, 80)
+    assert (seen_all.teams[0].team, seen_all.teams[0].slips.days) == ("Storage", 54)
+    assert seen_all.reasons[0].category == "incident"
+    assert (seen_all.waits[0].upstream_team, seen_all.waits[0].days) == ("Storage", 104)
+
+
+def test_delivery_in_an_empty_quarter_and_for_one_team(delivery_world, leader):
+    empty = delivery_insights(user=leader, filters=EMPTY, now=NOW)
+    assert (empty.slips, empty.teams, empty.reasons, empty.waits) == (Slips(), [], [], [])
+    storage = delivery_insights(
+        user=leader, filters=InsightsFilters(quarter=Quarter(2025, 2), team="storage"), now=NOW
+    )
+    assert (storage.slips.slips, storage.slips.days) == (3, 54)
+    assert [(w.waiting_team, w.upstream_team, w.days) for w in storage.waits] == [
+        ("Payments", "Storage", 104),
+        ("Storage", "Network", 19),
+    ]
+
+
+def test_delivery_page_csv_and_api(delivery_world, client, tpm):
+    client_for(client, tpm)
+    html = client.get("/insights/delivery/", {"quarter": "2025-Q2"}).content.decode()
+    # Read now, long after 2025-Q2: the open upstream milestone kept the others waiting all June.
+    assert "Teams waiting on each other" in html and "Payments on Network" in html
+    response = client.get("/insights/delivery/reasons.csv", {"quarter": "2025-Q2"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[:2] == [
+        ["Reason", "Date moves", "Share of moves", "Slips", "Days slipped"],
+        ["Staffing", "1", "0.2", "1", "21"],
+    ]
+    api = client.get("/api/v1/insights/delivery/", {"quarter": "2025-Q2"}).json()
+    assert api["slips"] == {"moves": 5, "slips": 4, "days": 50, "days_per_slip": 12.5}
+    assert [(w["waiting_team"], w["upstream_team"], w["days"]) for w in api["waits"]] == [
+        ("Payments", "Network", 30), ("Storage", "Network", 30), ("Payments", "Storage", 24)
+    ]  # fmt: skip
+    assert "Delivery" in client.get("/insights/").content.decode()
