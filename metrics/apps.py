@@ -6,7 +6,10 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics and health"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate, pre_migrate
+
         from metrics.agenda import health_sections
+        from metrics.analytics.install import drop_before_migrate, install_after_migrate
         from metrics.panels import (
             health_panel,
             metrics_panel,
@@ -20,6 +23,9 @@ class MetricsConfig(AppConfig):
         from reviews.ops.agenda import register_agenda_builder
 
         program_changed.connect(_recompute_on_change, dispatch_uid="metrics.recompute_on_change")
+        # Sent once per app by migrate: for this app only, so once per run.
+        pre_migrate.connect(drop_before_migrate, sender=self, dispatch_uid="metrics.analytics")
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="metrics.analytics")
         # Stage HISTORY: health counts the launch reviews seeded in stage RECORDS.
         register_demo_step("metrics.health", on_demo_seeded, stage=DemoStage.HISTORY)
         panels.register("metrics.health", health_panel)
