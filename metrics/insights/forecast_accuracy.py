@@ -141,7 +141,7 @@ def _forecast_snapshots(milestones: Any) -> dict[int, list[tuple[datetime.date, 
     )
     found: dict[int, list[tuple[datetime.date, dict]]] = defaultdict(list)
     for milestone_id, day, forecast in rows:
-        found[milestone_id].append((day, forecast))
+        found[milestone_id].append((day, forecast or {}))
     return found
 
 
@@ -196,15 +196,18 @@ def forecast_accuracy_insights(
     for row in milestones.order_by("completed_date", "pk").values(
         "pk", "name", "program__name", "program__slug", "completed_date"
     ):
-        finished[Quarter.of(row["completed_date"])].append(
+        completed = row["completed_date"]
+        if completed is None:  # filtered out above; says so to the type checker
+            continue
+        finished[Quarter.of(completed)].append(
             MilestoneAccuracy(
                 milestone_id=row["pk"],
                 milestone=row["name"],
                 milestone_url=reverse("programs:detail", kwargs={"slug": row["program__slug"]})
                 + f"#milestone-{row['pk']}",
                 program=row["program__name"],
-                completed_on=row["completed_date"],
-                errors=_errors(row["completed_date"], snapshots.get(row["pk"], [])),
+                completed_on=completed,
+                errors=_errors(completed, snapshots.get(row["pk"], [])),
             )
         )
     trend = []

@@ -226,7 +226,7 @@ def ops_review_insights(
             )
         )
     this = trend[-1]
-    closed_this = defaultdict(int)
+    closed_this: dict[int, int] = defaultdict(int)
     for times, n in carried_by_quarter.get((quarter.year, quarter.number), []):
         closed_this[_bucket(times)] += n
     return OpsReviewInsights(

@@ -168,7 +168,7 @@ class OpsQuarterSerializer(S.Serializer):
 
 class CarriedCountSerializer(S.Serializer):
     times = S.IntegerField(help_text="The last bucket counts this many or more.")
-    label = S.CharField()
+    name = S.CharField(source="label", help_text="The bucket as people read it.")
     closed = S.IntegerField(help_text="Items closed in the quarter.")
     open_now = S.IntegerField(help_text="Items open today, carried so far.")
 
@@ -229,7 +229,9 @@ class MilestoneAccuracySerializer(S.Serializer):
     milestone_url = S.CharField()
     program = S.CharField()
     completed_on = S.DateField()
-    errors = HorizonErrorSerializer(many=True, help_text="The horizons it was forecast at.")
+    forecasts = HorizonErrorSerializer(
+        source="errors", many=True, help_text="The horizons it was forecast at."
+    )
 
 
 class HorizonAccuracySerializer(S.Serializer):
@@ -284,7 +286,7 @@ class TeamSlipsSerializer(S.Serializer):
 
 class ReasonCountSerializer(S.Serializer):
     category = S.CharField()
-    label = S.CharField()
+    name = S.CharField(source="label", help_text="The category as people read it.")
     slips = SlipsSerializer()
     moves_share = S.FloatField(allow_null=True)
 
