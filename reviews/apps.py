@@ -38,7 +38,7 @@ def _seed_reviews(*, seed, write, today=None, launches=None, **kwargs) -> None:
         write(line)
 
 
-def _seed_operational_reviews(*, write, today=None, **kwargs) -> None:
+def _seed_operational_reviews(*, seed, write, today=None, **kwargs) -> None:
     """Last week's review (closed, with action items, two still open) and this week's."""
     import datetime
 
@@ -53,6 +53,17 @@ def _seed_operational_reviews(*, write, today=None, **kwargs) -> None:
         today=today - datetime.timedelta(days=7)
     )
     this_week = ops_services.operational_review_create_weekly(today=today)
+    # The year of closed weekly reviews before them, with the action items they agreed.
+    import random
+
+    from reviews.management.demo_history import seed_past_operational_reviews
+
+    scale = Program.objects.count()
+    past_items = seed_past_operational_reviews(
+        rng=random.Random(f"ops-history-{seed}"),  # noqa: S311 - demo data
+        today=today, weeks=52, items_per_review=min(4, 2 + scale // 400),
+    )  # fmt: skip
+    write(f"Seeded a year of weekly operational reviews ({past_items} action items).")
     programs = list(Program.objects.filter(confidential=False).order_by("id")[:2])
     people = list(get_user_model().objects.filter(is_active=True).order_by("id")[:2])
     if last_week.is_closed or not programs or not people:

@@ -19,6 +19,7 @@ from core.errors import DomainError
 from programs.models import MembershipRole, Phase, Program, ProgramMembership, Team
 from reviews.capacity import services as capacity_services
 from reviews.launch import services
+from reviews.management import demo_history
 from reviews.models import (
     AutoApprovalThreshold,
     CapacityBudget,
@@ -86,6 +87,7 @@ class Command(BaseCommand):
         elif LaunchReview.objects.exists():
             self.stdout.write("Launch reviews exist already; nothing to do (use --reset).")
             return
+        demo_history.purge_orphan_history()
         profile, _ = Reviewer.objects.update_or_create(
             user=reviewer, defaults={"capacity_council": True}
         )
@@ -123,12 +125,46 @@ class Command(BaseCommand):
             for program, kind, launch_date in plan
         ]
         waiting = self._capacity(rng, programs[:12], engineer, reviewer, today)
+        past = self._history(seed, today, engineer, reviewer, made)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {len(made)} launch reviews and capacity requests "
                 f"({waiting} over budget, left for the capacity council to decide)."
             )
         )
+        self.stdout.write(
+            f"Seeded the year behind them: {past['launch reviews']} launched reviews and "
+            f"{past['capacity requests']} decided capacity requests."
+        )
+
+    def _history(self, seed, today, engineer, reviewer, made) -> dict[str, int]:
+        """Move the reviews and requests just made onto a timeline before ``today``, and add
+        the four quarters behind them (see ``reviews.management.demo_history``). Its own
+        random sequence: the reviews above stay what they were for a seed."""
+        rng = random.Random(f"review-history-{seed}")  # noqa: S311 - demo data
+        scale = Program.objects.count()
+        demo_history.retime_launch_reviews(made, rng=rng, today=today)
+        demo_history.retime_capacity_requests(
+            CapacityRequest.objects.order_by("pk"), rng=rng, today=today
+        )
+        panel = demo_history.reviewer_panel(reviewer)
+        council = [reviewer, *panel["capacity"][1:2]]
+        for member in council[1:]:
+            Reviewer.objects.filter(user=member).update(capacity_council=True)
+        return {
+            "launch reviews": demo_history.seed_past_launch_reviews(
+                rng=rng, today=today, panel=panel, per_quarter=min(30, 6 + scale // 40)
+            ),
+            "capacity requests": demo_history.seed_past_capacity(
+                rng=rng,
+                today=today,
+                requester=engineer,
+                council=council,
+                budgets=BUDGETS,
+                thresholds=THRESHOLDS,
+                per_quarter=min(40, 10 + scale // 40),
+            ),  # fmt: skip
+        }
 
     def _review(self, rng, program, engineer, reviewer, kind, launch_date):
         """A review brought to the state its plan says, consistently with its date: launched
