@@ -361,3 +361,49 @@ class ReportSubscription(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} ← {self.portfolio} weekly report"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class AnalyticsExport(models.Model):
+    """One bulk export of the analytics views (a zip of CSV and Parquet), built by a Celery task.
+
+    The row is the task's progress report: the page and the API poll it. ``path`` is relative
+    to ``settings.EXPORT_ROOT`` so the files can move with that directory.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analytics_exports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=ExportState, default=ExportState.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    views_total = models.PositiveIntegerField(default=0)
+    views_done = models.PositiveIntegerField(default=0)
+    rows_written = models.BigIntegerField(default=0)
+    path = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"analytics export {self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        return int(100 * self.views_done / self.views_total) if self.views_total else 0
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (ExportState.QUEUED, ExportState.RUNNING)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.emails import absolute, send_on_commit
+from metrics.analytics.export import export_run
 from metrics.models import UpdateReminder
 from metrics.reports import services as report_services
 from metrics.reports.build import last_complete_week
@@ -165,3 +166,13 @@ def weekly_reports_generate(self, week_start: str | None = None) -> int:
     for portfolio_id in ids:
         weekly_report_generate.delay(portfolio_id, week)
     return len(ids)
+
+
+# An export of 10,000 programs takes minutes: its limits stay under the broker's visibility
+# timeout (15 min) so a slow run is not delivered twice, and it is not retried (the job row
+# says it failed; the user starts another).
+@shared_task(bind=True, time_limit=14 * 60, soft_time_limit=13 * 60)
+def analytics_export(self, job_id: int) -> int:
+    """Build one analytics export (metrics.analytics.export); returns the rows written."""
+    job = export_run(job_id=job_id)
+    return job.rows_written if job else 0

@@ -1,6 +1,7 @@
 """Routes of the metrics API, included at /api/v1/."""
 
 from core.api import Router
+from metrics.analytics import api as analytics_export
 from metrics.api import views
 from metrics.insights import api as insights
 
@@ -10,4 +11,4 @@ router.register("metric-readings", views.MetricReadingViewSet, basename="metric-
 router.register("health", views.ProgramHealthViewSet, basename="program-health")
 router.register("health-snapshots", views.HealthSnapshotViewSet, basename="health-snapshot")
 
-urlpatterns = router.urls + insights.urlpatterns
+urlpatterns = router.urls + insights.urlpatterns + analytics_export.urlpatterns
