@@ -289,7 +289,7 @@ def retime_launch_reviews(
             decided = _working(launched - rng.randint(2, 12) * DAY)
         elif review.state == LaunchReviewState.APPROVED:
             launched = None
-            decided = _working(now - rng.randint(1, 12) * DAY)
+            decided = min(_working(now - rng.randint(1, 12) * DAY), now - 3 * HOUR)
         else:
             launched = None
             decided = now - HOUR
@@ -300,6 +300,8 @@ def retime_launch_reviews(
         else:
             back = rng.randint(3, 21) if review.state in ("submitted", "in_review") else 0
             submitted = _working((now - back * DAY) if back else decided - rng.randint(6, 20) * DAY)
+            # A weekend moved onto Monday must not pass what follows it.
+            submitted = min(submitted, (now if back else decided) - 6 * HOUR)
             submitted = max(submitted, earliest + 7 * DAY)
             created = max(earliest, submitted - rng.randint(7, 28) * DAY)
         answer_end = submitted or now - HOUR
@@ -605,12 +607,12 @@ def retime_capacity_requests(
         history[row.id].append(row)
     changed_history = []
     for request in rows:
-        created = _working(now - rng.randint(4, 30) * DAY)
+        created = min(_working(now - rng.randint(4, 30) * DAY), now - 6 * HOUR)
         submitted = (
             _working(created + rng.randint(0, 2) * DAY + HOUR) if request.submitted_at else None
         )
-        if submitted and submitted >= now:
-            submitted = now - 2 * HOUR
+        if submitted and submitted >= now - 2 * HOUR:
+            submitted = created + (now - created) / 2
         decided = None
         if request.decided_at:
             decided = submitted if request.auto_approved else _working(submitted + _wait(rng, 3.0))
@@ -678,7 +680,8 @@ def seed_past_capacity(
                     ))  # fmt: skip
             granted: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
             end = min(_quarter_end(start), today - DAY)
-            for _ in range(per_quarter):
+            overridden = False
+            for number in range(per_quarter):
                 if (end - start).days < 3:
                     break
                 team = rng.choices(teams, weights=TEAM_WEIGHTS[: len(teams)])[0]
@@ -698,6 +701,10 @@ def seed_past_capacity(
                 )
                 budget = Decimal(budgets[kind])
                 headroom = budget - granted[(team.pk, kind)]
+                # Every past quarter has its override: the last request asks past the budget.
+                forced = number == per_quarter - 1 and not overridden and quarter_number < 3
+                if forced:
+                    small, asked = False, Decimal(round(headroom + budget * Decimal("0.15")))
                 pace = QUARTER_PACE[quarter_number] * (2.2 if team.pk == slow_team else 1.0)
                 decider = rng.choice(council)
                 note, reason, auto = "Within plan.", "", False
@@ -714,9 +721,10 @@ def seed_past_capacity(
                     decided = _working(submitted + _wait(rng, 3.5 * pace) + HOUR)
                     roll = rng.random()
                     if asked > headroom:
-                        if roll < 0.45:
+                        if forced or roll < 0.45:
                             state, approved = CapacityRequestState.APPROVED, asked
                             reason = rng.choice(OVERRIDE_REASONS)
+                            overridden = True
                         elif roll < 0.75 and headroom > 0:
                             state, approved = CapacityRequestState.PARTIALLY_APPROVED, headroom
                             note = "Approved what the budget has left."

@@ -11,6 +11,9 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max
 
+from metrics.insights.capacity import capacity_insights
+from metrics.insights.launch_reviews import launch_review_insights
+from metrics.insights.selectors import InsightsFilters, Quarter
 from metrics.models import HealthSnapshot
 from programs.management.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD
 from programs.models import (
@@ -24,13 +27,21 @@ from programs.models import (
     StatusUpdate,
 )
 from programs.selectors import visible_programs
-from reviews.models import OPEN_REVIEW_STATES, LaunchReview
+from reviews.models import (
+    OPEN_REVIEW_STATES,
+    ActionItem,
+    CapacityRequest,
+    LaunchReview,
+    OperationalReview,
+    SignOff,
+)
 from tests.factories import UserFactory
 from tests.shared_data import rolled_back_rows
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 3, 2)
+DAY = datetime.timedelta(days=1)
 ACTIVE = (Phase.PROPOSED, Phase.PLANNING, Phase.EXECUTING, Phase.LAUNCHING)
 
 
@@ -76,6 +87,41 @@ def snapshot() -> dict[str, list]:
             )
         ),
         "people": sorted(User.objects.values_list("username", flat=True)),
+        # The workflow history (reviews.management.demo_history): its times repeat too.
+        "launch reviews": list(
+            LaunchReview.objects.order_by("launched_at", "submitted_at", "title").values_list(
+                "title",
+                "state",
+                "launch_date",
+                "created_at",
+                "submitted_at",
+                "decided_at",
+                "launched_at",
+            )  # fmt: skip
+        ),
+        "sign-offs": list(
+            SignOff.objects.order_by("created_at", "area", "review__title").values_list(
+                "review__title", "area", "decision", "reviewer__username", "created_at"
+            )
+        ),
+        "capacity": list(
+            CapacityRequest.objects.order_by("created_at", "team__name", "amount").values_list(
+                "team__name",
+                "amount",
+                "state",
+                "approved_amount",
+                "override_reason",
+                "submitted_at",
+                "decided_at",
+                "fulfilled_at",
+            )  # fmt: skip
+        ),
+        "action items": list(
+            # Last week's review and its items are the services' own, stamped as they run.
+            ActionItem.objects.filter(created_in__date__lt=TODAY - datetime.timedelta(days=14))
+            .order_by("created_at", "title")
+            .values_list("title", "due_date", "state", "created_at", "closed_at", "owner__username")
+        ),
     }
 
 
@@ -281,6 +327,63 @@ class TestSixtyPrograms:
                 assert snapshot.grade != "green" and not snapshot.watermelon
             if snapshot.watermelon:
                 assert snapshot.reported_health == "on_track" and snapshot.grade != "green"
+
+    def test_the_insights_tell_a_year_s_story(self, organisation):
+        """The workflow history reads like an organisation's year: decisions take days and got
+        faster, sign-offs wait longest in security and compliance, some areas are sent back
+        and reworked, some launches went out late; capacity is decided after days, some
+        requests cut, denied or approved over budget with a reason; action items close after
+        weeks, some carried over many reviews and some overdue now. Nothing lies after today."""
+        leader = User.objects.get(username="leader")
+        now = datetime.datetime.combine(TODAY, datetime.time(9), tzinfo=datetime.UTC)
+        this_quarter = InsightsFilters(quarter=Quarter.of(TODAY))
+        launches = launch_review_insights(user=leader, filters=this_quarter, now=now)
+        medians = [q.decision.median_days for q in launches.trend]
+        assert all(median and median > 1 for median in medians), medians
+        assert medians[0] > medians[-1], medians  # governance got faster over the year
+        assert sum(q.changes_requested for q in launches.trend) >= 3
+        assert sum(q.late_launches for q in launches.trend) >= 2
+        slowest = {wait.key for wait in launches.wait_by_area[:3]}
+        assert slowest & {"security", "compliance"}, launches.wait_by_area
+        assert len(launches.wait_by_reviewer) >= 2 and launches.overdue_sign_offs
+        earlier = [
+            launch_review_insights(
+                user=leader, filters=InsightsFilters(quarter=Quarter.of(day)), now=now
+            )
+            for day in (TODAY - datetime.timedelta(days=95), TODAY - datetime.timedelta(days=190))
+        ]
+        assert any(insights.reworked_items for insights in earlier)
+
+        capacity = capacity_insights(user=leader, filters=this_quarter, now=now)
+        leads = [q.submitted_to_decided.median_days for q in capacity.trend]
+        assert all(lead and lead > 1 for lead in leads), leads
+        outcomes = [q.outcomes for q in capacity.trend]
+        assert sum(o.cut for o in outcomes) and sum(o.denied for o in outcomes)
+        assert CapacityRequest.objects.exclude(override_reason="").exists()
+        assert CapacityRequest.objects.filter(fulfilled_at__isnull=False).exists()
+
+        # Last week's items are the services' own (one closed in the meeting that agreed it).
+        items = ActionItem.objects.filter(
+            closed_at__isnull=False, created_in__date__lt=TODAY - 9 * DAY
+        )
+        weeks = [(item.closed_at - item.created_at).days / 7 for item in items]
+        assert weeks and 1 <= min(weeks) and max(weeks) <= 7
+        assert ActionItem.objects.filter(state="open", due_date__lt=TODAY - 30 * DAY).exists()
+        assert OperationalReview.objects.filter(state="closed").count() >= 45
+        assert OperationalReview.decisions.through.objects.exists()
+
+        # Nothing after today, and every step after the one before it.
+        for review in LaunchReview.objects.filter(submitted_at__isnull=False):
+            assert review.created_at <= review.submitted_at < now, review
+            assert review.decided_at is None or review.submitted_at <= review.decided_at < now
+            assert review.launched_at is None or review.decided_at < review.launched_at < now
+        for sign_off in SignOff.objects.select_related("review"):
+            assert sign_off.review.created_at < sign_off.created_at < now
+        for request in CapacityRequest.objects.filter(submitted_at__isnull=False):
+            assert request.created_at <= request.submitted_at < now
+            assert request.decided_at is None or request.submitted_at <= request.decided_at < now
+            if request.fulfilled_at:
+                assert request.decided_at < request.fulfilled_at < now
 
 
 def test_confidential_programs_exist_and_stay_hidden(seeded):
