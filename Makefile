@@ -102,3 +102,7 @@ clean:  ## Remove the virtualenv, node_modules and the SQLite database
 .PHONY: bench-dashboard
 bench-dashboard: deps  ## The dashboard benchmark: latency vs a trivial signed-in view, page weight
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard.py $(ARGS)
+
+.PHONY: bench-insights
+bench-insights: deps  ## The insights benchmark: every insights page and endpoint vs a trivial signed-in view, at 10,000 and 1,000 programs
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/insights.py $(ARGS)
