@@ -4,8 +4,6 @@ stale versions refused, confidential programs hidden, fixed query counts at two 
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -13,6 +11,7 @@ from rest_framework.test import APIClient
 from metrics.models import HealthSnapshot
 from reviews.models import ActionItem, OperationalReview
 from reviews.ops import services
+from tests.conftest import queries_of
 from tests.factories import (
     ActionItemFactory,
     MembershipFactory,
@@ -211,12 +210,7 @@ def test_query_counts_do_not_grow_with_the_data(client, tpm):
     ]
 
     def counts():
-        result = []
-        for url in urls:
-            with CaptureQueriesContext(connection) as queries:
-                assert client.get(url).status_code == 200
-            result.append(len(queries))
-        return result
+        return [queries_of(lambda url=url: client.get(url)) for url in urls]
 
     populate(2, tpm)
     small = counts()
@@ -292,9 +286,7 @@ def test_my_action_items_page_has_a_fixed_query_count(client, engineer, review):
     signed_in(client, engineer)
 
     def count(url):
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries)
+        return queries_of(lambda: client.get(url))
 
     def add(n):
         for _ in range(n):
