@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from core.roles import sees_everything
@@ -56,11 +57,12 @@ def may_export(user: Any) -> bool:
     return sees_everything(user)
 
 
-def unavailable_reason() -> str | None:
-    """Why an export cannot run on this database now, or None when it can."""
-    if not install.is_supported(connection):
+def unavailable_reason(*, db: BaseDatabaseWrapper | None = None) -> str | None:
+    """Why an export cannot run on this database (default: Pulse's) now, or None if it can."""
+    db = db or connection
+    if not install.is_supported(db):
         return NOT_POSTGRESQL
-    if not set(install.view_names()) <= install.installed_views(connection):
+    if not set(install.view_names()) <= install.installed_views(db):
         return NOT_INSTALLED
     return None
 
