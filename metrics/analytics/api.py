@@ -10,9 +10,9 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
@@ -55,8 +55,14 @@ def _allowed(request: Any) -> None:
         raise PermissionDenied("The export holds every program's data: admins and leadership only.")
 
 
-def _own(request: Any, pk: int) -> AnalyticsExport:
-    return get_object_or_404(AnalyticsExport, pk=pk, requested_by=request.user)
+def _own(request: Any, pk: str) -> AnalyticsExport:
+    # Any path segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
+    if not pk.isdigit():
+        raise Http404("No such export.")
+    return get_object_or_404(AnalyticsExport, pk=int(pk), requested_by=request.user)
+
+
+PK = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The export's id.")
 
 
 class Unavailable(APIException):
@@ -94,9 +100,10 @@ class ExportDetailView(APIView):
         summary="An export's progress",
         description="State (`queued`, `running`, `done`, `failed`), views and rows written so "
         "far, and the zip's URL when done. Only the user who started it sees it.",
+        parameters=[PK],
         responses={200: AnalyticsExportSerializer},
     )
-    def get(self, request: Any, pk: int) -> Response:
+    def get(self, request: Any, pk: str) -> Response:
         _allowed(request)
         job = _own(request, pk)
         return Response(AnalyticsExportSerializer(job, context={"request": request}).data)
@@ -108,11 +115,12 @@ class ExportDownloadView(APIView):
         description="`csv/<view>.csv`, `parquet/<view>.parquet` and `README.md` (the data "
         "dictionary). 404 until the export is done, after it is deleted, and for anyone but "
         "the user who started it.",
+        parameters=[PK],
         responses={
             (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The zip."),
         },
     )
-    def get(self, request: Any, pk: int) -> FileResponse:
+    def get(self, request: Any, pk: str) -> FileResponse:
         _allowed(request)
         path_ = export.export_file(_own(request, pk))
         if path_ is None:
@@ -127,9 +135,11 @@ class ExportDownloadView(APIView):
 
 urlpatterns = [
     path("analytics/exports/", ExportStartView.as_view(), name="analytics-exports"),
-    path("analytics/exports/<int:pk>/", ExportDetailView.as_view(), name="analytics-export"),
-    path(
-        "analytics/exports/<int:pk>/download/",
+    re_path(
+        r"^analytics/exports/(?P<pk>[^/]+)/$", ExportDetailView.as_view(), name="analytics-export"
+    ),
+    re_path(
+        r"^analytics/exports/(?P<pk>[^/]+)/download/$",
         ExportDownloadView.as_view(),
         name="analytics-export-download",
     ),

@@ -166,6 +166,11 @@ def write_export(*, target: Path, report: Callable[[Progress], None]) -> Progres
     parquet_scratch = target.with_name(target.name + ".parquet.partial")
     reader = connections.create_connection(DEFAULT_DB_ALIAS)
     rows_written = 0
+
+    def partial_progress(views_done: int, before: int) -> Callable[[int], None]:
+        """Progress within a view: the rows of the views before it plus those written so far."""
+        return lambda rows: report(Progress(views_done, len(views), before + rows))
+
     try:
         reader.ensure_connection()
         raw = reader.connection
@@ -183,9 +188,7 @@ def write_export(*, target: Path, report: Callable[[Progress], None]) -> Progres
                         view=view,
                         archive=archive,
                         scratch=parquet_scratch,
-                        on_batch=lambda n, done=done, before=rows_written: report(
-                            Progress(done, len(views), before + n)
-                        ),
+                        on_batch=partial_progress(done, rows_written),
                     )
                 report(Progress(done + 1, len(views), rows_written))
             archive.writestr("README.md", _readme(views, taken_at))
