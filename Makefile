@@ -99,6 +99,10 @@ check-deploy: deps  ## Django's deployment checks with production settings
 clean:  ## Remove the virtualenv, node_modules and the SQLite database
 	rm -rf $(VENV) .tools node_modules db.sqlite3 staticfiles
 
+.PHONY: bench-export
+bench-export: deps  ## The analytics export benchmark: time and peak memory at 1,000 and 10,000 programs
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/export.py $(ARGS)
+
 .PHONY: bench-dashboard
 bench-dashboard: deps  ## The dashboard benchmark: latency vs a trivial signed-in view, page weight
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard.py $(ARGS)
