@@ -701,8 +701,8 @@ def seed_past_capacity(
                 )
                 budget = Decimal(budgets[kind])
                 headroom = budget - granted[(team.pk, kind)]
-                # Every past quarter has its override: the last request asks past the budget.
-                forced = number == per_quarter - 1 and not overridden and quarter_number < 3
+                # Every quarter has its override: the last request asks past the budget.
+                forced = number == per_quarter - 1 and not overridden
                 if forced:
                     small, asked = False, Decimal(round(headroom + budget * Decimal("0.15")))
                 pace = QUARTER_PACE[quarter_number] * (2.2 if team.pk == slow_team else 1.0)
