@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.types import SignedInRequest
+from metrics.analytics.export import may_export
 from metrics.insights.forms import InsightsFilterForm
 from metrics.insights.sections import SECTIONS, Section
 from metrics.insights.selectors import InsightsFilters, filter_choices, may_read_insights
@@ -54,7 +55,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
         request,
         "metrics/insights/overview.html",
         {"filter_form": form, "filters": filters, "cards": cards, "sections": SECTIONS.values(),
-         "nav_section": "insights"},
+         "nav_section": "insights", "may_export": may_export(request.user)},
     )  # fmt: skip
 
 

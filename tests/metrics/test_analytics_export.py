@@ -189,6 +189,8 @@ def test_only_admins_and_leadership_may_export(client, tpm, leader, admin_user, 
     page = client_for(client, leader).get("/insights/export/")
     assert page.status_code == 200
     assert b"Start an export" in page.content
+    assert b'href="/insights/export/"' in client.get("/insights/").content
+    assert b'href="/insights/export/"' not in client_for(client, tpm).get("/insights/").content
     api = APIClient()
     api.force_authenticate(tpm)
     assert api.post("/api/v1/analytics/exports/").status_code == 403
