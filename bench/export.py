@@ -36,6 +36,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument(
+        "--batch-rows", type=int, default=0, help="rows per batch (default: the export's own)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -58,7 +61,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def child(trace: bool) -> None:
+def child(trace: bool, batch_rows: int) -> None:
     """One export in this process; prints its measures as JSON."""
     import django
 
@@ -68,8 +71,11 @@ def child(trace: bool) -> None:
 
     from django.db import connection
 
-    from metrics.analytics.export import BATCH_ROWS, write_export
+    from metrics.analytics import export
     from programs.models import Program
+
+    if batch_rows:
+        export.BATCH_ROWS = batch_rows
 
     programs = Program.objects.count()
     connection.close()
@@ -79,7 +85,7 @@ def child(trace: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "export.zip"
         start = time.perf_counter()
-        done = write_export(target=target, report=lambda _: None)
+        done = export.write_export(target=target, report=lambda _: None)
         seconds = time.perf_counter() - start
         size = target.stat().st_size
     result = {
@@ -88,7 +94,7 @@ def child(trace: bool) -> None:
         "rows": done.rows_written,
         "views": done.views_total,
         "zip_mb": round(size / 2**20, 1),
-        "batch_rows": BATCH_ROWS,
+        "batch_rows": export.BATCH_ROWS,
         "rss_before_mb": round(before, 1),
         "rss_peak_mb": round(peak_rss_mb(), 1),
         "rss_growth_mb": round(peak_rss_mb() - before, 1),
@@ -101,7 +107,7 @@ def child(trace: bool) -> None:
 def main() -> int:
     args = parse_args()
     if args.child:
-        child(args.tracemalloc)
+        child(args.tracemalloc, args.batch_rows)
         return 0
     results = []
     for size in args.sizes:
@@ -116,13 +122,14 @@ def main() -> int:
             )
             print(probe.stderr.decode()[-800:])
             continue
-        command = [PYTHON, __file__, "--child"] + (["--tracemalloc"] if args.tracemalloc else [])
+        command = [PYTHON, __file__, "--child", "--batch-rows", str(args.batch_rows)]
+        command += ["--tracemalloc"] if args.tracemalloc else []
         out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True)
         result = json.loads(out.stdout.decode().strip().splitlines()[-1])
         results.append(result)
         print(
             f"{result['programs']:>6} programs: {result['rows']:>9,} rows in {result['views']} "
-            f"views, {result['seconds']:>7.1f} s, zip {result['zip_mb']} MB, peak RSS "
+            f"views, batches of {result['batch_rows']:,}, {result['seconds']:>7.1f} s, zip {result['zip_mb']} MB, peak RSS "
             f"{result['rss_peak_mb']} MB (+{result['rss_growth_mb']} MB over the idle process)"
             + (f", Python peak {result['python_peak_mb']} MB" if "python_peak_mb" in result else "")
         )
