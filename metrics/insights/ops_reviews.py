@@ -291,13 +291,20 @@ def _reviews_held(*, user: Any, filters: InsightsFilters, today: datetime.date) 
         reviews = reviews.filter(Q(portfolio__isnull=True) | Q(portfolio__slug=filters.portfolio))
     programs = scoped_programs(user=user, filters=filters).values("pk")
     items = scoped_action_items(user=user, filters=filters)
-    links = OperationalReview.decisions.through.objects
+    # A weekly review records hundreds of decisions at 10,000 programs: counted in one grouped
+    # join rather than a correlated subquery per review (a nested loop per review).
+    decisions = dict(
+        OperationalReview.decisions.through.objects.filter(
+            operationalreview__in=reviews.values("pk"), decision__program__in=programs
+        )
+        .order_by()
+        .values("operationalreview_id")
+        .annotate(n=Count("pk"))
+        .values_list("operationalreview_id", "n")
+    )
     rows = (
         reviews.select_related("portfolio")
         .annotate(
-            decision_count=_count(
-                links.filter(operationalreview_id=OuterRef("pk"), decision__program__in=programs)
-            ),
             agreed=_count(items.filter(created_in=OuterRef("pk"))),
             closed_in_it=_count(items.filter(closed_in=OuterRef("pk"))),
         )
@@ -310,7 +317,7 @@ def _reviews_held(*, user: Any, filters: InsightsFilters, today: datetime.date) 
             review_url=review.get_absolute_url(),
             date=review.date,
             portfolio=review.portfolio.name if review.portfolio else "",
-            decisions=review.decision_count,
+            decisions=decisions.get(review.pk, 0),
             items_agreed=review.agreed,
             items_closed=review.closed_in_it,
         )
