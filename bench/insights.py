@@ -4,7 +4,7 @@ What it does (see bench/README.md, "Insights"):
 1. reuses bench/health.py's databases ``pulse_bench_health_<N>`` (10,000 and 1,000 programs by
    default), migrating each first and never seeding: they must exist (``make bench-health``
    seeds them once);
-2. reports how much history each database holds (launch reviews, capacity decisions,
+2. runs VACUUM ANALYZE (as autovacuum would have by then) and reports how much history each database holds (launch reviews, capacity decisions,
    operational reviews, completed milestones, snapshots: counts and the span of their dates);
 3. collects the static files with production settings and, per size, starts gunicorn
    (2 workers, production settings) on a free port of 127.0.0.1;
@@ -118,6 +118,18 @@ print("ok")
 """
 
 
+def vacuum(url: str) -> None:
+    """A freshly seeded database has no statistics or visibility map until autovacuum gets to
+    it (index-only scans then read the heap); a live one has both."""
+    import psycopg2
+
+    connection = psycopg2.connect(url, connect_timeout=5)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+
+
 def history(env: dict[str, str]) -> dict:
     out = manage(env, "shell", "-c", HISTORY_SQL)
     return json.loads(out.strip().splitlines()[-1])
@@ -140,6 +152,7 @@ def bench_size(size: int, args: argparse.Namespace) -> dict:
     programs = program_count(env)
     if programs == 0:
         sys.exit(f"pulse_bench_health_{size} is empty: run `make bench-health` once to seed it.")
+    vacuum(url)
     manage(env, "shell", "-c", LEADER_PASSWORD)
     manage(env, "axes_reset")  # a failed sign-in of an earlier run must not lock the leader out
     held = history(env)
