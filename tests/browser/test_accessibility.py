@@ -90,6 +90,13 @@ def test_every_page_has_no_serious_accessibility_violation(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
+    # The theme really follows the system setting: a dark ground in dark mode, a light one else.
+    ground = page.evaluate(
+        "() => getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3)"
+    )
+    brightness = sum(int(channel) for channel in ground) / 3
+    assert (brightness < 60) if scheme == "dark" else (brightness > 200), (scheme, ground)
+
     found: dict[str, list[dict]] = {}
     signed_out = {"sign-in": "/accounts/login/"}
     for name, path in {**pages, **signed_out}.items():
@@ -103,6 +110,13 @@ def test_every_page_has_no_serious_accessibility_violation(
             ".every(e => e.dataset.drawn === 'yes')",
             timeout=10_000,
         )
+        if name == "dashboard":
+            # Charts are redrawn in the theme's inks: no light-theme ink on a dark card.
+            inks = page.eval_on_selector_all(
+                "[data-chart] .xtick text", "els => els.map(e => e.style.fill)"
+            )
+            light_muted = "rgb(88, 99, 115)"  # --color-text-muted of the light theme
+            assert inks and (scheme == "light") == (light_muted in inks), (scheme, inks)
         blocking = [v for v in axe_violations(page, base) if v["impact"] in BLOCKING]
         if blocking:
             found[name] = blocking
