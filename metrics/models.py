@@ -389,7 +389,7 @@ class AnalyticsExport(models.Model):
     rows_written = models.BigIntegerField(default=0)
     path = models.CharField(max_length=255, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -437,3 +437,10 @@ class ReportSubscriptionFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory, roles=["Leadership"])
     portfolio = factory.SubFactory(PortfolioFactory)
+
+
+class AnalyticsExportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = metric_models.AnalyticsExport
+
+    requested_by = factory.SubFactory(UserFactory, roles=["Leadership"])

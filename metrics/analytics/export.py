@@ -260,6 +260,11 @@ def exports_delete_old(*, now: datetime.datetime) -> int:
         if job.path:
             (export_root() / job.path).unlink(missing_ok=True)
     AnalyticsExport.objects.filter(pk__in=[job.pk for job in old]).delete()
+    # A worker killed mid-export leaves its scratch files behind (no finally runs).
+    if export_root().is_dir():
+        for scratch in export_root().glob("*.partial"):
+            if scratch.stat().st_mtime < cutoff.timestamp():
+                scratch.unlink(missing_ok=True)
     return len(old)
 
 

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ("rows_written", models.BigIntegerField(default=0)),
                 ("path", models.CharField(blank=True, max_length=255)),
                 ("size_bytes", models.BigIntegerField(blank=True, null=True)),
-                ("error", models.TextField(blank=True)),
+                ("error", models.CharField(blank=True, max_length=500)),
                 (
                     "requested_by",
                     models.ForeignKey(

@@ -296,7 +296,12 @@ def test_starting_an_export_deletes_those_older_than_the_keep_days(leader, expor
     AnalyticsExport.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=8)
     )
+    abandoned = export_root / "killed.zip.partial"
+    abandoned.write_bytes(b"PK")
+    eight_days_ago = (timezone.now() - datetime.timedelta(days=8)).timestamp()
+    os.utime(abandoned, (eight_days_ago, eight_days_ago))
+    (export_root / "running.zip.partial").write_bytes(b"PK")
     with override_settings(EXPORT_KEEP_DAYS=7):
         job = export.export_start(user=leader)
     assert set(AnalyticsExport.objects.values_list("pk", flat=True)) == {recent.pk, job.pk}
-    assert sorted(p.name for p in export_root.iterdir()) == ["recent.zip"]
+    assert sorted(p.name for p in export_root.iterdir()) == ["recent.zip", "running.zip.partial"]
