@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.urls import path, re_path, reverse
+from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -135,11 +135,9 @@ class ExportDownloadView(APIView):
 
 urlpatterns = [
     path("analytics/exports/", ExportStartView.as_view(), name="analytics-exports"),
-    re_path(
-        r"^analytics/exports/(?P<pk>[^/]+)/$", ExportDetailView.as_view(), name="analytics-export"
-    ),
-    re_path(
-        r"^analytics/exports/(?P<pk>[^/]+)/download/$",
+    path("analytics/exports/<str:pk>/", ExportDetailView.as_view(), name="analytics-export"),
+    path(
+        "analytics/exports/<str:pk>/download/",
         ExportDownloadView.as_view(),
         name="analytics-export-download",
     ),
