@@ -9,7 +9,6 @@ with the reason.
 from typing import Any
 
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -59,7 +58,10 @@ def _own(request: Any, pk: str) -> AnalyticsExport:
     # Any path segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
     if not pk.isdigit():
         raise Http404("No such export.")
-    return get_object_or_404(AnalyticsExport, pk=int(pk), requested_by=request.user)
+    job = export.export_of(user=request.user, pk=int(pk))
+    if job is None:
+        raise Http404("No such export.")
+    return job
 
 
 PK = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The export's id.")

@@ -243,6 +243,16 @@ def export_root() -> Path:
     return Path(settings.EXPORT_ROOT)
 
 
+def exports_recent(*, user: Any, limit: int = 5) -> list[AnalyticsExport]:
+    """The user's latest exports, newest first (one query)."""
+    return list(AnalyticsExport.objects.filter(requested_by=user)[:limit])
+
+
+def export_of(*, user: Any, pk: int) -> AnalyticsExport | None:
+    """One export if ``user`` started it: nobody else may see or fetch another's."""
+    return AnalyticsExport.objects.filter(pk=pk, requested_by=user).first()
+
+
 def export_file(job: AnalyticsExport) -> Path | None:
     """The job's zip on disk, if it is done and the file is still there."""
     if job.state != ExportState.DONE or not job.path:

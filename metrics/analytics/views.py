@@ -8,7 +8,7 @@ gets 404, as for an export that does not exist.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.types import SignedInRequest
@@ -24,7 +24,10 @@ def _allowed(request: SignedInRequest) -> None:
 
 
 def _own(request: SignedInRequest, pk: int) -> AnalyticsExport:
-    return get_object_or_404(AnalyticsExport, pk=pk, requested_by=request.user)
+    job = export.export_of(user=request.user, pk=pk)
+    if job is None:
+        raise Http404("No such export.")
+    return job
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -35,7 +38,7 @@ def export_page(request: SignedInRequest) -> HttpResponse:
         export.export_start(user=request.user)
         messages.success(request, "Export started: this page shows its progress.")
         return redirect("insights:export")
-    jobs = list(AnalyticsExport.objects.filter(requested_by=request.user)[:RECENT])
+    jobs = export.exports_recent(user=request.user, limit=RECENT)
     return render(
         request,
         "metrics/analytics/export.html",
