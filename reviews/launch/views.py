@@ -303,6 +303,9 @@ def item_answer(request: SignedInRequest, pk: int, item_pk: int) -> HttpResponse
     review.refresh_from_db()
     context = _detail_context(request, review)
     conflict = bool(getattr(form, "stale", False))
+    # The version the item's form carries next: the saved one, or on a refusal the one the
+    # user's page had (a conflict must not quietly adopt the newer answer's version).
+    version: int | str
     if saved:
         stored = answer = saved
         version = saved.version
