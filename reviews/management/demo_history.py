@@ -47,6 +47,7 @@ from reviews.models import (
     LaunchReviewState,
     OperationalReview,
     OperationalReviewState,
+    ResourceKind,
     Reviewer,
     ReviewerArea,
     SignOff,
@@ -167,9 +168,10 @@ def _history_of(model: type[Model]) -> tuple[Any, tuple[str, ...]]:
     return history_model, tuple(f.attname for f in history_model.tracked_fields)
 
 
-def _rewrite(rows: Sequence[Model]) -> None:
+def _rewrite(rows: Sequence[Any]) -> None:
     """Store history rows changed in memory: deleted and inserted again with the same ids
     (nothing points at a history row; ``bulk_update`` of as many rows is many times slower)."""
+    # Any: simple-history builds the history models at run time, so there is no class to name.
     if not rows:
         return
     model = type(rows[0])
@@ -181,7 +183,8 @@ class _History:
     """simple-history rows for rows written in bulk, as the services would have written them."""
 
     def __init__(self) -> None:
-        self.rows: dict[Any, list[Model]] = defaultdict(list)
+        # Any: the history models (and so their rows) are built by simple-history at run time.
+        self.rows: dict[Any, list[Any]] = defaultdict(list)
 
     def add(
         self, instance: Model, *, when: datetime.datetime, user_id: int | None, kind: str = "~",
@@ -278,7 +281,11 @@ def retime_launch_reviews(
     sign_offs = defaultdict(list)
     for sign_off in SignOff.objects.filter(review_id__in=ids).order_by("id"):
         sign_offs[sign_off.review_id].append(sign_off)
-    changed: dict[str, list[Model]] = defaultdict(list)
+    changed_reviews: list[LaunchReview] = []
+    changed_sign_offs: list[SignOff] = []
+    # Any: history rows, of models simple-history builds at run time.
+    changed_review_history: list[Any] = []
+    changed_item_history: list[Any] = []
     for pk in ids:
         review = rows[pk]
         history = review_history[pk]
@@ -308,7 +315,7 @@ def retime_launch_reviews(
         # Sign-offs: each area after its own wait, the last one (the decision) no later than
         # the decision time; open reviews' sign-offs before now.
         signs = sign_offs[pk]
-        times = []
+        times: list[datetime.datetime] = []
         for sign_off in signs:
             wait = _wait(rng, AREA_WAIT_DAYS.get(sign_off.area, 2.0))
             times.append(_working((submitted or now) + wait))
@@ -316,18 +323,22 @@ def retime_launch_reviews(
             latest = max(times)
             limit = decided if review.state in ("approved", "launched") else now - HOUR
             if latest > limit:
+                # Only a submitted review has sign-offs.
+                assert submitted is not None
                 span = (limit - submitted).total_seconds()
                 scale = span / max(1.0, (latest - submitted).total_seconds())
                 times = [submitted + (t - submitted) * scale for t in times]
             for sign_off, moment in zip(signs, times, strict=True):
                 sign_off.created_at = sign_off.updated_at = moment
-                changed["sign_offs"].append(sign_off)
+                changed_sign_offs.append(sign_off)
             decided = max(times)
         first_date = review.launch_date
         if review.state == LaunchReviewState.LAUNCHED and rng.random() < 0.45:
             first_date = review.launch_date - rng.randint(4, 16) * DAY
         # The review's own history rows, by the state each one recorded.
         decision_time = None
+        # None only for a state the review has not reached (then it has no row of it).
+        when: datetime.datetime | None
         for row in history:
             if row.history_type == "+" or row.state == "draft":
                 when = created
@@ -347,13 +358,13 @@ def retime_launch_reviews(
             row.decided_at = decision_time if row.decided_at else None
             row.launched_at = launched if row.launched_at else None
             row.launch_date = first_date if decision_time is None else review.launch_date
-            changed["review_history"].append(row)
+            changed_review_history.append(row)
         review.created_at = created
         review.updated_at = launched or decision_time or submitted or created
         review.submitted_at = submitted if review.submitted_at else None
         review.decided_at = decision_time if review.decided_at else None
         review.launched_at = launched if review.launched_at else None
-        changed["reviews"].append(review)
+        changed_reviews.append(review)
         # Answers: spread between the draft and the submission, in the order given.
         answered = [row for row in item_history[pk] if row.history_type == "~"]
         step = (answer_end - created) / (len(answered) + 1)
@@ -364,11 +375,11 @@ def retime_launch_reviews(
             row.created_at = created
             if row.history_type == "+":
                 row.history_date = created
-            changed["item_history"].append(row)
+            changed_item_history.append(row)
     stamps = ["created_at", "submitted_at", "decided_at", "launched_at"]
-    LaunchReview.objects.bulk_update(changed["reviews"], [*stamps, "updated_at"])
-    _rewrite(changed["review_history"])
-    _rewrite(changed["item_history"])
+    LaunchReview.objects.bulk_update(changed_reviews, [*stamps, "updated_at"])
+    _rewrite(changed_review_history)
+    _rewrite(changed_item_history)
     # The items take their times from the history just written: one statement for them all.
     latest = (
         LaunchReviewItem.history.filter(id=OuterRef("pk"))
@@ -381,7 +392,7 @@ def retime_launch_reviews(
         answered_at=Subquery(latest),
         updated_at=Coalesce(Subquery(latest), Subquery(drafted)),
     )
-    SignOff.objects.bulk_update(changed["sign_offs"], ["created_at", "updated_at"])
+    SignOff.objects.bulk_update(changed_sign_offs, ["created_at", "updated_at"])
 
 
 def seed_past_launch_reviews(
@@ -493,23 +504,26 @@ def seed_past_launch_reviews(
         LaunchReview.objects.bulk_create(reviews, batch_size=batch_size)
         history = _History()
         items: list[LaunchReviewItem] = []
-        item_steps = []
+        item_steps: list[list[datetime.datetime]] = []
         sign_offs: list[SignOff] = []
         for review, timeline in zip(reviews, timelines, strict=True):
             (program, template_items, areas, reviewers, created, submitted, sign_times,
              changes_area, resubmitted, approved_again, decided, first_date, launched) = timeline  # fmt: skip
             author = program.tpm_id
-            first = {"submitted_at": None, "decided_at": None, "launched_at": None}
+            first: dict[str, Any] = {"submitted_at": None, "decided_at": None, "launched_at": None}
             history.add(review, when=created, user_id=author, kind="+", state="draft",
                         launch_date=first_date, **first)  # fmt: skip
             history.add(review, when=submitted, user_id=author, state="submitted",
                         launch_date=first_date, submitted_at=submitted, decided_at=None,
                         launched_at=None, reason="Submit")  # fmt: skip
             first_sign = min(sign_times.values(), default=submitted)
-            history.add(review, when=first_sign, user_id=reviewers[min(sign_times, key=sign_times.get)].pk,
+            first_area = min(sign_times, key=sign_times.__getitem__)
+            history.add(review, when=first_sign, user_id=reviewers[first_area].pk,
                         state="in_review", launch_date=first_date, submitted_at=submitted,
                         decided_at=None, launched_at=None, reason="Start review")  # fmt: skip
             if changes_area:
+                # Planned together with the area sent back.
+                assert resubmitted is not None
                 sent_back = sign_times[changes_area]
                 history.add(review, when=sent_back, user_id=reviewers[changes_area].pk,
                             state="changes_requested", launch_date=first_date,
@@ -549,18 +563,23 @@ def seed_past_launch_reviews(
                     answered_by_id=author if answered else None, answered_at=answered_at,
                     created_at=created, updated_at=answered_at or created,
                 )  # fmt: skip
-                steps = [answered_at] if answered else []
+                steps = [answered_at] if answered_at is not None else []
                 if id(template_item) in reworked:
-                    item.answered_at = item.updated_at = _working(
+                    # Items are reworked only in the area sent back, which was resubmitted.
+                    assert changes_area is not None and resubmitted is not None
+                    reworked_at = _working(
                         sign_times[changes_area] + (resubmitted - sign_times[changes_area]) / 2
                     )
+                    item.answered_at = item.updated_at = reworked_at
                     item.notes = "Updated after the review's comments."
-                    steps.append(item.answered_at)
+                    steps.append(reworked_at)
                 items.append(item)
                 item_steps.append(steps)
             for area in areas:
                 reviewer = reviewers[area]
                 if area == changes_area:
+                    # Planned together with the area sent back.
+                    assert resubmitted is not None and approved_again is not None
                     sign_offs.append(SignOff(
                         review=review, area=area, reviewer=reviewer,
                         decision=SignOffDecision.CHANGES_REQUESTED,
@@ -615,6 +634,8 @@ def retime_capacity_requests(
             submitted = created + (now - created) / 2
         decided = None
         if request.decided_at:
+            # A request is decided only once submitted.
+            assert submitted is not None
             decided = submitted if request.auto_approved else _working(submitted + _wait(rng, 3.0))
             decided = min(decided, now - HOUR)
         request.created_at, request.submitted_at, request.decided_at = created, submitted, decided
@@ -637,8 +658,8 @@ def seed_past_capacity(
     today: datetime.date,
     requester: Any,
     council: Sequence[Any],
-    budgets: dict[str, int],
-    thresholds: dict[str, int],
+    budgets: dict[ResourceKind, int],
+    thresholds: dict[ResourceKind, int],
     per_quarter: int,
     batch_size: int = 2000,
 ) -> int:
@@ -678,7 +699,7 @@ def seed_past_capacity(
                         team=team, quarter=quarter, resource_kind=kind, amount=Decimal(amount),
                         created_at=set_on, updated_at=set_on,
                     ))  # fmt: skip
-            granted: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+            granted: dict[tuple[int, ResourceKind], Decimal] = defaultdict(Decimal)
             end = min(_quarter_end(start), today - DAY)
             overridden = False
             for number in range(per_quarter):
@@ -769,11 +790,12 @@ def seed_past_capacity(
                 steps.append((filed, submitted, decided, state, fulfilled))
         CapacityBudget.objects.bulk_create(budget_rows, batch_size=batch_size)
         CapacityRequest.objects.bulk_create(requests, batch_size=batch_size)
-    for budget in budget_rows:
-        history.add(budget, when=budget.created_at, user_id=None, kind="+")
-    undecided = {"approved_amount": None, "decision_note": "", "override_reason": "",
-                 "auto_approved": False, "decided_by_id": None, "decided_at": None,
-                 "fulfilled_at": None}  # fmt: skip
+    for budget_row in budget_rows:
+        history.add(budget_row, when=budget_row.created_at, user_id=None, kind="+")
+    undecided: dict[str, Any] = {
+        "approved_amount": None, "decision_note": "", "override_reason": "",
+        "auto_approved": False, "decided_by_id": None, "decided_at": None, "fulfilled_at": None,
+    }  # fmt: skip
     for request, (filed, submitted, decided, state, fulfilled) in zip(requests, steps, strict=True):
         user = request.requester_id
         history.add(request, when=filed, user_id=user, kind="+", state="draft",
@@ -839,6 +861,8 @@ def seed_past_operational_reviews(
         OperationalReview.objects.bulk_create(reviews, batch_size=batch_size)
         by_date = {review.date: review for review in reviews}
         for review in reviews:
+            # Built started and closed above.
+            assert review.started_at is not None
             for _ in range(rng.randint(max(1, items_per_review - 1), items_per_review + 1)):
                 candidates = [p for p in programs if p[2].date() < review.date]
                 if not candidates:
@@ -856,6 +880,7 @@ def seed_past_operational_reviews(
                     meeting = next((d for d in all_dates if d >= closed_at.date()), None)
                     if meeting in by_date:
                         closed_in = by_date[meeting]
+                        assert closed_in.started_at is not None  # built started above
                         closed_at = max(
                             closed_at,
                             closed_in.started_at + 30 * 60 * datetime.timedelta(seconds=1),
@@ -872,6 +897,8 @@ def seed_past_operational_reviews(
                 ))  # fmt: skip
         ActionItem.objects.bulk_create(items, batch_size=batch_size)
     for review in reviews:
+        # Built started and closed above.
+        assert review.started_at is not None and review.closed_at is not None
         history.add(review, when=review.created_at, user_id=None, kind="+",
                     state=OperationalReviewState.SCHEDULED, started_at=None, closed_at=None)  # fmt: skip
         history.add(review, when=review.started_at, user_id=review.facilitator_id,
@@ -893,8 +920,8 @@ def seed_past_operational_reviews(
         .order_by("pk")
         .values_list("pk", "decided_on")
     ):
-        meeting = week_of.get(decided_on - decided_on.weekday() * DAY + 7 * DAY)
-        if meeting is not None:
-            links.append(through(operationalreview_id=meeting.pk, decision_id=decision_id))
+        weekly = week_of.get(decided_on - decided_on.weekday() * DAY + 7 * DAY)
+        if weekly is not None:
+            links.append(through(operationalreview_id=weekly.pk, decision_id=decision_id))
     through.objects.bulk_create(links, batch_size=batch_size)
     return len(items)
