@@ -293,8 +293,9 @@ def _reviews_held(*, user: Any, filters: InsightsFilters, today: datetime.date) 
     items = scoped_action_items(user=user, filters=filters)
     # A weekly review records hundreds of decisions at 10,000 programs: counted in one grouped
     # join rather than a correlated subquery per review (a nested loop per review).
+    # django-stubs cannot see an annotation on an auto-created through model ("n").
     decisions = dict(
-        OperationalReview.decisions.through.objects.filter(
+        OperationalReview.decisions.through.objects.filter(  # type: ignore[misc]
             operationalreview__in=reviews.values("pk"), decision__program__in=programs
         )
         .order_by()
