@@ -204,9 +204,9 @@ def test_leader_reads_every_section_and_its_table_matches_the_api(
         trend = response.json()["trend"]
         assert [row[0] for row in rows] == [t["quarter"] for t in trend], slug
         assert trend[-1]["quarter"] == quarter
-        for label, value in columns.items():
+        for label, expected in columns.items():
             index = headers.index(label)
-            assert [row[index].strip() for row in rows] == [value(t) for t in trend], (
+            assert [row[index].strip() for row in rows] == [expected(t) for t in trend], (
                 f"{slug}: column {label!r} differs from the API"
             )
         RESULTS.mkdir(exist_ok=True)
