@@ -6,8 +6,6 @@ and selects that name portfolios, people and teams instead of typing their slugs
 added to ``ProgramFilter`` is one edit for both.
 """
 
-from typing import Any
-
 import django_filters as filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -106,18 +104,23 @@ class ProgramListFilter(ProgramFilter):
         "cause": "Any cause",
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.filters["portfolio"].label = "Portfolio"
-        self.filters["tpm"].label = "TPM"
-        self.filters["team"].label = "Team"
-        self.filters["health_grade"].label = "Health"
-        self.filters["cause"].label = "Cause"
+    # The page's labels. Set on the form's fields, not on the filters: the filters are shared
+    # with the API's FilterSet, and a filter caches its form field (with the label it had) the
+    # first time anything, such as the API's schema, asks for it.
+    LABELS = {
+        "portfolio": "Portfolio",
+        "tpm": "TPM",
+        "team": "Team",
+        "health_grade": "Health",
+        "cause": "Cause",
+    }
 
     @property
     def form(self) -> forms.Form:
         if not hasattr(self, "_form"):
             form = super().form
+            for name, label in self.LABELS.items():
+                form.fields[name].label = label
             # Selects name what the API takes by slug or username; a value not among them
             # (a portfolio since renamed) fails its field and is left out, as any stale value.
             named = {

@@ -16,8 +16,13 @@ from django.db import transaction
 
 @contextmanager
 def rolled_back_rows(django_db_blocker) -> Iterator[None]:
+    from tests.conftest import restore_migration_data_if_flushed
+
     with django_db_blocker.unblock():
         with transaction.atomic():
+            # Built before any test's own fixtures run: a transactional test just before, on
+            # this worker, may have flushed the migrations' roles and checklists.
+            restore_migration_data_if_flushed()
             try:
                 yield
             finally:

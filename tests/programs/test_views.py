@@ -1333,3 +1333,16 @@ def test_each_risk_is_written_once_on_the_program_page(client, tpm, public_progr
     assert (
         "{#" not in page.text and "{%" not in page.text
     )  # no template comment leaks into the page
+
+
+def test_the_list_labels_its_filters_whatever_the_api_built_first(client, engineer):
+    """The page's filters are the API's; the API building its form fields first (its schema,
+    a request) must not leave the page with the API's labels (a filter caches its field)."""
+    from programs.filters import ProgramFilter
+
+    for name in ("health_grade", "portfolio", "tpm", "team", "cause"):
+        ProgramFilter.base_filters[name].field  # noqa: B018 - builds and caches the field
+    client.force_login(engineer)
+    html = client.get(reverse("programs:list")).content.decode()
+    for label in ("Health", "Portfolio", "TPM", "Team", "Cause"):
+        assert re.search(rf"<label[^>]*>\s*{label}\s*</label>", html), label
