@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from core.forms import person_label
 from core.grades import Grade
+from core.list_pages import PageFilterMixin
 from core.roles import Role
 from programs.models import Phase, Portfolio, Program, Team
 from programs.selectors import HEALTH_FAMILY_CHOICES, SORTS
@@ -58,18 +59,7 @@ SORT_LABELS = {
 }
 
 
-class OneOfSelect(forms.Select):
-    """One choice from a select, for a filter the API lets repeat (``?phase=a&phase=b``).
-
-    The page offers one value at a time; a link that repeats the parameter still works.
-    """
-
-    def value_from_datadict(self, data, files, name) -> list[str]:
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return [value for value in values if value]
-
-
-class ProgramListFilter(ProgramFilter):
+class ProgramListFilter(PageFilterMixin, ProgramFilter):
     """The programs page's filters: the API's, with search, sort and named choices.
 
     An invalid value (a stale bookmark) is left out of the filtering, not shown as an error.
@@ -115,6 +105,9 @@ class ProgramListFilter(ProgramFilter):
         "cause": "Cause",
     }
 
+    # The sort shapes the page without narrowing it (what the empty state says).
+    PAGE_ONLY = ("sort",)
+
     @property
     def form(self) -> forms.Form:
         if not hasattr(self, "_form"):
@@ -123,34 +116,17 @@ class ProgramListFilter(ProgramFilter):
                 form.fields[name].label = label
             # Selects name what the API takes by slug or username; a value not among them
             # (a portfolio since renamed) fails its field and is left out, as any stale value.
-            named = {
-                "portfolio": list(Portfolio.objects.values_list("slug", "name")),
-                "team": list(Team.objects.values_list("slug", "name")),
-                "tpm": [(user.username, person_label(user)) for user in _tpms()],
-            }
-            for name, choices in named.items():
-                form.fields[name] = forms.ChoiceField(
-                    label=form.fields[name].label,
-                    required=False,
-                    choices=[("", self.ANY[name]), *choices],
-                )
+            self.select(form, "portfolio", list(Portfolio.objects.values_list("slug", "name")))
+            self.select(form, "team", list(Team.objects.values_list("slug", "name")))
+            self.select(form, "tpm", [(user.username, person_label(user)) for user in _tpms()])
             for name in ("phase", "health_grade", "cause"):
-                field = form.fields[name]
-                field.widget = OneOfSelect(choices=[("", self.ANY[name]), *field.choices])
+                self.select(form, name)
         return self._form
-
-    @property
-    def narrows(self) -> bool:
-        """Whether anything but the sort narrows the list (what the empty page says)."""
-        self.is_valid()
-        data = getattr(self.form, "cleaned_data", {})
-        return any(value for name, value in data.items() if name != "sort")
 
     @property
     def sort_key(self) -> str:
         """The sort in effect (the list's column headers show it)."""
-        self.is_valid()
-        return getattr(self.form, "cleaned_data", {}).get("sort") or "name"
+        return self.cleaned.get("sort") or "name"
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if text := value.strip():

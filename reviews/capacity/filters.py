@@ -12,8 +12,8 @@ import django_filters as filters
 from django import forms
 from django.db.models import QuerySet
 
+from core.list_pages import PageFilterMixin
 from programs.models import Team
-from reviews.filters import PageFilterMixin
 from reviews.models import (
     CapacityBudget,
     CapacityRequest,

@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from core.forms import DateInput
-from reviews.filters import PageFilterMixin
+from core.list_pages import PageFilterMixin
 from reviews.models import (
     AnswerStatus,
     LaunchReview,

@@ -14,8 +14,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.list_pages import PageFilterMixin
 from programs.models import Portfolio
-from reviews.filters import PageFilterMixin
 from reviews.models import ActionItem, ActionItemState, OperationalReview, OperationalReviewState
 from reviews.ops.selectors import carried_over
 
