@@ -73,9 +73,9 @@ def _migration_data(request):
 def restore_migration_data_if_flushed() -> None:
     """A transactional test ends by flushing every table, and its serialized rollback puts the
     rows back only when the next transactional test starts: a test run after it on the same
-    worker would find no roles or checklists. They are put back inside that test's own
-    transaction, rolled back with it, so the next flush and restore find the tables as the
-    last transactional test left them."""
+    worker would find no roles or checklists. They are put back for the test that needs them:
+    inside a plain test's transaction (rolled back with it), or among a transactional test's
+    own rows (flushed with them)."""
     from django.contrib.auth.models import Group
 
     from reviews.models import ChecklistTemplate
