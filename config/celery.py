@@ -43,6 +43,18 @@ app.conf.beat_schedule = {
         "task": "reviews.tasks.operational_review_create_weekly",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    # Hourly: fail analytics exports whose worker died (a progress bar that never moves) and
+    # delete exports past EXPORT_KEEP_DAYS (they hold confidential data).
+    "analytics-exports-tidy": {
+        "task": "metrics.tasks.analytics_exports_tidy",
+        "schedule": crontab(minute=40),
+    },
+    # Sunday 05:00, a quiet hour: tune the forecast's slip factor from the last year's finished
+    # milestones (metrics.tuning); the next recompute scores every program with it.
+    "forecast-tune": {
+        "task": "metrics.tasks.forecast_tune_weekly",
+        "schedule": crontab(hour=5, minute=0, day_of_week="sun"),
+    },
     # Hourly: forget Idempotency-Keys past IDEMPOTENCY_KEY_TTL_HOURS (the table stays small).
     "idempotency-records-prune": {
         "task": "reviews.tasks.idempotency_records_prune",

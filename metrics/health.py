@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -48,7 +48,7 @@ from core.grades import Grade
 # snapshot was computed from, so without a bump the old results stand until tomorrow's first
 # run. ``tests/metrics/test_health.py::test_engine_version_is_bumped_when_results_change``
 # fails when the results of a fixed set of programs change under the same version.
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 
 OPEN_STATES = frozenset(("planned", "in_progress", "blocked"))
 
@@ -113,6 +113,9 @@ class Policy:
     slip_yellow_percent: int = 15  # total slip as a share of the program's length
     slip_red_percent: int = 40
     forecast_yellow_days: int = 14  # next critical milestone forecast this late
+    # Not a threshold: how much of a milestone's slip rate the forecast carries forward, set by
+    # ``tune_slip_factor`` from how past forecasts did (``metrics.tuning``), never by hand.
+    forecast_slip_factor: float = 1.0
     # Freshness, in multiples of the program's update cadence.
     stale_watch_cadences: int = 1
     stale_yellow_cadences: int = 2
@@ -270,6 +273,9 @@ class Forecast:
     milestone_name: str
     target_date: datetime.date
     forecast_date: datetime.date
+    # Days slipped per day elapsed, as measured (before the policy's slip factor): stored with
+    # the forecast so that ``tune_slip_factor`` can replay it under another factor.
+    slip_rate: float = 0.0
 
     @property
     def days_late(self) -> int:
@@ -810,7 +816,7 @@ def compute(
         return HealthResult(program.id, False, None, None, {}, (), False, None)
 
     weights = policy.component_weights
-    forecast = forecast_next_critical(program, today)
+    forecast = forecast_next_critical(program, today, slip_factor=policy.forecast_slip_factor)
     reasons: list[Reason] = []
     components: dict[str, int] = {}
     weighted = total_weight = 0.0
@@ -853,25 +859,45 @@ def compute(
 # --- Forecast, and the summarised form a full recompute loads ----------------------------
 
 
-def forecast_next_critical(program: ProgramInput, today: datetime.date) -> Forecast | None:
+def forecast_next_critical(
+    program: ProgramInput, today: datetime.date, *, slip_factor: float = 1.0
+) -> Forecast | None:
     """Forecast the next open critical milestone from its own slip history.
 
     Its slip rate (days slipped per day elapsed since the plan was agreed) is assumed to go on
     until the target date: a milestone that slipped 20 days over the last 100 days, with 50
     days to go, is forecast 10 days late. An overdue one is forecast no earlier than today.
+    ``slip_factor`` scales the rate: ``tune_slip_factor`` sets it from how past forecasts did.
     """
-    m = next_critical(program)
+    m = next_critical(program.milestones)
     if m is None:
         return None
+    return forecast_of(
+        m, today, planned_on=m.planned_on or program.created_on, slip_factor=slip_factor
+    )
+
+
+def forecast_of(
+    m: MilestoneInput, today: datetime.date, *, planned_on: datetime.date, slip_factor: float = 1.0
+) -> Forecast:
+    """One milestone's forecast (see ``forecast_next_critical``), its plan agreed on
+    ``planned_on``."""
     slipped = (m.target_date - m.baseline_date).days
-    elapsed = max(1, (today - (m.planned_on or program.created_on)).days)
+    elapsed = max(1, (today - planned_on).days)
     rate = max(0.0, slipped / elapsed)
-    remaining = max(0, (m.target_date - today).days)
-    forecast = m.target_date + datetime.timedelta(days=math.ceil(rate * remaining))
+    forecast = extrapolate(m.target_date, today, rate * slip_factor)
+    return Forecast(m.id, m.name, m.target_date, forecast, rate)
+
+
+def extrapolate(target_date: datetime.date, today: datetime.date, rate: float) -> datetime.date:
+    """Where a milestone due on ``target_date`` lands if it goes on slipping ``rate`` days a
+    day: by the days left times the rate; overdue, no earlier than today, and a slipping one
+    later by its days overdue times the rate."""
+    remaining = max(0, (target_date - today).days)
+    forecast = target_date + datetime.timedelta(days=math.ceil(rate * remaining))
     if forecast < today:
-        # Overdue: at best it lands today; a slipping one keeps slipping at its rate.
-        forecast = today + datetime.timedelta(days=math.ceil(rate * (today - m.target_date).days))
-    return Forecast(m.id, m.name, m.target_date, forecast)
+        forecast = today + datetime.timedelta(days=math.ceil(rate * (today - target_date).days))
+    return forecast
 
 
 def slip_days(m: MilestoneInput) -> int:
@@ -879,10 +905,10 @@ def slip_days(m: MilestoneInput) -> int:
     return 0 if m.state == "cancelled" else max(0, (m.target_date - m.baseline_date).days)
 
 
-def next_critical(program: ProgramInput) -> MilestoneInput | None:
+def next_critical(milestones: Iterable[MilestoneInput]) -> MilestoneInput | None:
     """The open critical milestone due first (the forecast's subject)."""
     return min(
-        (m for m in program.milestones if m.critical and m.is_open),
+        (m for m in milestones if m.critical and m.is_open),
         key=lambda m: (m.target_date, m.id),
         default=None,
     )
@@ -917,7 +943,7 @@ def summarise(
     selector loads this form straight from SQL, so a full recompute reads and grades the few
     milestones that matter instead of every one.
     """
-    first_critical = next_critical(program)
+    first_critical = next_critical(program.milestones)
     listed = []
     slip, open_count, count = (
         program.unlisted_slip_days, program.unlisted_open, program.unlisted_count
@@ -935,4 +961,85 @@ def summarise(
         unlisted_slip_days=slip,
         unlisted_open=open_count,
         unlisted_count=count,
+    )
+
+
+# --- Tuning the forecast from its history ---------------------------------------------------
+
+# The slip factors tried, from 0 (the plan itself: no slip carried forward) to 3 times the rate.
+SLIP_FACTORS = tuple(tenths / 10 for tenths in range(31))
+TUNING_MIN_SAMPLES = 20  # fewer finished forecasts than this: too little to learn from
+# A new factor must cut the error by this share at least: a smaller gain is noise, and the
+# factor would wander from week to week.
+TUNING_MIN_GAIN = 0.1
+
+
+class ForecastSample(NamedTuple):
+    """A forecast made ``horizon_days`` before its milestone finished, and how it ended."""
+
+    horizon_days: int
+    day: datetime.date  # when it was made
+    target_date: datetime.date  # the plan that day
+    slip_rate: float  # the milestone's slip rate that day (``Forecast.slip_rate``)
+    finished_on: datetime.date
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """What ``tune_slip_factor`` found: the factor to use, and each factor's mean absolute
+    error in days over the samples (the plan's for comparison)."""
+
+    slip_factor: float
+    previous_factor: float
+    samples: int
+    error_before: float | None  # with the previous factor
+    error_after: float | None  # with the chosen one
+    plan_error: float | None  # of the TPM's target dates
+    beat_plan: bool | None  # whether the previous factor beat the plan at every horizon
+
+    @property
+    def changed(self) -> bool:
+        return self.slip_factor != self.previous_factor
+
+
+def _mean_error(samples: Sequence[ForecastSample], factor: float | None) -> float:
+    """Mean absolute error in days of the forecasts under ``factor`` (None: of the plan)."""
+    total = 0
+    for s in samples:
+        said = (
+            s.target_date
+            if factor is None
+            else extrapolate(s.target_date, s.day, s.slip_rate * factor)
+        )
+        total += abs((said - s.finished_on).days)
+    return round(total / len(samples), 2)
+
+
+def tune_slip_factor(samples: Sequence[ForecastSample], current: float) -> Tuning:
+    """Choose the slip factor from finished milestones' forecasts.
+
+    Each factor in ``SLIP_FACTORS`` replays every sample; the one with the lowest mean
+    absolute error (ties: the one nearest the current factor) is chosen if it errs
+    ``TUNING_MIN_GAIN`` less than the current one, else the current one is kept. That tunes
+    a forecast that did not beat the plan (the TPMs' target dates) and one that beat it but
+    could do better. A factor of 0 forecasts the target date itself when it is still ahead
+    (today when it is overdue), so a chosen factor never does worse than the plan on the
+    history it was chosen from. Too few samples: kept, nothing measured.
+    """
+    if len(samples) < TUNING_MIN_SAMPLES:
+        return Tuning(current, current, len(samples), None, None, None, None)
+    horizons = sorted({s.horizon_days for s in samples})
+    by_horizon = [[s for s in samples if s.horizon_days == h] for h in horizons]
+    beat_plan = all(_mean_error(group, current) < _mean_error(group, None) for group in by_horizon)
+    before, plan = _mean_error(samples, current), _mean_error(samples, None)
+    best = min(SLIP_FACTORS, key=lambda k: (_mean_error(samples, k), abs(k - current)))
+    chosen = best if _mean_error(samples, best) <= before * (1 - TUNING_MIN_GAIN) else current
+    return Tuning(
+        slip_factor=chosen,
+        previous_factor=current,
+        samples=len(samples),
+        error_before=before,
+        error_after=_mean_error(samples, chosen),
+        plan_error=plan,
+        beat_plan=beat_plan,
     )

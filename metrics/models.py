@@ -284,6 +284,34 @@ class HealthSnapshot(models.Model):
         return f"{self.program} {self.day}: {self.score} ({self.grade})"
 
 
+class ForecastTuning(models.Model):
+    """One run of the forecast's tuning (``metrics.tuning``): the slip factor it chose from the
+    finished milestones' forecasts, and the errors it measured. The latest run's factor is the
+    one the engine uses (``Policy.forecast_slip_factor``); older runs are its history."""
+
+    ran_at = models.DateTimeField(db_index=True)
+    slip_factor = models.FloatField(validators=[MinValueValidator(0.0)])
+    previous_factor = models.FloatField()
+    samples = models.PositiveIntegerField(help_text="Forecasts of finished milestones measured.")
+    since = models.DateField(help_text="The earliest finished milestone measured.")
+    # Mean absolute errors in days over the samples; empty when there were too few to measure.
+    error_before = models.FloatField(null=True, blank=True)
+    error_after = models.FloatField(null=True, blank=True)
+    plan_error = models.FloatField(null=True, blank=True)
+    beat_plan = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at"]
+        get_latest_by = "ran_at"
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d}: slip factor {self.previous_factor} → {self.slip_factor}"
+
+    @property
+    def changed(self) -> bool:
+        return self.slip_factor != self.previous_factor
+
+
 class UpdateReminder(models.Model):
     """A reminder e-mailed to a TPM about an overdue update; one per program per day at most."""
 

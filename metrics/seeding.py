@@ -14,11 +14,21 @@ from collections.abc import Mapping
 from django.utils import timezone
 
 from core.grades import Grade
-from metrics.health import Policy, is_watermelon
+from metrics import health
+from metrics.health import MilestoneInput, Policy, is_watermelon
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.selectors import PolicyBook
-from metrics.services import health_recompute
-from programs.models import Phase, Portfolio, Program, StatusUpdate
+from metrics.services import forecast_json, health_recompute
+from metrics.tuning import forecast_tune
+from programs.models import (
+    Milestone,
+    MilestoneDateChange,
+    MilestoneState,
+    Phase,
+    Portfolio,
+    Program,
+    StatusUpdate,
+)
 
 # (name, unit, baseline, target): what infrastructure programs promise to move.
 METRIC_KINDS = [
@@ -111,6 +121,10 @@ def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
     a day on which that update was older than the freshness window is stale, and graded as
     its silence would have been (yellow, red beyond four cadences). A watermelon is a current
     "on track" over a yellow or red grade.
+
+    Each day's forecast is the engine's, replayed: the next critical milestone open that day,
+    at the target date it had that day (``_CriticalReplay``), so the forecast accuracy page has
+    a history to measure.
     """
     rng = random.Random(f"history-{seed}")  # noqa: S311 - demo data, reproducible on purpose
     now = timezone.now()
@@ -136,10 +150,12 @@ def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
         .values_list("program_id", "created_at", "reported_health")
     ):
         updates[program_id].append((created_at.astimezone(zone).date(), reported))
+    criticals = _CriticalReplay.of_programs(ids, zone)
     rows: list[HealthSnapshot] = []
     written = 0
     for program_id, score, components in current:
         policy = policies.for_program(program_id)
+        replays = criticals.get(program_id, [])
         created_on, cadence = programs[program_id]
         posted = updates.get(program_id, [])
         posted_days = [on for on, _reported in posted]
@@ -173,6 +189,7 @@ def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
                     computed_at=now,
                     watermelon=is_watermelon(reported or None, grade, stale=stale),
                     stale=stale,
+                    forecast=_CriticalReplay.forecast(replays, day, policy),
                 )  # fmt: skip
             )
         if len(rows) >= batch_size * 5:
@@ -181,6 +198,65 @@ def seed_history(*, seed: int, today: datetime.date, batch_size: int = 2000) -> 
             rows = []
     HealthSnapshot.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
     return written + len(rows)
+
+
+class _CriticalReplay:
+    """A critical milestone as it stood on a past day: open or not, and its target that day
+    (the date it was moved from by its first move after that day, else today's target)."""
+
+    def __init__(self, row: tuple, moves: list[tuple[datetime.date, datetime.date]]) -> None:
+        self.id, self.name, self.baseline, self.target, self.completed, self.planned_on = row
+        self.moves = moves  # (day moved, date moved from), in order
+
+    def as_of(self, day: datetime.date) -> MilestoneInput | None:
+        """The milestone as the engine would have seen it on ``day`` (None: not open then)."""
+        if day < self.planned_on or (self.completed is not None and self.completed <= day):
+            return None
+        target = next((was for moved_on, was in self.moves if moved_on > day), self.target)
+        return MilestoneInput(
+            self.id, self.name, self.baseline, target, MilestoneState.IN_PROGRESS,
+            critical=True, planned_on=self.planned_on,
+        )  # fmt: skip
+
+    @staticmethod
+    def forecast(
+        replays: list["_CriticalReplay"], day: datetime.date, policy: Policy
+    ) -> dict | None:
+        first = health.next_critical(m for r in replays if (m := r.as_of(day)) is not None)
+        if first is None or first.planned_on is None:
+            return None
+        return forecast_json(
+            health.forecast_of(
+                first, day, planned_on=first.planned_on, slip_factor=policy.forecast_slip_factor
+            )
+        )
+
+    @classmethod
+    def of_programs(
+        cls, ids: list[int], zone: datetime.tzinfo
+    ) -> dict[int, list["_CriticalReplay"]]:
+        """Every critical milestone not cancelled of these programs, by program (two queries)."""
+        critical = Milestone.objects.filter(program_id__in=ids, critical=True).exclude(
+            state=MilestoneState.CANCELLED
+        )
+        moves: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
+        for milestone_id, changed_at, from_date in (
+            MilestoneDateChange.objects.filter(milestone__in=critical)
+            .order_by("milestone_id", "changed_at", "pk")
+            .values_list("milestone_id", "changed_at", "from_date")
+        ):
+            moves[milestone_id].append((changed_at.astimezone(zone).date(), from_date))
+        found: dict[int, list[_CriticalReplay]] = defaultdict(list)
+        for program_id, pk, name, baseline, target, completed, created_at in critical.order_by(
+            "pk"
+        ).values_list(
+            "program_id", "pk", "name", "baseline_date", "target_date", "completed_date",
+            "created_at",
+        ):  # fmt: skip
+            planned_on = created_at.astimezone(zone).date()  # the plan was agreed on creation
+            row = (pk, name, baseline, target, completed, planned_on)
+            found[program_id].append(cls(row, moves.get(pk, [])))
+        return found
 
 
 def _grade(score: int, policy: Policy) -> Grade:
@@ -210,6 +286,11 @@ def on_demo_seeded(*, seed, today, batch_size, with_health, write, **kwargs) -> 
     if with_health:
         counts["programs scored"] = health_recompute(today=today).scored  # done, cancelled: not
         counts["health history rows"] = seed_history(seed=seed, today=today, batch_size=batch_size)
+        # The weekly tuning, as if it ran this morning: it measures the history just replayed.
+        tuning = forecast_tune(now=timezone.now())
+        if tuning.changed:  # today's scores were computed with the old factor
+            health_recompute(today=today)
+        counts["forecasts measured"] = tuning.samples
         counts["weekly reports"] = seed_reports(today=today)
     for label, count in counts.items():
         write(f"  {label:<24}  {count:>9,}")

@@ -39,7 +39,14 @@ from metrics.health import (
     UpstreamInput,
     slip_days,
 )
-from metrics.models import Direction, HealthPolicy, HealthSnapshot, MetricReading, SuccessMetric
+from metrics.models import (
+    Direction,
+    ForecastTuning,
+    HealthPolicy,
+    HealthSnapshot,
+    MetricReading,
+    SuccessMetric,
+)
 from programs.models import (
     OPEN_MILESTONE_STATES,
     Milestone,
@@ -433,7 +440,9 @@ def program_id_chunks(
 
 # The policy's thresholds: every field of the engine's Policy but the weights is a column of
 # HealthPolicy with the same name (a test holds the two to that).
-POLICY_THRESHOLDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name != "weights")
+POLICY_THRESHOLDS = tuple(
+    f.name for f in dataclasses.fields(Policy) if f.name not in ("weights", "forecast_slip_factor")
+)
 
 
 def _policy_from_row(row: HealthPolicy) -> Policy:
@@ -445,9 +454,17 @@ class PolicyBook:
 
     def __init__(self) -> None:
         rows = list(HealthPolicy.objects.order_by("pk"))
-        default_row = next((r for r in rows if r.portfolio_id is None), None)
-        self.default = _policy_from_row(default_row) if default_row else Policy()
-        self.by_portfolio = {r.portfolio_id: _policy_from_row(r) for r in rows if r.portfolio_id}
+        # The forecast's slip factor is the latest tuning's (metrics.tuning), in every policy.
+        factor = ForecastTuning.objects.values_list("slip_factor", flat=True).first()
+
+        def policy(row: HealthPolicy | None) -> Policy:
+            made = _policy_from_row(row) if row else Policy()
+            return (
+                made if factor is None else dataclasses.replace(made, forecast_slip_factor=factor)
+            )
+
+        self.default = policy(next((r for r in rows if r.portfolio_id is None), None))
+        self.by_portfolio = {r.portfolio_id: policy(r) for r in rows if r.portfolio_id}
         self.portfolio_of: dict[int, int] = {}
 
     def load_portfolios(self, program_ids: Iterable[int]) -> None:

@@ -79,7 +79,7 @@ def _hash(content: bytes) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
-def _forecast_json(forecast: health.Forecast | None) -> dict[str, Any] | None:
+def forecast_json(forecast: health.Forecast | None) -> dict[str, Any] | None:
     if forecast is None:
         return None
     return {
@@ -88,6 +88,7 @@ def _forecast_json(forecast: health.Forecast | None) -> dict[str, Any] | None:
         "target_date": forecast.target_date.isoformat(),
         "forecast_date": forecast.forecast_date.isoformat(),
         "days_late": forecast.days_late,
+        "slip_rate": forecast.slip_rate,
     }
 
 
@@ -186,7 +187,7 @@ def _snapshot(
         ],
         "watermelon": result.watermelon,
         "reported_health": reported,
-        "forecast": _forecast_json(result.forecast),
+        "forecast": forecast_json(result.forecast),
         "stale": result.stale,
     }
     return {

@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.emails import absolute, send_on_commit
-from metrics.analytics.export import export_run
+from metrics.analytics.export import export_run, exports_tidy
 from metrics.models import UpdateReminder
 from metrics.reports import services as report_services
 from metrics.reports.build import last_complete_week
 from metrics.services import health_recompute
+from metrics.tuning import forecast_tune
 from programs.models import Phase, Portfolio, Program
 
 logger = logging.getLogger(__name__)
@@ -176,3 +177,17 @@ def analytics_export(self, job_id: int) -> int:
     """Build one analytics export (metrics.analytics.export); returns the rows written."""
     job = export_run(job_id=job_id)
     return job.rows_written if job else 0
+
+
+@shared_task(bind=True, **RETRY)
+def analytics_exports_tidy(self) -> int:
+    """Hourly (Celery beat): fail exports whose worker died, delete those past their keep."""
+    stalled, deleted = exports_tidy(now=timezone.now())
+    return stalled + deleted
+
+
+@shared_task(bind=True, **RETRY)
+def forecast_tune_weekly(self) -> float:
+    """Weekly (Celery beat): tune the forecast from the year's finished milestones
+    (metrics.tuning); returns the slip factor now in force."""
+    return forecast_tune(now=timezone.now()).slip_factor

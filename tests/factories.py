@@ -408,6 +408,23 @@ class HealthSnapshotFactory(factory.django.DjangoModelFactory):
     computed_at = factory.LazyFunction(timezone.now)
 
 
+class ForecastTuningFactory(factory.django.DjangoModelFactory):
+    """A weekly tuning run that kept the default factor."""
+
+    class Meta:
+        model = metric_models.ForecastTuning
+
+    ran_at = factory.LazyFunction(timezone.now)
+    slip_factor = 1.0
+    previous_factor = 1.0
+    samples = 40
+    since = factory.LazyFunction(lambda: today() - datetime.timedelta(days=365))
+    error_before = 6.0
+    error_after = 6.0
+    plan_error = 8.0
+    beat_plan = True
+
+
 class UpdateReminderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = metric_models.UpdateReminder

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.utils import timezone
 
 from core.roles import sees_everything
@@ -276,6 +277,31 @@ def exports_delete_old(*, now: datetime.datetime) -> int:
             if scratch.stat().st_mtime < cutoff.timestamp():
                 scratch.unlink(missing_ok=True)
     return len(old)
+
+
+# Longer than the export task's hard time limit (metrics.tasks.analytics_export): a job still
+# queued or running after this has no live worker behind it.
+EXPORT_STALLED_AFTER = datetime.timedelta(minutes=20)
+
+
+def exports_fail_stalled(*, now: datetime.datetime) -> int:
+    """Mark failed the exports whose worker went away (killed, or the broker lost the task):
+    queued or running for longer than any export may run. Their users see why and start
+    another instead of watching a progress bar that never moves."""
+    cutoff = now - EXPORT_STALLED_AFTER
+    return AnalyticsExport.objects.filter(
+        Q(state=ExportState.QUEUED, created_at__lt=cutoff)
+        | Q(state=ExportState.RUNNING, started_at__lt=cutoff)
+    ).update(
+        state=ExportState.FAILED,
+        finished_at=now,
+        error="The export stopped before it finished (its worker went away); start another.",
+    )
+
+
+def exports_tidy(*, now: datetime.datetime) -> tuple[int, int]:
+    """The scheduled sweep: fail the stalled exports, delete the old. Returns both counts."""
+    return exports_fail_stalled(now=now), exports_delete_old(now=now)
 
 
 def export_start(*, user: Any) -> AnalyticsExport:

@@ -14,6 +14,9 @@ Errors are in days, signed as ``predicted - actual`` (negative: it finished late
 the mean absolute error (MAE) of the forecast and of the target at each horizon, their mean
 signed error (bias), and how often each was the closer. The forecast *beats the plan* at a
 horizon when its MAE is lower.
+
+Where it does not, the weekly tuning (``metrics.tuning``) changes how much of a milestone's
+slip rate the forecast carries forward; the page lists its latest runs (``tunings``).
 """
 
 import datetime
@@ -26,7 +29,9 @@ from django.db.models import Count, DateField, ExpressionWrapper, F, IntegerFiel
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils import timezone
 
+from metrics.health import ForecastSample, Policy
 from metrics.insights.selectors import (
     QUARTER_KEYS,
     InsightsFilters,
@@ -34,7 +39,7 @@ from metrics.insights.selectors import (
     quarter_of_field,
     scoped_programs,
 )
-from metrics.models import HealthSnapshot
+from metrics.models import ForecastTuning, HealthSnapshot
 from programs.models import Milestone
 
 HORIZONS_DAYS = (30, 14, 7)
@@ -49,6 +54,7 @@ class HorizonError:
     forecast_date: datetime.date  # Pulse's forecast that day
     plan_error_days: int  # target - actual
     forecast_error_days: int  # forecast - actual
+    slip_rate: float | None = None  # the slip rate the forecast was made from (None: older)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,20 @@ class ForecastQuarter:
 
 
 @dataclass(frozen=True)
+class TuningRun:
+    """One weekly tuning of the forecast (``metrics.tuning``), over every program."""
+
+    ran_on: datetime.date
+    samples: int
+    previous_factor: float
+    slip_factor: float
+    error_before: float | None
+    error_after: float | None
+    plan_error: float | None
+    beat_plan: bool | None
+
+
+@dataclass(frozen=True)
 class ForecastAccuracyInsights:
     quarter: str
     horizons_days: list[int]
@@ -121,6 +141,28 @@ class ForecastAccuracyInsights:
     horizons: list[HorizonAccuracy] = field(default_factory=list)
     milestones: list[MilestoneAccuracy] = field(default_factory=list)
     trend: list[ForecastQuarter] = field(default_factory=list)
+    # The latest tunings, newest first; the first one's factor is in force (1.0 without any).
+    tunings: list[TuningRun] = field(default_factory=list)
+
+    @property
+    def slip_factor(self) -> float:
+        return self.tunings[0].slip_factor if self.tunings else Policy().forecast_slip_factor
+
+
+TUNINGS_SHOWN = 8
+
+
+def _tunings() -> list[TuningRun]:
+    """The latest tunings (one query). They are of every program, whatever the filters: the
+    slip factor is one for all, and its errors are numbers, naming no program."""
+    return [
+        TuningRun(ran_on=timezone.localdate(run.ran_at), **{
+            name: getattr(run, name)
+            for name in ("samples", "previous_factor", "slip_factor", "error_before",
+                         "error_after", "plan_error", "beat_plan")
+        })
+        for run in ForecastTuning.objects.order_by("-ran_at", "-pk")[:TUNINGS_SHOWN]
+    ]  # fmt: skip
 
 
 def _forecast_snapshots(milestones: Any) -> dict[int, list[tuple[datetime.date, dict]]]:
@@ -172,9 +214,32 @@ def _errors(
                 forecast_date=forecast_date,
                 plan_error_days=(target - completed).days,
                 forecast_error_days=(forecast_date - completed).days,
+                slip_rate=forecast.get("slip_rate"),
             )
         )
     return errors
+
+
+def forecast_samples(*, since: datetime.date, until: datetime.date) -> list[ForecastSample]:
+    """The forecasts made at each horizon of every critical milestone finished from ``since``
+    up to ``until`` (excluded), in every program: what ``metrics.tuning`` learns from. Only
+    forecasts that stored their slip rate can be replayed under another factor."""
+    milestones = Milestone.objects.filter(
+        critical=True, completed_date__gte=since, completed_date__lt=until
+    )
+    snapshots = _forecast_snapshots(milestones)
+    samples: list[ForecastSample] = []
+    for pk, completed in (
+        milestones.filter(pk__in=list(snapshots)).order_by("pk").values_list("pk", "completed_date")
+    ):
+        if completed is None:  # filtered out above; says so to the type checker
+            continue
+        samples.extend(
+            ForecastSample(e.horizon_days, e.snapshot_day, e.target_date, e.slip_rate, completed)
+            for e in _errors(completed, snapshots[pk])
+            if e.slip_rate is not None
+        )
+    return samples
 
 
 def _horizons(accuracies: Sequence[MilestoneAccuracy]) -> list[HorizonAccuracy]:
@@ -249,4 +314,5 @@ def forecast_accuracy_insights(
         horizons=this.horizons,
         milestones=covered.get(filters.quarter, []),
         trend=trend,
+        tunings=_tunings(),
     )

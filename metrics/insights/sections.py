@@ -840,7 +840,7 @@ def present_forecast_accuracy(data: forecast_selectors.ForecastAccuracyInsights)
             f"forecast off on average; the target {days(h.plan_mae)} · "
             + {True: "forecast better", False: "target better", None: "no data"}[h.beats_plan])
         for h in data.horizons
-    ]  # fmt: skip
+    ] + [Kpi("Slip factor", f"{data.slip_factor:.1f}×", _tuning_note(data.tunings))]  # fmt: skip
     has_trend = any(t.covered for t in trend)
     horizon_labels = [f"{h} days before" for h in horizons]
     blocks = [
@@ -979,8 +979,70 @@ def present_forecast_accuracy(data: forecast_selectors.ForecastAccuracyInsights)
             empty="No critical milestone that finished this quarter was forecast by Pulse.",
             wide=True,
         ),
+        _tuning_block(data.tunings),
     ]
     return Presentation(kpis=kpis, blocks=blocks)
+
+
+def _tuning_note(tunings: list[forecast_selectors.TuningRun]) -> str:
+    if not tunings:
+        return "of the slip rate carried forward; not tuned yet (weekly, Sunday 05:00)"
+    last = tunings[0]
+    if last.error_before is None:
+        outcome = "too few to tune from"
+    else:
+        outcome = "changed" if last.slip_factor != last.previous_factor else "kept"
+    return f"tuned {last.ran_on:%-d %b} from {last.samples} forecasts: {outcome}"
+
+
+def _tuning_block(tunings: list[forecast_selectors.TuningRun]) -> Block:
+    runs = list(reversed(tunings))  # oldest first, as a chart reads
+    measured = [run for run in runs if run.error_before is not None]
+    return Block(
+        key="tuning",
+        title="Tuning the forecast",
+        note="every program; mean absolute error in days over the last year's forecasts",
+        caption="Each weekly tuning: the slip factor before and after, and how far the "
+        "forecasts under each, and the targets, were from the real dates",
+        figure=trend_bars(
+            [f"{run.ran_on:%-d %b}" for run in measured],
+            [
+                ("Forecast, factor before", [run.error_before for run in measured]),
+                ("Forecast, factor after", [run.error_after for run in measured]),
+                ("TPM's target", [run.plan_error for run in measured]),
+            ],
+            unit="days",
+        )
+        if measured
+        else None,
+        columns=[
+            Column("Ran", "date"),
+            Column("Forecasts measured", "number"),
+            Column("Factor before", "number"),
+            Column("Factor after", "number"),
+            Column("Forecast error before", "days"),
+            Column("Forecast error after", "days"),
+            Column("Target error", "days"),
+            Column("Beat the target"),
+        ],  # fmt: skip
+        rows=[
+            [
+                run.ran_on,
+                run.samples,
+                run.previous_factor,
+                run.slip_factor,
+                run.error_before,
+                run.error_after,
+                run.plan_error,
+                {True: "Yes", False: "No", None: "—"}[run.beat_plan],
+            ]
+            for run in runs
+        ],  # fmt: skip
+        empty="The forecast has not been tuned yet. Each Sunday Pulse replays the last year's "
+        "forecasts of finished critical milestones and, where the forecast did not beat the "
+        "targets, picks the slip factor that erred least.",
+        wide=True,
+    )
 
 
 register(

@@ -253,6 +253,17 @@ class ForecastQuarterSerializer(S.Serializer):
     horizons = HorizonAccuracySerializer(many=True)
 
 
+class TuningRunSerializer(S.Serializer):
+    ran_on = S.DateField()
+    samples = S.IntegerField(help_text="Forecasts of finished critical milestones measured.")
+    previous_factor = S.FloatField()
+    slip_factor = S.FloatField(help_text="The factor chosen (in force if the latest).")
+    error_before = S.FloatField(allow_null=True, help_text="Mean absolute error, days.")
+    error_after = S.FloatField(allow_null=True)
+    plan_error = S.FloatField(allow_null=True, help_text="Of the targets, days.")
+    beat_plan = S.BooleanField(allow_null=True, help_text="Whether the forecast beat them.")
+
+
 class ForecastAccuracyInsightsSerializer(S.Serializer):
     quarter = S.CharField()
     horizons_days = S.ListField(child=S.IntegerField())
@@ -264,6 +275,10 @@ class ForecastAccuracyInsightsSerializer(S.Serializer):
     horizons = HorizonAccuracySerializer(many=True)
     milestones = MilestoneAccuracySerializer(many=True)
     trend = ForecastQuarterSerializer(many=True, help_text="The quarter and the three before it.")
+    slip_factor = S.FloatField(help_text="How much of its slip rate a forecast carries forward.")
+    tunings = TuningRunSerializer(
+        many=True, help_text="The latest weekly tunings of the forecast, newest first."
+    )
 
 
 class SlipsSerializer(S.Serializer):

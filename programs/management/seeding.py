@@ -881,11 +881,16 @@ class DemoSeeder:
         With ``odds`` (weights of 0, 1, 2... moves) each milestone draws how often it moves;
         without, the milestones move in turn until the budget is spent. A move is at most a
         third of the days since the milestone was planned: a plan made last week has not
-        slipped a month. Critical dates are left alone (their forecast is another story).
+        slipped a month. Critical dates still ahead are left alone (their forecast is another
+        story); a critical one finished long ago may have moved (a forecast to measure).
         """
         rng, today = self.rng, self.today
         slipped = sum(p.slip for p in plans)
-        movable = [p for p in plans if not p.critical and p.state is None]
+        # A move is 30 days at most: a critical milestone due 45 days ago or more stays past.
+        long_past = today - datetime.timedelta(days=45)
+        movable = [
+            p for p in plans if (not p.critical or p.baseline < long_past) and p.state is None
+        ]
         rounds = range(moves_each) if not odds else range(1)
         for _round in rounds:
             for plan in movable:

@@ -305,3 +305,46 @@ def test_starting_an_export_deletes_those_older_than_the_keep_days(leader, expor
         job = export.export_start(user=leader)
     assert set(AnalyticsExport.objects.values_list("pk", flat=True)) == {recent.pk, job.pk}
     assert sorted(p.name for p in export_root.iterdir()) == ["recent.zip", "running.zip.partial"]
+
+
+@pytest.mark.django_db
+def test_the_hourly_sweep_fails_exports_whose_worker_died_and_deletes_old_ones(
+    client, leader, export_root
+):
+    from config.celery import app as celery_app
+    from metrics.tasks import analytics_exports_tidy
+
+    now = timezone.now()
+    minutes = datetime.timedelta(minutes=1)
+
+    def job(state, *, created_ago, started_ago=None):
+        made = AnalyticsExport.objects.create(requested_by=leader, state=state)
+        AnalyticsExport.objects.filter(pk=made.pk).update(
+            created_at=now - created_ago,
+            started_at=None if started_ago is None else now - started_ago,
+        )
+        return made.pk
+
+    lost_in_queue = job(ExportState.QUEUED, created_ago=30 * minutes)
+    killed = job(ExportState.RUNNING, created_ago=40 * minutes, started_ago=25 * minutes)
+    waiting = job(ExportState.QUEUED, created_ago=2 * minutes)
+    running = job(ExportState.RUNNING, created_ago=12 * minutes, started_ago=10 * minutes)
+    done = job(ExportState.DONE, created_ago=60 * minutes, started_ago=50 * minutes)
+    expired = job(ExportState.DONE, created_ago=datetime.timedelta(days=8))
+
+    with override_settings(EXPORT_KEEP_DAYS=7):
+        assert analytics_exports_tidy.apply().get() == 3  # two stalled, one deleted
+    states = dict(AnalyticsExport.objects.values_list("pk", "state"))
+    assert states == {
+        lost_in_queue: ExportState.FAILED,
+        killed: ExportState.FAILED,
+        waiting: ExportState.QUEUED,
+        running: ExportState.RUNNING,
+        done: ExportState.DONE,
+    }
+    assert expired not in states
+    # Its owner reads why on the page, instead of a progress bar that never moves.
+    client_for(client, leader)
+    assert "its worker went away" in client.get("/insights/export/").content.decode()
+    scheduled = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
+    assert "metrics.tasks.analytics_exports_tidy" in scheduled

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max
 
 from metrics.insights.capacity import capacity_insights
+from metrics.insights.forecast_accuracy import forecast_accuracy_insights
 from metrics.insights.launch_reviews import launch_review_insights
 from metrics.insights.selectors import InsightsFilters, Quarter
 from metrics.models import HealthSnapshot
@@ -371,6 +372,22 @@ class TestSixtyPrograms:
         assert ActionItem.objects.filter(state="open", due_date__lt=TODAY - 30 * DAY).exists()
         assert OperationalReview.objects.filter(state="closed").count() >= 45
         assert OperationalReview.decisions.through.objects.exists()
+
+        # The health history holds each day's forecast, replayed: of a critical milestone of
+        # the program, open that day; so the forecast's accuracy can be measured.
+        forecasts = forecast_accuracy_insights(user=leader, filters=this_quarter, now=now)
+        assert forecasts.covered >= 5 and forecasts.covered <= forecasts.finished
+        named = HealthSnapshot.objects.filter(day__lt=TODAY, forecast__isnull=False)
+        assert named.count() > 100
+        milestones = Milestone.objects.in_bulk(
+            {snapshot.forecast["milestone_id"] for snapshot in named}
+        )
+        for snapshot in named:
+            m = milestones[snapshot.forecast["milestone_id"]]
+            assert m.program_id == snapshot.program_id and m.critical, snapshot
+            assert m.created_at.date() <= snapshot.day, snapshot
+            assert m.completed_date is None or m.completed_date > snapshot.day, snapshot
+            assert snapshot.forecast["slip_rate"] >= 0
 
         # Nothing after today, and every step after the one before it.
         for review in LaunchReview.objects.filter(submitted_at__isnull=False):
