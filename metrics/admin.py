@@ -4,6 +4,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from metrics.models import (
+    ForecastTuning,
     HealthPolicy,
     HealthSnapshot,
     MetricReading,
@@ -100,6 +101,23 @@ class HealthSnapshotAdmin(admin.ModelAdmin):
     search_fields = ["program__name"]
     date_hierarchy = "day"
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ForecastTuning)
+class ForecastTuningAdmin(admin.ModelAdmin):
+    """The weekly tunings of the forecast (metrics.tuning): read-only, the task writes them."""
+
+    list_display = [
+        "ran_at", "samples", "previous_factor", "slip_factor", "error_before", "error_after",
+        "plan_error", "beat_plan",
+    ]  # fmt: skip
+    date_hierarchy = "ran_at"
 
     def has_add_permission(self, request):
         return False

@@ -157,6 +157,7 @@ SELECT
     (h.forecast ->> 'target_date')::date AS forecast_target_date,
     (h.forecast ->> 'forecast_date')::date AS forecast_date,
     (h.forecast ->> 'days_late')::integer AS forecast_days_late,
+    (h.forecast ->> 'slip_rate')::double precision AS forecast_slip_rate,
     h.computed_at,
     p.confidential
 FROM metrics_healthsnapshot h
