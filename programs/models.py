@@ -245,6 +245,18 @@ class Milestone(VersionedModel):
                 condition=Q(critical=True, state__in=OPEN_MILESTONE_STATES),
                 name="milestone_open_critical",
             ),
+            # Insights' waits between teams: an upstream milestone still open, or finished after
+            # its baseline, read by date (PostgreSQL ORs the two into one bitmap scan).
+            models.Index(
+                fields=["baseline_date"],
+                condition=Q(state__in=OPEN_MILESTONE_STATES),
+                name="milestone_open_by_baseline",
+            ),
+            models.Index(
+                fields=["completed_date"],
+                condition=Q(completed_date__gt=F("baseline_date")),
+                name="milestone_finished_late",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
