@@ -10,6 +10,7 @@ class MetricsConfig(AppConfig):
 
         from metrics.agenda import health_sections
         from metrics.analytics.install import drop_before_migrate, install_after_migrate
+        from metrics.insights import cache as insights_cache
         from metrics.panels import (
             health_panel,
             metrics_panel,
@@ -23,6 +24,7 @@ class MetricsConfig(AppConfig):
         from reviews.ops.agenda import register_agenda_builder
 
         program_changed.connect(_recompute_on_change, dispatch_uid="metrics.recompute_on_change")
+        insights_cache.connect()  # a committed write replaces the insights' data generation
         # Sent once per app by migrate: for this app only, so once per run.
         pre_migrate.connect(drop_before_migrate, sender=self, dispatch_uid="metrics.analytics")
         post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="metrics.analytics")

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.schema import error_response
+from metrics.insights.cache import section_data
 from metrics.insights.sections import SECTIONS, Section
 from metrics.insights.selectors import InsightsFilters, Quarter, current_quarter, may_read_insights
 from metrics.insights.serializers import FiltersQuerySerializer
@@ -33,7 +34,10 @@ class InsightsView(APIView):
             portfolio=params.get("portfolio", ""),
             team=params.get("team", ""),
         )
-        data = self.section.selector(user=request.user, filters=filters, now=timezone.now())
+        data = section_data(
+            slug=self.section.slug, selector=self.section.selector, user=request.user,
+            filters=filters, now=timezone.now(),
+        )  # fmt: skip
         return Response(self.section.serializer(data).data)
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.types import SignedInRequest
 from metrics.analytics.export import may_export
+from metrics.insights import cache
 from metrics.insights.forms import InsightsFilterForm
 from metrics.insights.sections import SECTIONS, Section
 from metrics.insights.selectors import InsightsFilters, filter_choices, may_read_insights
@@ -38,8 +39,16 @@ def _section(slug: str) -> Section:
     return section
 
 
-def _computed(section: Section, request: SignedInRequest, filters: InsightsFilters) -> Any:
-    return section.selector(user=request.user, filters=filters, now=timezone.now())
+def _computed(
+    section: Section,
+    request: SignedInRequest,
+    filters: InsightsFilters,
+    generation_token: str | None = None,
+) -> Any:
+    return cache.section_data(
+        slug=section.slug, selector=section.selector, user=request.user, filters=filters,
+        now=timezone.now(), generation_token=generation_token,
+    )  # fmt: skip
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -48,8 +57,9 @@ def overview(request: SignedInRequest) -> HttpResponse:
     _allowed(request)
     form, filters = _filters(request)
     cards = []
+    token = cache.generation() if cache.cache_seconds() > 0 else None  # one look-up for all
     for section in SECTIONS.values():
-        shown = section.present(_computed(section, request, filters))
+        shown = section.present(_computed(section, request, filters, token))
         cards.append({"section": section, "kpis": shown.kpis, "trend": shown.blocks[0]})
     return render(
         request,
