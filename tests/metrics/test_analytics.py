@@ -4,10 +4,13 @@ analysts' role reads them and nothing else."""
 import datetime
 import importlib
 import os
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg2
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.utils import ConnectionHandler
@@ -373,6 +376,25 @@ def test_every_view_is_checked_here_and_installed():
     assert sorted(orm_expectations()) == sorted(install.view_names())
     assert install.installed_views(connection) == set(install.view_names())
     assert install.is_current(connection)
+
+
+def test_the_data_dictionary_names_every_column_of_every_view():
+    """docs/analytics.md has a section per view whose table names each of its columns (a
+    row may name several: ``| snapshot_id, program_id |``, ``| created_at / created_on |``), and no column that is gone."""
+    text = (Path(settings.BASE_DIR) / "docs" / "analytics.md").read_text()
+    documented: dict[str, set[str]] = {}
+    for section in re.split(r"^### ", text, flags=re.MULTILINE)[1:]:
+        view = re.match(r"`(\w+)`", section)
+        rows = re.findall(r"^\| ([a-z_, /]+) \|", section, flags=re.MULTILINE)
+        if view:
+            names = {n.strip() for row in rows for n in re.split(r"[,/]", row)}
+            documented[view.group(1)] = names - {"column"}  # the table's header
+    actual = {}
+    with connection.cursor() as cursor:
+        for view in install.view_names():
+            cursor.execute(f"SELECT * FROM analytics.{view} LIMIT 0")  # noqa: S608 (our names)
+            actual[view] = {c.name for c in cursor.description}
+    assert documented == actual
 
 
 def test_each_view_agrees_with_the_orm(world):
