@@ -7,12 +7,17 @@ What it does (see bench/README.md, "Insights"):
 2. runs VACUUM ANALYZE (as autovacuum would have by then) and reports how much history each database holds (launch reviews, capacity decisions,
    operational reviews, completed milestones, snapshots: counts and the span of their dates);
 3. collects the static files with production settings and, per size, starts gunicorn
-   (2 workers, production settings) on a free port of 127.0.0.1;
+   (2 workers, production settings) on a free port of 127.0.0.1, with Redis as the cache (as in
+   production: the insights cache their sections' numbers only in a shared cache) unless
+   ``--cache off``;
 4. signs the demo leader in through the login form (a session cookie, as a browser has), who
    sees every program, confidential ones included: the largest insights there are;
 5. measures, in interleaved rounds, the median latency of ``GET /api/v1/me/`` — the floor —
-   and of the overview, each section's page and each section's API endpoint;
-6. prints a table and the ratios per size, writes bench/results/insights.json, stops gunicorn
+   and of the overview, each section's page and each section's API endpoint; with the cache on,
+   also each one's *miss*: the median of three requests each made right after the cache was
+   emptied (what the first read after a write costs);
+6. prints a table and the ratios per size, writes bench/results/insights.json (``--cache off``:
+   insights-cache-off.json), stops gunicorn
    by PID.
 
 Compare ratios from the same run, never absolute times across runs.
@@ -23,6 +28,7 @@ import datetime
 import json
 import os
 import secrets
+import statistics
 import subprocess
 import sys
 import time
@@ -46,6 +52,8 @@ from run import (  # noqa: E402
 
 GOAL_RATIO = 10.0
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+MISS_SAMPLES = 3
 SECTION_SLUGS = ("launch-reviews", "capacity", "ops-reviews", "delivery", "forecast-accuracy")
 
 HISTORY_SQL = """
@@ -78,6 +86,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="cap per round (200)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a ratio is over 10x")
+    parser.add_argument(
+        "--cache", choices=("on", "off"), default="on",
+        help=f"on: Redis as the cache, as in production (BENCH_REDIS_URL, {REDIS_URL}, emptied "
+        "by the run); off: the local-memory cache, so the insights compute every request",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -89,7 +102,7 @@ def database_url(size: int) -> str:
     return urlunsplit(parts._replace(path=f"/pulse_bench_health_{size}"))
 
 
-def env_for(url: str) -> dict[str, str]:
+def env_for(url: str, redis_url: str = "") -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -102,7 +115,32 @@ def env_for(url: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)  # reads enqueue nothing
+    if redis_url:
+        env["REDIS_URL"] = redis_url  # the cache (and a broker nothing is sent to)
     return env
+
+
+def empty_cache(redis_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def misses(port: int, paths: dict[str, str], headers: dict[str, str], redis_url: str) -> dict:
+    """Each endpoint's median over requests made right after the cache was emptied."""
+    out = {}
+    for label, path in paths.items():
+        if label == "floor":
+            continue
+        samples = []
+        for _ in range(MISS_SAMPLES):
+            empty_cache(redis_url)
+            started = time.perf_counter()
+            request(port, "GET", path, headers)
+            samples.append((time.perf_counter() - started) * 1000)
+        out[label] = statistics.median(samples)
+        print(f"  miss {label:<26} {out[label]:7.1f} ms", flush=True)
+    return out
 
 
 # bench/health.py seeds with the test settings' MD5 hasher, which production settings cannot
@@ -146,7 +184,8 @@ def endpoints() -> dict[str, str]:
 
 def bench_size(size: int, args: argparse.Namespace) -> dict:
     url = database_url(size)
-    env = env_for(url)
+    redis_url = REDIS_URL if args.cache == "on" else ""
+    env = env_for(url, redis_url)
     print(f"\n== pulse_bench_health_{size}: migrating", flush=True)
     manage(env, "migrate", "--noinput", "-v0")
     programs = program_count(env)
@@ -160,10 +199,14 @@ def bench_size(size: int, args: argparse.Namespace) -> dict:
         print(f"  {label:<18} {row}")
     paths = endpoints()
     port = free_port()
-    print(f"Starting gunicorn ({args.workers} workers) on {HOST}:{port}", flush=True)
+    if redis_url:
+        empty_cache(redis_url)
+    cache = f"Redis cache {redis_url}" if redis_url else "no shared cache: insights not cached"
+    print(f"Starting gunicorn ({args.workers} workers, {cache}) on {HOST}:{port}", flush=True)
     server = start_gunicorn(env, port, args.workers)
     runs: dict[str, list[dict]] = {label: [] for label in paths}
     sizes: dict[str, int] = {}
+    missed: dict[str, float] = {}
     try:
         headers = {"Cookie": sign_in(port), "Accept": "text/html,application/json"}
         for label, path in paths.items():
@@ -176,6 +219,8 @@ def bench_size(size: int, args: argparse.Namespace) -> dict:
             for _ in range(4):  # warm-up: both workers' caches and connections
                 request(port, "GET", path, headers)
             print(f"  checked {label:<26} {len(body):>8} bytes, first {cold:7.1f} ms", flush=True)
+        if redis_url:
+            missed = misses(port, paths, headers, redis_url)
         for round_number in range(args.rounds):
             order = list(paths.items())
             if round_number % 2:
@@ -195,13 +240,14 @@ def bench_size(size: int, args: argparse.Namespace) -> dict:
     floor = results["floor"]["p50_ms"]
     ratios = {label: results[label]["p50_ms"] / floor for label in paths if label != "floor"}
     print(f"\n{programs:,} programs")
-    print(f"{'endpoint':<28} {'bytes':>8} {'p50 ms':>8} {'p90 ms':>8} {'ratio':>7}")
+    print(f"{'endpoint':<28} {'bytes':>8} {'p50 ms':>8} {'p90 ms':>8} {'ratio':>7} {'miss ms':>8}")
     for label, row in results.items():
         ratio = f"{ratios[label]:.1f}x" if label in ratios else "1x"
         flag = "" if label == "floor" or ratios[label] <= GOAL_RATIO else "  OVER"
+        miss = f"{missed[label]:8.1f}" if label in missed else f"{'':8}"
         print(
             f"{label:<28} {sizes[label]:>8} {row['p50_ms']:8.2f} {row['p90_ms']:8.2f} "
-            f"{ratio:>7}{flag}"
+            f"{ratio:>7} {miss}{flag}"
         )
     return {
         "programs": programs,
@@ -210,6 +256,9 @@ def bench_size(size: int, args: argparse.Namespace) -> dict:
         "bytes": sizes,
         "results": results,
         "ratios_p50": ratios,
+        "cache": args.cache,
+        "miss_p50_ms": missed,
+        "miss_ratios": {label: ms / floor for label, ms in missed.items()},
         "within_goal": all(r <= GOAL_RATIO for r in ratios.values()),
     }
 
@@ -237,12 +286,14 @@ def main() -> int:
         "commit": commit,
         "client": "python",
         "workers": args.workers,
+        "cache": args.cache,
         "rounds": args.rounds,
         "seconds_per_round": args.seconds,
         "goal_ratio": GOAL_RATIO,
         "sizes": per_size,
     }
-    out = ROOT / "bench" / "results" / "insights.json"
+    name = "insights.json" if args.cache == "on" else "insights-cache-off.json"
+    out = ROOT / "bench" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"Results written to {out.relative_to(ROOT)}")
