@@ -61,3 +61,27 @@ def test_figures_do_not_share_their_template():
     first = BUILDS["trend"]()
     first["layout"]["template"]["layout"]["font"] = {"size": 99}
     assert BUILDS["trend"]()["layout"]["template"]["layout"].get("font") != {"size": 99}
+
+
+def test_table_body_is_the_templates_loop_written_in_python():
+    """``Block.body_html`` writes what the template loop over ``cells`` wrote: a row header,
+    numeric cells marked, links, and every text escaped."""
+    from django.template import Context, Template
+
+    block = charts.Block(
+        key="k", title="T", note="", empty="",
+        columns=[charts.Column("Review", "link"), charts.Column("Area"),
+                 charts.Column("Waiting", "days"), charts.Column("Held by", "list")],
+        rows=[
+            [("Launch <b>A</b>", "/reviews/1/?a=1&b=2"), "SRE & Ops", 12.5, ["Ann", "Bo"]],
+            [("Launch B", ""), "Security", None, []],
+        ],
+    )  # fmt: skip
+    loop = Template(
+        '{% for row in block.cells %}<tr>{% for cell in row %}{% if forloop.first %}<th scope="row">'
+        '{% else %}<td{% if cell.num %} class="num"{% endif %}>{% endif %}{% if cell.url %}'
+        '<a href="{{ cell.url }}">{{ cell.text }}</a>{% else %}{{ cell.text }}{% endif %}'
+        "{% if forloop.first %}</th>{% else %}</td>{% endif %}{% endfor %}</tr>{% endfor %}"
+    ).render(Context({"block": block}))
+    assert block.body_html() == loop
+    assert "&lt;b&gt;" in loop and "&amp;b=2" in loop and 'class="num">12 d' in loop
