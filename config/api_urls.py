@@ -35,6 +35,8 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 urlpatterns = [
     path("v1/", include("programs.api.urls")),
+    path("v1/", include("programs.plans.api_urls")),
+    path("v1/", include("programs.playbooks.api_urls")),
     path("v1/", include("metrics.api.urls")),
     path("v1/", include("reviews.api_urls")),
     path(

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("programs/", include("metrics.urls")),
     path("programs/", include("programs.urls")),
+    path("programs/", include("programs.plans.urls")),
+    path("playbooks/", include("programs.playbooks.urls")),
     path("reviews/", include("reviews.urls")),
     path("ops-reviews/", include("reviews.ops.urls")),
     path("insights/", include("metrics.insights.urls")),

@@ -47,10 +47,11 @@ class PortfolioAdmin(DomainAdminMixin, admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(DomainAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "member_count"]
+    list_display = ["name", "slug", "lead", "member_count"]
+    list_select_related = ["lead"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["members"]
+    autocomplete_fields = ["members", "lead"]
     readonly_fields = ["version", "created_at", "updated_at"]
 
     def get_queryset(self, request):

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "programs",
+    "programs.playbooks",
+    "programs.plans",
     "reviews",
     "metrics",
 ]

@@ -102,10 +102,15 @@ class TeamSerializer(serializers.ModelSerializer):
     members: serializers.ManyRelatedField = serializers.SlugRelatedField(
         slug_field="username", many=True, read_only=True
     )  # type: ignore[assignment]  # many=True makes a ManyRelatedField; the stubs miss it
+    lead: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        help_text="Who acknowledges program plans for the team (set in the admin).",
+    )
 
     class Meta:
         model = Team
-        fields = ["slug", "name", "members", "version", "created_at", "updated_at"]
+        fields = ["slug", "name", "lead", "members", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
 

@@ -148,7 +148,7 @@ PortfolioViewSet = admin_catalog_viewset(
 )
 TeamViewSet = admin_catalog_viewset(
     model=Team,
-    queryset=Team.objects.prefetch_related("members"),
+    queryset=Team.objects.select_related("lead").prefetch_related("members"),
     serializer=serializers.TeamSerializer,
     input_serializer=serializers.TeamInputSerializer,
     update_serializer=serializers.TeamUpdateSerializer,

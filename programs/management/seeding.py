@@ -422,6 +422,9 @@ class DemoSeeder:
             Team(name=name, slug=slugify(name), created_at=created_at, updated_at=created_at)
             for name in words.TEAMS
         ]
+        # Each team's first engineer leads it (the demo engineer leads the first team).
+        for team, lead in zip(teams, people.engineers, strict=False):
+            team.lead = lead
         Team.objects.bulk_create(teams)
         self.report.counts["teams"] += len(teams)
         through = Team.members.through

@@ -1,0 +1,3 @@
+"""Routes of the playbooks API, included at /api/v1/."""
+
+urlpatterns: list = []

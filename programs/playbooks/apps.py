@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlaybooksConfig(AppConfig):
+    name = "programs.playbooks"
+    label = "playbooks"
+    verbose_name = "Playbooks"
