@@ -25,6 +25,7 @@ _ITEMS = {
     "capacity": ("Capacity", "reviews:capacity-list"),
     "ops": ("Ops review", "ops:list"),
     "insights": ("Insights", "insights:overview"),
+    "playbooks": ("Playbooks", "playbooks:list"),
     "api": ("API docs", "/api/docs/"),
     "admin": ("Admin", "admin:index"),
 }
@@ -32,14 +33,14 @@ _ITEMS = {
 # What each role does most comes first; the first PRIMARY_COUNT items show in the bar, the rest
 # go under "More". Leadership's home is the dashboard (the home view redirects), so no "Home".
 ROLE_ORDER = {
-    Role.TPM: ("home", "programs", "ops", "launches", "dashboard", "capacity", "reviews", "insights", "reports", "api"),
-    Role.ENGINEER: ("launches", "capacity", "home", "programs", "ops", "reviews", "dashboard", "reports", "api"),
-    Role.REVIEWER: ("reviews", "launches", "capacity", "programs", "home", "ops", "dashboard", "reports", "api"),
-    Role.LEADERSHIP: ("dashboard", "insights", "reports", "programs", "launches", "ops", "capacity", "reviews", "api"),
-    Role.ADMIN: ("home", "programs", "reviews", "ops", "admin", "launches", "capacity", "dashboard", "reports", "insights", "api"),
+    Role.TPM: ("home", "programs", "ops", "launches", "dashboard", "capacity", "reviews", "insights", "reports", "playbooks", "api"),
+    Role.ENGINEER: ("launches", "capacity", "home", "programs", "ops", "reviews", "dashboard", "reports", "playbooks", "api"),
+    Role.REVIEWER: ("reviews", "launches", "capacity", "programs", "home", "ops", "dashboard", "reports", "playbooks", "api"),
+    Role.LEADERSHIP: ("dashboard", "insights", "reports", "programs", "launches", "ops", "capacity", "reviews", "playbooks", "api"),
+    Role.ADMIN: ("home", "programs", "reviews", "ops", "admin", "launches", "capacity", "dashboard", "reports", "insights", "playbooks", "api"),
 }  # fmt: skip
 # A signed-in user without a role (or a superuser outside the groups) gets a general order.
-DEFAULT_ORDER = ("home", "programs", "launches", "dashboard", "ops", "reviews", "capacity", "reports", "api")  # fmt: skip
+DEFAULT_ORDER = ("home", "programs", "launches", "dashboard", "ops", "reviews", "capacity", "reports", "playbooks", "api")  # fmt: skip
 # Whose order leads when a user holds several roles.
 PRECEDENCE = (Role.ADMIN, Role.REVIEWER, Role.LEADERSHIP, Role.TPM, Role.ENGINEER)
 PRIMARY_COUNT = 5

@@ -173,6 +173,57 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.SelfAttribute("program.tpm")
 
 
+# --- Playbooks ------------------------------------------------------------------------------
+
+from programs.playbooks import models as playbook_models  # noqa: E402 - the playbooks factories
+
+
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    """A playbook with its first version (v1, in force since 2026-01-05) and one owner.
+
+    ``PlaybookFactory(owners=[a, b])`` names the owners; ``versions=0`` leaves it without any.
+    """
+
+    class Meta:
+        model = playbook_models.Playbook
+        django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"playbook-{n}")
+    title = factory.Sequence(lambda n: f"Process {n}")
+    summary = "How we do it."
+    review_by = datetime.date(2027, 1, 4)
+
+    @factory.post_generation
+    def owners(self, create, extracted, **kwargs):
+        if create:
+            self.owners.set(extracted if extracted is not None else [UserFactory()])
+
+    @factory.post_generation
+    def versions(self, create, extracted, **kwargs):
+        if not create or extracted == 0 or self.current_version_id:
+            return
+        first = PlaybookVersionFactory(playbook=self, number=1, author=self.owners.first())
+        playbook_models.Playbook.objects.filter(pk=self.pk).update(current_version=first)
+        self.current_version = first
+
+
+class PlaybookVersionFactory(factory.django.DjangoModelFactory):
+    """The next version of a playbook (a row only: it does not become the current one)."""
+
+    class Meta:
+        model = playbook_models.PlaybookVersion
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    number = factory.LazyAttribute(lambda v: v.playbook.versions.count() + 1)
+    body = factory.Sequence(lambda n: f"## Steps\n\n1. Do step {n}.\n2. Check it.")
+    change_note = "Clearer steps."
+    author = factory.SubFactory(UserFactory)
+    published_at = factory.LazyFunction(
+        lambda: datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
+    )
+
+
 # --- Reviews --------------------------------------------------------------------------------
 
 from reviews import models as review_models  # noqa: E402 - the reviews factories follow

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 EVERY_ITEM = {
     "Home", "Dashboard", "Reports", "Programs", "Launches",
-    "Review queue", "Capacity", "Ops review", "API docs",
+    "Review queue", "Capacity", "Ops review", "Playbooks", "API docs",
 }  # fmt: skip
 
 
@@ -75,7 +75,7 @@ def test_page_renders_the_role_nav_and_marks_the_current_section(client, reviewe
     direct = re.findall(r"<li><a [^>]*>([^<]+)</a></li>", bar[: bar.index('class="nav-more"')])
     assert direct == ["Review queue", "Launches", "Capacity", "Programs", "Home"]
     more = re.findall(r"<a [^>]*>([^<]+)</a>", bar[bar.index('class="nav-more"') :])
-    assert more == ["Ops review", "Dashboard", "Reports", "API docs"]
+    assert more == ["Ops review", "Dashboard", "Reports", "Playbooks", "API docs"]
     # The phone menu lists everything, in the same order; the current page is marked in both.
     menu = html[html.index('<details class="nav-menu">') : html.index('<div class="nav-user">')]
     assert ">Menu</summary>" in menu
