@@ -17,9 +17,11 @@ class MetricsConfig(AppConfig):
             milestone_timeline_panel,
             risk_matrix_panel,
         )
+        from metrics.plan_blocks import success_metrics_table
         from metrics.seeding import on_demo_seeded
         from programs import panels
         from programs.demo import DemoStage, register_demo_step
+        from programs.plans.live import register_live_block
         from programs.signals import program_changed
         from reviews.ops.agenda import register_agenda_builder
 
@@ -35,6 +37,7 @@ class MetricsConfig(AppConfig):
         panels.register("metrics.milestone_timeline", milestone_timeline_panel)
         panels.register("metrics.risk_matrix", risk_matrix_panel)
         register_agenda_builder(health_sections)
+        register_live_block("success_metrics", success_metrics_table)
 
 
 def _recompute_on_change(sender, program_ids, **kwargs) -> None:

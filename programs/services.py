@@ -37,6 +37,7 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
+from programs.plans.services import critical_milestone_moved
 from programs.signals import notify_program_changed
 
 # Slugs that are paths of their own under /programs/.
@@ -418,6 +419,8 @@ def milestone_move(
     )
     Milestone.objects.filter(pk=milestone.pk).update(times_moved=F("times_moved") + 1)
     milestone.refresh_from_db(fields=["times_moved"])
+    # A critical date moving is a material change: the plan's parties are asked again.
+    critical_milestone_moved(milestone=milestone, from_date=from_date, to_date=target_date)
     notify_program_changed(milestone.program_id)
     return milestone
 

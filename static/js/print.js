@@ -46,4 +46,11 @@
     fitCharts();
   });
   window.addEventListener("afterprint", restoreCharts);
+  // A "Print" button (data-print-now): the page's own print, with no inline script (CSP).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print-now]")) {
+      event.preventDefault();
+      window.print();
+    }
+  });
 })();

@@ -15,6 +15,7 @@ def registry(monkeypatch):
 def test_the_apps_register_reviews_before_health():
     """Health counts launch reviews, so the reviews' steps run first."""
     assert [(step.name, step.stage) for step in demo_steps()] == [
+        ("plans.plans", DemoStage.RECORDS),
         ("reviews.launch", DemoStage.RECORDS),
         ("reviews.operational", DemoStage.RECORDS),
         ("metrics.health", DemoStage.HISTORY),
