@@ -34,6 +34,7 @@ from programs.models import (
     RiskState,
     StatusUpdate,
 )
+from programs.plans.models import Plan, PlanAcknowledgement
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -228,6 +229,14 @@ def program_activity(*, program: Program, limit: int = 30) -> list[ActivityEntry
         ("status update", StatusUpdate.history.filter(program_id=program.pk), "reported_health"),
         ("risk", Risk.history.filter(program_id=program.pk), "title"),
         ("decision", Decision.history.filter(program_id=program.pk), "title"),
+        ("plan", Plan.history.filter(program_id=program.pk), "published"),
+        (
+            "plan acknowledgement",
+            PlanAcknowledgement.history.filter(round__plan__program_id=program.pk).select_related(
+                "team"
+            ),
+            "party",
+        ),
     ]
     entries: list[tuple[Any, str, str]] = []
     for kind, history, label in sources:
@@ -245,7 +254,8 @@ def program_activity(*, program: Program, limit: int = 30) -> list[ActivityEntry
         position = versions.index(record)
         previous = versions[position + 1] if position + 1 < len(versions) else None
         changes = []
-        if record.history_type == "~" and previous is not None:
+        # A plan's rows say what happened in their reason ("Published v3: …", "Acknowledged …").
+        if record.history_type == "~" and previous is not None and not kind.startswith("plan"):
             # Many-to-many fields are compared from the prefetched rows: diff_against would
             # query them for every record.
             delta = record.diff_against(previous, excluded_fields=["version", *HISTORY_M2M_ROWS])
@@ -257,6 +267,10 @@ def program_activity(*, program: Program, limit: int = 30) -> list[ActivityEntry
             ]
             changes = [field.replace("_", " ") for field in sorted(changed)]
         subject = getattr(record, label, "")
+        if kind == "plan":
+            subject = f"v{record.published}" if record.published else "started"
+        elif kind == "plan acknowledgement":
+            subject = record.team.name if record.team_id and record.team else "Sponsor"
         if kind == "status update":
             subject = record.get_reported_health_display()
         result.append(

@@ -173,6 +173,77 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.SelfAttribute("program.tpm")
 
 
+# --- Program plans --------------------------------------------------------------------------
+
+from programs.plans import models as plan_models  # noqa: E402 - the plans factories
+
+
+class PlanTemplateFactory(factory.django.DjangoModelFactory):
+    """An inactive template (``active=True`` for one plans may start from)."""
+
+    class Meta:
+        model = plan_models.PlanTemplate
+
+    name = factory.Sequence(lambda n: f"Plan template {n}")
+    version = 1
+    active = False
+
+
+class PlanTemplateSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = plan_models.PlanTemplateSection
+
+    template = factory.SubFactory(PlanTemplateFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    key = factory.Sequence(lambda n: f"section-{n}")
+    title = factory.Sequence(lambda n: f"Section {n}")
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    """A plan never published, following the installation's infrastructure template."""
+
+    class Meta:
+        model = plan_models.Plan
+
+    program = factory.SubFactory(ProgramFactory)
+    template = factory.LazyFunction(
+        lambda: plan_models.PlanTemplate.objects.get(name="Infrastructure program", version=1)
+    )
+
+
+class PlanVersionFactory(factory.django.DjangoModelFactory):
+    """A version row only (``plan.published`` is not moved: the services do that)."""
+
+    class Meta:
+        model = plan_models.PlanVersion
+
+    plan = factory.SubFactory(PlanFactory)
+    number = factory.LazyAttribute(lambda v: v.plan.versions.count() + 1)
+    sections = factory.LazyFunction(lambda: {"problem": "Too slow."})
+    author = factory.SelfAttribute("plan.program.tpm")
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class AlignmentRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = plan_models.AlignmentRound
+
+    version = factory.SubFactory(PlanVersionFactory)
+    plan = factory.SelfAttribute("version.plan")
+    reason = "First version published"
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class PlanAcknowledgementFactory(factory.django.DjangoModelFactory):
+    """The sponsor's acknowledgement, not given yet."""
+
+    class Meta:
+        model = plan_models.PlanAcknowledgement
+
+    round = factory.SubFactory(AlignmentRoundFactory)
+    asked = factory.SubFactory(UserFactory)
+
+
 # --- Playbooks ------------------------------------------------------------------------------
 
 from programs.playbooks import models as playbook_models  # noqa: E402 - the playbooks factories
