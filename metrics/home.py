@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.roles import Role, has_role
+from programs.playbooks.selectors import overdue_playbooks
 from programs.selectors import tpm_home
 from reviews.ops.selectors import my_action_item_counts
 
@@ -31,5 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "overdue_count": sum(1 for row in rows if row.overdue),
             "my_items": my_action_item_counts(request.user, today=timezone.localdate()),
+            "overdue_playbooks": list(overdue_playbooks(owner=request.user)),
         },
     )

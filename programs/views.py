@@ -43,6 +43,8 @@ from programs.forms import (
 )
 from programs.models import Decision, Milestone, Program, ProgramMembership, Risk, RiskState
 from programs.panels import panels_for
+from programs.playbooks.models import GovernedWorkflow
+from programs.playbooks.selectors import governing_link
 from programs.selectors import (
     program_get_for_user,
     program_list,
@@ -241,9 +243,12 @@ def status_update_create(request: SignedInRequest, slug: str) -> HttpResponse:
         success_message="Status update posted.",
         success_url=program,
         template="programs/status_update_form.html",
-        context=form_page_context(
-            program=program, title="Post status update", submit="Post update", previous=previous
-        ),
+        context={
+            **form_page_context(
+                program=program, title="Post status update", submit="Post update", previous=previous
+            ),
+            "guidance": governing_link(GovernedWorkflow.STATUS_UPDATE),
+        },
     )
 
 

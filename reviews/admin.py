@@ -17,6 +17,7 @@ from reviews.models import (
     AutoApprovalThreshold,
     CapacityBudget,
     CapacityRequest,
+    ChecklistAreaGuidance,
     ChecklistItem,
     ChecklistTemplate,
     LaunchReview,
@@ -29,7 +30,8 @@ from reviews.models import (
 class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 1
-    fields = ["order", "area", "question", "guidance", "required"]
+    fields = ["order", "area", "question", "guidance", "required", "playbook", "playbook_anchor"]
+    autocomplete_fields = ["playbook"]
 
     def _frozen(self, obj) -> bool:
         return obj is not None and obj.in_use
@@ -44,12 +46,20 @@ class ChecklistItemInline(admin.TabularInline):
         return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
+class ChecklistAreaGuidanceInline(ChecklistItemInline):
+    """The playbook section that explains each review area (frozen with the template)."""
+
+    model = ChecklistAreaGuidance  # type: ignore[assignment]
+    extra = 0
+    fields = ["area", "playbook", "playbook_anchor"]
+
+
 @admin.register(ChecklistTemplate)
 class ChecklistTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "tier", "version", "active", "item_count", "in_use"]
     list_filter = ["tier", "active"]
     search_fields = ["name"]
-    inlines = [ChecklistItemInline]
+    inlines = [ChecklistItemInline, ChecklistAreaGuidanceInline]
     actions = ["copy_as_new_version", "activate"]
 
     @admin.display(description="Items")

@@ -9,11 +9,16 @@ class ReviewsConfig(AppConfig):
         from programs import panels
         from programs.demo import DemoStage, register_demo_step
         from reviews.capacity.panels import capacity_panel
+        from reviews.launch.guidance_demo import link_demo_checklists
         from reviews.launch.panels import launch_reviews_panel
 
         panels.register("reviews.launch_reviews", launch_reviews_panel)
         panels.register("reviews.capacity", capacity_panel)
         # Stage RECORDS: the launch reviews exist before metrics computes the demo's health.
+        # Before "reviews.launch" (by name): the reviews copy the linked items.
+        register_demo_step(
+            "reviews.checklist_guidance", link_demo_checklists, stage=DemoStage.RECORDS
+        )
         register_demo_step("reviews.launch", _seed_reviews, stage=DemoStage.RECORDS)
         register_demo_step(
             "reviews.operational", _seed_operational_reviews, stage=DemoStage.RECORDS

@@ -9,12 +9,13 @@ the nearest to what guided it.
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.db.models import (
     Exists,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
 )
@@ -143,6 +144,10 @@ class PlaybookLink:
     def is_current(self) -> bool:
         return self.number == self.current_number
 
+    def at(self, anchor: str) -> "PlaybookLink":
+        """The same link, to a section (a heading's anchor) of the version."""
+        return replace(self, anchor=anchor or "")
+
 
 def _in_force_number(at: datetime.datetime | None) -> Subquery | Coalesce:
     """The number of the version in force at ``at`` of the playbook ``OuterRef("pk")`` (``at``
@@ -158,7 +163,7 @@ def _in_force_number(at: datetime.datetime | None) -> Subquery | Coalesce:
 
 
 def links_for(
-    playbook_ids: Iterable[int], *, at: datetime.datetime | None = None
+    playbook_ids: Iterable[int | None], *, at: datetime.datetime | None = None
 ) -> dict[int, PlaybookLink]:
     """Each playbook's link to its version in force at ``at`` (None: the current version),
     by playbook id: one query (none when there are no ids)."""
@@ -175,6 +180,29 @@ def links_for(
         for pk, slug, title, in_force, latest in rows
         if in_force is not None
     }
+
+
+def workflow_links(
+    workflow: str, *, playbook_ids: Iterable[int | None], at: datetime.datetime | None = None
+) -> tuple[PlaybookLink | None, dict[int, PlaybookLink]]:
+    """The playbook governing ``workflow`` and the playbooks ``playbook_ids``, each in its
+    version in force at ``at`` (None: the current one): (the governing link or None, the
+    links by playbook id). One query."""
+    ids = {pk for pk in playbook_ids if pk}
+    rows = (
+        Playbook.objects.filter(Q(pk__in=ids) | Q(governs=GovernedWorkflow(workflow)))
+        .annotate(in_force=_in_force_number(at), latest=_in_force_number(None))
+        .values_list("pk", "slug", "title", "governs", "in_force", "latest")
+    )
+    governing, links = None, {}
+    for pk, slug, title, governs, in_force, latest in rows:
+        if in_force is None:
+            continue
+        link = PlaybookLink(slug=slug, title=title, number=in_force, current_number=latest)
+        links[pk] = link
+        if governs == workflow:
+            governing = link
+    return governing, links
 
 
 def governing_link(workflow: str, *, at: datetime.datetime | None = None) -> PlaybookLink | None:

@@ -22,6 +22,8 @@ from core.list_pages import ListPage
 from core.roles import is_admin
 from core.types import SignedInRequest
 from programs.models import Team
+from programs.playbooks.models import GovernedWorkflow
+from programs.playbooks.selectors import governing_link
 from programs.selectors import visible_programs
 from reviews.capacity import services
 from reviews.capacity.charts import capacity_vs_budget, figure_data
@@ -101,6 +103,7 @@ def _form_page(*, title, submit, cancel_url, intro="", crumbs=()) -> dict:
             "intro": intro,
             "nav_section": "capacity",
             "breadcrumbs": [("Capacity requests", reverse("reviews:capacity-list")), *crumbs],
+            "guidance": governing_link(GovernedWorkflow.CAPACITY),
         },
     }
 
@@ -153,6 +156,7 @@ def _detail_context(request: SignedInRequest, capacity_request, decision_form=No
         in (CapacityRequestState.APPROVED, CapacityRequestState.PARTIALLY_APPROVED)
         and is_capacity_approver(user),
         "budget": request_budget(request=capacity_request),
+        "guidance": governing_link(GovernedWorkflow.CAPACITY, at=capacity_request.created_at),
         "decision_form": decision_form
         or (CapacityDecisionForm(instance=capacity_request) if can_decide else None),
     }

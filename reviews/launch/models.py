@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import SHORT_TEXT, BoundedTextField, TimeStampedModel, VersionedModel
 from programs.models import Milestone, Program
+from programs.playbooks.models import Playbook
 
 User = settings.AUTH_USER_MODEL
 
@@ -79,12 +80,46 @@ class ChecklistItem(models.Model):
     guidance = BoundedTextField(blank=True, help_text="The action expected and the evidence.")
     required = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
+    playbook = models.ForeignKey(
+        Playbook,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The playbook that explains this item (reviews link the version in force).",
+    )
+    playbook_anchor = models.SlugField(
+        max_length=80, blank=True, help_text="A heading of the playbook, e.g. 'rollback-plan'."
+    )
 
     class Meta:
         ordering = ["template", "order", "id"]
 
     def __str__(self) -> str:
         return self.question
+
+
+class ChecklistAreaGuidance(models.Model):
+    """The playbook (and section) that explains one review area of a checklist template."""
+
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.CASCADE, related_name="area_guidance"
+    )
+    area = models.CharField(max_length=20, choices=ReviewArea)
+    playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="+")
+    playbook_anchor = models.SlugField(
+        max_length=80, blank=True, help_text="A heading of the playbook, e.g. 'security'."
+    )
+
+    class Meta:
+        ordering = ["template", "area"]
+        verbose_name_plural = "area guidance"
+        constraints = [
+            models.UniqueConstraint(fields=["template", "area"], name="area_guidance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_area_display()}: {self.playbook}"
 
 
 # --- Reviewers ------------------------------------------------------------------------------
@@ -216,6 +251,12 @@ class LaunchReviewItem(VersionedModel):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Copied from the template's item: the guidance is read in the version in force when the
+    # review was made.
+    playbook = models.ForeignKey(
+        Playbook, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    playbook_anchor = models.SlugField(max_length=80, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -15,11 +15,14 @@ from django.shortcuts import get_object_or_404
 
 from core.queries import ids_q
 from programs.models import Program
+from programs.playbooks.models import GovernedWorkflow
+from programs.playbooks.selectors import PlaybookLink, workflow_links
 from programs.selectors import visible_programs
 from reviews.models import (
     OPEN_REVIEW_STATES,
     REVIEWABLE_STATES,
     AnswerStatus,
+    ChecklistAreaGuidance,
     LaunchReview,
     LaunchReviewItem,
     LaunchReviewState,
@@ -178,6 +181,40 @@ def launch_review_page(*, review: LaunchReview) -> ReviewPage:
         total=len(items),
         answered=sum(1 for item in items if not item.is_open),
         required_open=sum(1 for item in items if item.required and item.is_open),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewGuidance:
+    """The playbooks that guide a review, each in the version in force when it was made: the
+    launch review process, and each item's and area's section."""
+
+    process: PlaybookLink | None
+    items: dict[int, PlaybookLink]  # by item id
+    areas: dict[str, PlaybookLink]  # by area
+
+
+def launch_review_guidance(*, review: LaunchReview, page: ReviewPage) -> ReviewGuidance:
+    """Two queries: the template's area guidance, then every playbook's version in force."""
+    areas = list(
+        ChecklistAreaGuidance.objects.filter(template_id=review.template_id).values_list(
+            "area", "playbook_id", "playbook_anchor"
+        )
+    )
+    items = [item for section in page.areas for item in section.items if item.playbook_id]
+    process, links = workflow_links(
+        GovernedWorkflow.LAUNCH_REVIEW,
+        playbook_ids={item.playbook_id for item in items} | {pk for _, pk, _ in areas},
+        at=review.created_at,
+    )
+    return ReviewGuidance(
+        process=process,
+        items={
+            item.pk: links[item.playbook_id].at(item.playbook_anchor)
+            for item in items
+            if item.playbook_id in links
+        },
+        areas={area: links[pk].at(anchor) for area, pk, anchor in areas if pk in links},
     )
 
 

@@ -33,6 +33,7 @@ from programs.signals import notify_program_changed
 from reviews.launch import emails
 from reviews.models import (
     AnswerStatus,
+    ChecklistAreaGuidance,
     ChecklistItem,
     ChecklistTemplate,
     LaunchReview,
@@ -141,8 +142,19 @@ def checklist_template_new_version(*, template: ChecklistTemplate) -> ChecklistT
             guidance=item.guidance,
             required=item.required,
             order=item.order,
+            playbook_id=item.playbook_id,
+            playbook_anchor=item.playbook_anchor,
         )
         for item in template.items.all()
+    )
+    ChecklistAreaGuidance.objects.bulk_create(
+        ChecklistAreaGuidance(
+            template=copy,
+            area=guidance.area,
+            playbook_id=guidance.playbook_id,
+            playbook_anchor=guidance.playbook_anchor,
+        )
+        for guidance in template.area_guidance.all()
     )
     return copy
 
@@ -203,6 +215,8 @@ def launch_review_create(
                 guidance=item.guidance,
                 required=item.required,
                 order=item.order,
+                playbook_id=item.playbook_id,
+                playbook_anchor=item.playbook_anchor,
             )
             for item in template.items.order_by("order", "id")
         ],

@@ -38,6 +38,7 @@ from reviews.launch.forms import (
 from reviews.launch.selectors import (
     ReviewPage,
     authored_open_reviews,
+    launch_review_guidance,
     launch_review_list,
     launch_review_page,
     review_get_for_user,
@@ -191,6 +192,7 @@ def _detail_context(request: SignedInRequest, review: LaunchReview, **extra) -> 
         "program": review.program,
         "page": page,
         "progress": checklist_progress(page),
+        "guidance": launch_review_guidance(review=review, page=page),
         "can_author": can_author,
         "can_answer": can_author and review.is_editable,
         "sign_areas": [s for s in page.areas if s.area in mine] if reviewable else [],

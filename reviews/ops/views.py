@@ -21,6 +21,8 @@ from core.forms import run_service
 from core.generic_views import service_form_view
 from core.list_pages import ListPage
 from core.types import SignedInRequest
+from programs.playbooks.models import GovernedWorkflow
+from programs.playbooks.selectors import governing_link
 from programs.selectors import visible_programs
 from reviews.forms import TransitionForm
 from reviews.models import OperationalReviewState
@@ -146,6 +148,7 @@ def _form_context(*, title: str, submit: str, cancel_url: str, review=None) -> d
         "submit_label": submit,
         "cancel_url": cancel_url,
         "review": review,
+        "guidance": governing_link(GovernedWorkflow.OPS_REVIEW),
     }
 
 
@@ -215,6 +218,7 @@ def _detail_context(request, review, *, item_form=None, decision_form=None, item
         "decision_form": decision_form
         or (DecisionForm(programs=programs) if can_run and open_review else None),
         "item_error": item_error,
+        "guidance": governing_link(GovernedWorkflow.OPS_REVIEW, at=review.created_at),
     }
 
 

@@ -16,9 +16,12 @@ def test_the_apps_register_reviews_before_health():
     """Health counts launch reviews, so the reviews' steps run first."""
     assert [(step.name, step.stage) for step in demo_steps()] == [
         ("plans.plans", DemoStage.RECORDS),
+        ("playbooks.playbooks", DemoStage.RECORDS),
+        ("reviews.checklist_guidance", DemoStage.RECORDS),
         ("reviews.launch", DemoStage.RECORDS),
         ("reviews.operational", DemoStage.RECORDS),
         ("metrics.health", DemoStage.HISTORY),
+        ("playbooks.latest_launch_process", DemoStage.HISTORY),
     ]
 
 
