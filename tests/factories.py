@@ -322,6 +322,18 @@ class ChecklistItemFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
 
 
+class ChecklistAreaGuidanceFactory(factory.django.DjangoModelFactory):
+    """The playbook section explaining one area of a checklist template."""
+
+    class Meta:
+        model = review_models.ChecklistAreaGuidance
+
+    template = factory.SubFactory(ChecklistTemplateFactory)
+    area = review_models.ReviewArea.SECURITY
+    playbook = factory.SubFactory(PlaybookFactory)
+    playbook_anchor = "security"
+
+
 class ReviewerFactory(factory.django.DjangoModelFactory):
     """``ReviewerFactory(user=..., areas=["security"])``: a reviewer covering those areas."""
 
