@@ -61,6 +61,8 @@ from tests.factories import (
     MembershipFactory,
     MilestoneFactory,
     OperationalReviewFactory,
+    PlaybookFactory,
+    PlaybookVersionFactory,
     PortfolioFactory,
     ProgramFactory,
     RiskFactory,
@@ -166,6 +168,8 @@ def build_world():
     )
     ops_review = OperationalReviewFactory()
     action = ActionItemFactory(created_in=ops_review, owner=engineer, program=program)
+    playbook = PlaybookFactory(slug="fuzz-playbook", owners=[tpm], governs="capacity")
+    PlaybookVersionFactory(playbook=playbook, author=tpm)
 
     KNOWN.clear()
     KNOWN.update(
@@ -190,13 +194,14 @@ def build_world():
             "capacity-requests": [draft.pk, submitted.pk],
             "operational-reviews": [ops_review.pk],
             "action-items": [action.pk],
+            "playbooks": [playbook.slug],
         }
     )
     return admin
 
 
 # Every table an API operation may read or write: their digest is the world's state.
-WORLD_APPS = ("auth", "knox", "core", "programs", "reviews", "metrics")
+WORLD_APPS = ("auth", "knox", "core", "programs", "playbooks", "reviews", "metrics")
 
 
 def world_digest() -> tuple[str, ...]:

@@ -140,3 +140,18 @@ def test_lists_filter_and_paginate(owner):
     page = client.get(LIST, {"page_size": 1}).json()
     assert page["count"] == 3 and len(page["results"]) == 1 and page["next"]
     assert client.get(LIST, {"governs": "nonsense"}).status_code == 400
+
+
+def test_the_schema_documents_concurrency_and_refusals():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    patch = paths["/api/v1/playbooks/{slug}/"]["patch"]
+    assert [p["name"] for p in patch["parameters"] if p["in"] == "header"] == ["If-Match"]
+    assert {"400", "403", "404", "409", "412", "428"} <= set(patch["responses"])
+    publish = paths["/api/v1/playbooks/{playbook_slug}/versions/"]["post"]
+    assert {"201", "400", "403", "404", "409"} <= set(publish["responses"])
+    listing = paths["/api/v1/playbooks/"]["get"]
+    assert {"governs", "owner", "overdue", "page", "search", "ordering"} <= {
+        p["name"] for p in listing["parameters"]
+    }
