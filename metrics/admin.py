@@ -54,7 +54,7 @@ class HealthPolicyAdmin(SimpleHistoryAdmin):
         ("Risk", {"fields": [("high_risk_exposure", "high_risks_for_red")]}),
         ("Launch readiness", {"fields": [("launch_yellow_days", "launch_red_days")]}),
         ("Outcomes", {"fields": ["metric_behind_yellow_percent"]}),
-        ("Dependencies", {"fields": ["upstream_red_days"]}),
+        ("Dependencies and alignment", {"fields": ["upstream_red_days", "plan_ack_watch_days"]}),
         (
             "Score: bands and weights (ranking within a grade; a family with weight 0 is ignored)",
             {

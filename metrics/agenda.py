@@ -7,25 +7,37 @@ first on the agenda, for the review's date D and scope:
   grade; grades and reasons come from the daily HealthSnapshot;
 - watermelons: active programs flagged by the engine: a current update says on track while the
   grade is yellow or red (a stale program, with no current update, never is one), each with
-  the sentence of its deciding reason.
-One query each, whatever the data size.
+  the sentence of its deciding reason;
+- plans_unacknowledged: active programs whose published plan has waited longer than their
+  health policy allows (``plan_ack_watch_days``, the same threshold as the health watch line)
+  for a team lead's or the sponsor's acknowledgement, with who has not answered.
+A fixed number of queries each, whatever the data size.
 """
 
 import datetime
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
 
 from core.grades import GRADE_RANK, Grade
 from metrics.health import reason_view
 from metrics.models import HealthSnapshot
+from metrics.selectors import PolicyBook
 from programs.models import Program
+from programs.plans.selectors import plans_awaiting, waiting_for
 from programs.selectors import ACTIVE_PHASES
 from reviews.ops.agenda import agenda_program
 
 HEALTH_SECTIONS = [
     ("worsened", "Turned red or yellow", "No program got worse since the last review."),
     ("watermelons", "Watermelons", "No program reports better health than Pulse computes."),
+    (
+        "plans_unacknowledged",
+        "Plans not yet agreed",
+        "Every published plan is acknowledged, or has been waiting only a few days.",
+    ),
 ]
 
 
@@ -108,11 +120,52 @@ def _watermelons(programs: QuerySet[Program]) -> list:
     ]
 
 
+def _plans_unacknowledged(programs: QuerySet[Program], day: datetime.date) -> list:
+    """Three queries: the policies, the plans waiting, who they wait on."""
+    book = PolicyBook()
+    policies = [book.default, *book.by_portfolio.values()]
+    shortest = min(p.plan_ack_watch_days for p in policies)
+    end_of_day = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time(), tzinfo=timezone.get_current_timezone()
+    )
+    waiting = [
+        plan
+        for plan in plans_awaiting(
+            programs=programs.filter(phase__in=ACTIVE_PHASES),
+            older_than=datetime.timedelta(days=shortest),
+            now=end_of_day,
+        )
+        if plan.awaiting_since is not None
+        and (day - timezone.localdate(plan.awaiting_since)).days
+        > book.by_portfolio.get(plan.program.portfolio_id, book.default).plan_ack_watch_days
+    ]
+    asks = waiting_for(plans=waiting)
+    return [
+        {
+            "program": agenda_program(plan.program_id, plan.program.name, plan.program.slug),
+            "url": reverse("plans:detail", kwargs={"slug": plan.program.slug}),
+            "version": plan.published,
+            "since": timezone.localdate(plan.awaiting_since).isoformat(),
+            "days": (day - timezone.localdate(plan.awaiting_since)).days,
+            "waiting_on": [
+                {"party": ack.party, "person": ack.asked.get_full_name() or ack.asked.username}
+                for ack in asks[plan.pk]
+            ],
+        }
+        for plan in waiting
+        if plan.awaiting_since is not None
+    ]
+
+
 def health_sections(
     programs: QuerySet[Program], day: datetime.date, since: datetime.date
 ) -> list[dict[str, Any]]:
     """The agenda's health sections for the programs in scope, at ``day``."""
-    items = {"worsened": _worsened(programs, day, since), "watermelons": _watermelons(programs)}
+    items = {
+        "worsened": _worsened(programs, day, since),
+        "watermelons": _watermelons(programs),
+        "plans_unacknowledged": _plans_unacknowledged(programs, day),
+    }
     return [
         {"key": key, "title": title, "empty": empty, "items": items[key]}
         for key, title, empty in HEALTH_SECTIONS

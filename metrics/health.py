@@ -130,6 +130,8 @@ class Policy:
     metric_behind_yellow_percent: int = 25
     # Dependencies: an upstream critical milestone overdue more than this holds a critical one.
     upstream_red_days: int = 14
+    # Alignment: a published plan not acknowledged by everyone asked for longer than this.
+    plan_ack_watch_days: int = 14
 
     @cached_property
     def component_weights(self) -> dict[str, float]:
@@ -234,6 +236,10 @@ class ProgramInput:
     unlisted_count: int = 0  # of milestones not cancelled
     # Whether any of its milestones waits on another (the dependencies family has data).
     has_dependencies: bool = False
+    # Its plan's latest alignment round: since when it waits for acknowledgements, and from
+    # how many parties (None, 0: nothing waits; ``programs.plans``).
+    plan_awaiting_since: datetime.date | None = None
+    plan_awaiting: int = 0
 
     @property
     def open_milestones(self) -> int:
@@ -396,6 +402,10 @@ _TEXTS: dict[str, Any] = {
         f"Milestone '{s}' waits on '{f['upstream']}' ({f['upstream_program']}), "
         f"due {_days(f['days'])} after it"
     ),
+    "plan_unacknowledged": lambda s, f: (
+        f"The plan has waited {_days(f['days'])} for {f['parties']} "
+        f"acknowledgement{'s' if f['parties'] != 1 else ''}"
+    ),
 }
 
 _REMEDIES: dict[str, Any] = {
@@ -420,6 +430,7 @@ _REMEDIES: dict[str, Any] = {
     "metric_no_reading": lambda s, f: f"Record a reading of '{s}'",
     "upstream_overdue": lambda s, f: f"Agree a recovery date with the owner of '{f['upstream']}'",
     "upstream_after": lambda s, f: f"Align '{s}' with '{f['upstream']}', or drop the dependency",
+    "plan_unacknowledged": lambda s, f: "Ask the teams what stops them agreeing to the plan",
 }
 
 
@@ -725,7 +736,22 @@ def dependency_signals(program: ProgramInput, today: datetime.date, policy: Poli
                     _reason(Family.DEPENDENCIES, Severity.YELLOW, "upstream_after", gap / 4,
                             m.id, m.name, days=gap, **where)
                 )  # fmt: skip
-    return found
+    return found + plan_signals(program, today, policy)
+
+
+def plan_signals(program: ProgramInput, today: datetime.date, policy: Policy) -> list[Reason]:
+    """The teams have not all agreed to the plan: its latest version (or a material change)
+    has waited longer than the policy allows for someone's acknowledgement. A watch: the
+    program is not worse for it, but the TPM should chase the alignment."""
+    if program.plan_awaiting_since is None or program.plan_awaiting <= 0:
+        return []
+    waited = (today - program.plan_awaiting_since).days
+    if waited <= policy.plan_ack_watch_days:
+        return []
+    return [
+        _reason(Family.DEPENDENCIES, Severity.WATCH, "plan_unacknowledged", waited / 7,
+                days=waited, parties=program.plan_awaiting)
+    ]  # fmt: skip
 
 
 def _has_schedule(program: ProgramInput) -> bool:

@@ -196,6 +196,12 @@ class HealthPolicy(TimeStampedModel):
         "A critical milestone waiting on a critical upstream milestone overdue longer than "
         "this is red (any overdue or later upstream milestone: yellow).",
     )
+    # Alignment.
+    plan_ack_watch_days = _threshold(
+        14,
+        "A published plan still waiting for a team lead's or the sponsor's acknowledgement "
+        "after this many days is a watch line (and is on the ops review's agenda).",
+    )
 
     history = HistoricalRecords()
 

@@ -25,7 +25,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import BaseExpression
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from core.queries import fetch_rows, ids_q, json_lists_by
@@ -257,6 +257,8 @@ PROGRAM_INPUT = EngineInput(
         "created_on": TruncDate("created_at"),
         "last_update_on": TruncDate("last_update_at"),
         "reported_health": Subquery(_latest_health),
+        "plan_awaiting_since": TruncDate("plan__awaiting_since"),
+        "plan_awaiting": Coalesce("plan__awaiting", 0),
     },
     # The key, and what the other parts and the counts give.
     supplied=("id", "milestones", "risks", "metrics", "launches", "unlisted_slip_days",

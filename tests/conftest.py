@@ -43,7 +43,8 @@ def pytest_collection_modifyitems(items):
 
 
 def restore_migration_data() -> None:
-    """Put back what the data migrations write (roles and their grants, default checklists)."""
+    """Put back what the data migrations write (roles and their grants, default checklists,
+    default plan templates)."""
     import importlib
 
     from django.apps import apps
@@ -51,6 +52,7 @@ def restore_migration_data() -> None:
 
     from core.apps import grant_admin_role_permissions
     from core.roles import Role
+    from programs.plans.models import PlanTemplate
     from reviews.models import ChecklistTemplate
 
     for role in Role:
@@ -59,6 +61,10 @@ def restore_migration_data() -> None:
     if not ChecklistTemplate.objects.exists():
         checklists = importlib.import_module("reviews.migrations.0002_default_checklist_templates")
         checklists.create_templates(apps, None)
+    if not PlanTemplate.objects.exists():
+        importlib.import_module("programs.plans.migrations.0002_default_templates").create(
+            apps, None
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -78,12 +84,17 @@ def restore_migration_data_if_flushed() -> None:
     own rows (flushed with them)."""
     from django.contrib.auth.models import Group
 
+    from programs.plans.models import PlanTemplate
     from reviews.models import ChecklistTemplate
 
     # A transactional test's own serialized restore runs first, but under pytest-xdist a
     # worker's database may have no serialized copy to restore from: check there too (what it
     # writes is flushed with the test's own rows).
-    if not (Group.objects.exists() and ChecklistTemplate.objects.exists()):
+    if not (
+        Group.objects.exists()
+        and ChecklistTemplate.objects.exists()
+        and PlanTemplate.objects.exists()
+    ):
         restore_migration_data()
 
 

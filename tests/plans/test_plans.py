@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from core.errors import DomainError, StaleWriteError
+from metrics.health import reason_text
 from programs import services as program_services
 from programs.plans import selectors, services
 from programs.plans.models import Plan, PlanTemplate
@@ -393,3 +394,73 @@ def test_plan_pages_run_a_fixed_number_of_queries(client, world, same_queries_at
         },
         grow=grow,
     )
+
+
+# --- Health and the ops agenda -------------------------------------------------------------------
+
+
+def test_a_plan_waiting_longer_than_the_policy_is_a_watch_line_in_health(world):
+    from django.utils import timezone
+
+    from metrics.models import HealthSnapshot
+    from metrics.services import health_recompute
+
+    today = timezone.localdate()
+    publish(world, 0, now=timezone.now() - D(days=20))
+    services.plan_acknowledge(
+        plan=world["plan"], user=world["sponsor"], round_id=latest_round(world["plan"]).pk
+    )
+    health_recompute(program_ids=[world["program"].pk], today=today)
+    snapshot = HealthSnapshot.objects.get(program=world["program"], day=today)
+    [reason] = [r for r in snapshot.reasons if r["code"] == "plan_unacknowledged"]
+    assert (reason["severity"], reason["family"]) == ("watch", "dependencies")
+    assert reason["figures"] == {"days": 20, "parties": 2}
+    assert reason_text(reason) == "The plan has waited 20 days for 2 acknowledgements"
+    # Everyone agrees: the line goes.
+    for lead in (world["storage_lead"], world["network_lead"]):
+        services.plan_acknowledge(
+            plan=world["plan"], user=lead, round_id=latest_round(world["plan"]).pk
+        )
+    health_recompute(program_ids=[world["program"].pk], today=today)
+    snapshot = HealthSnapshot.objects.get(program=world["program"], day=today)
+    assert not [r for r in snapshot.reasons if r["code"] == "plan_unacknowledged"]
+
+
+def test_a_fresh_wait_is_no_signal():
+    from metrics.health import Policy, plan_signals
+    from tests.metrics.test_health import TODAY, program
+
+    waiting = program(plan_awaiting_since=TODAY - D(days=14), plan_awaiting=1)
+    assert plan_signals(waiting, TODAY, Policy()) == []
+    assert plan_signals(waiting, TODAY, Policy(plan_ack_watch_days=13))[0].code == (
+        "plan_unacknowledged"
+    )
+    agreed = program(plan_awaiting_since=None, plan_awaiting=0)
+    assert plan_signals(agreed, TODAY, Policy(plan_ack_watch_days=0)) == []
+
+
+def test_the_ops_agenda_lists_plans_waiting_too_long_and_on_whom(world, client):
+    from django.utils import timezone
+
+    from reviews.ops.agenda import review_agenda
+    from tests.factories import OperationalReviewFactory
+
+    publish(world, 0, now=timezone.now() - D(days=20))
+    services.plan_acknowledge(
+        plan=world["plan"], user=world["sponsor"], round_id=latest_round(world["plan"]).pk
+    )
+    recent = ProgramFactory(tpm=world["tpm"], sponsor=world["sponsor"])
+    fresh = services.plan_start(program=recent, template=infrastructure(), user=world["tpm"])
+    services.plan_publish(
+        plan=fresh, user=world["tpm"], based_on=0, sections={"problem": "x"},
+        now=timezone.now() - D(days=3),
+    )  # fmt: skip
+    review = OperationalReviewFactory(date=timezone.localdate())
+    agenda = review_agenda(review=review, user=world["tpm"])
+    [section] = [s for s in agenda["sections"] if s["key"] == "plans_unacknowledged"]
+    [item] = section["items"]
+    assert item["program"]["slug"] == "provisioning-v2" and item["days"] == 20
+    assert [ask["party"] for ask in item["waiting_on"]] == ["Network", "Storage"]
+    client_for(client, world["tpm"])
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "Plans not yet agreed" in page and "waiting 20 days" in page
