@@ -47,6 +47,8 @@ from metrics import services as metric_services
 from metrics.models import HealthSnapshot
 from programs import services as program_services
 from programs.models import Team
+from programs.plans import services as plan_services
+from programs.plans.models import PlanTemplate
 from reviews.capacity import services as capacity_services
 from reviews.launch import services as review_services
 from reviews.models import ChecklistTemplate
@@ -168,6 +170,15 @@ def build_world():
     )
     ops_review = OperationalReviewFactory()
     action = ActionItemFactory(created_in=ops_review, owner=engineer, program=program)
+    team.lead = engineer
+    team.save()
+    program.teams.add(team)
+    plan = plan_services.plan_start(
+        program=program, template=PlanTemplate.objects.filter(active=True).first(), user=tpm
+    )
+    plan_services.plan_publish(
+        plan=plan, user=tpm, based_on=0, sections={"problem": "Slow.", "scope": {team.slug: "All."}}
+    )
     playbook = PlaybookFactory(slug="fuzz-playbook", owners=[tpm], governs="capacity")
     PlaybookVersionFactory(playbook=playbook, author=tpm)
 
@@ -201,7 +212,7 @@ def build_world():
 
 
 # Every table an API operation may read or write: their digest is the world's state.
-WORLD_APPS = ("auth", "knox", "core", "programs", "playbooks", "reviews", "metrics")
+WORLD_APPS = ("auth", "knox", "core", "programs", "plans", "playbooks", "reviews", "metrics")
 
 
 def world_digest() -> tuple[str, ...]:
