@@ -48,6 +48,7 @@ from programs.models import (
     StatusUpdate,
     Team,
 )
+from programs.playbooks.models import Playbook
 
 # The kind of reason a TPM would pick for each of the vocabulary's slip reasons, so the demo's
 # slips group plausibly by category in the insights.
@@ -1213,7 +1214,8 @@ class DemoSeeder:
 
 
 def reset_demo_data() -> None:
-    """Remove every program, portfolio and team (with their history) and the seeded people.
+    """Remove every program, portfolio, team and playbook (with their history) and the seeded
+    people.
 
     On PostgreSQL the app's tables are truncated (with CASCADE, so rows of other apps that
     point at programs go too); elsewhere the ORM deletes them. People outside the demo e-mail
@@ -1235,4 +1237,6 @@ def reset_demo_data() -> None:
             for app_model in app_models:
                 if app_model.__name__.startswith("Historical"):
                     app_model._default_manager.all().delete()
+        # Playbooks go with the programs (their versions' authors are seeded people).
+        Playbook.objects.all().delete()
         User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()

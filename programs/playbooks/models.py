@@ -58,7 +58,7 @@ class Playbook(VersionedModel):
         "PlaybookVersion",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
     )

@@ -186,7 +186,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 editable=False,
                 null=True,
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to="playbooks.playbookversion",
             ),
