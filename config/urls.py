@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from core import views as core_views
 from metrics import home
+from programs import views as program_views
 
 # A database that cannot be reached answers 503 with Retry-After, not 500 (core.unavailable).
 handler500 = "core.unavailable.handler500"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("programs/", include("programs.plans.urls")),
     path("playbooks/", include("programs.playbooks.urls")),
+    path("search/", program_views.search_view, name="search"),
     path("reviews/", include("reviews.urls")),
     path("ops-reviews/", include("reviews.ops.urls")),
     path("insights/", include("metrics.insights.urls")),

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.generic_views import service_form_view
 from core.list_pages import ListPage
@@ -45,6 +45,7 @@ from programs.models import Decision, Milestone, Program, ProgramMembership, Ris
 from programs.panels import panels_for
 from programs.playbooks.models import GovernedWorkflow
 from programs.playbooks.selectors import governing_link
+from programs.search import search
 from programs.selectors import (
     program_get_for_user,
     program_list,
@@ -513,3 +514,10 @@ def member_remove(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
             object=membership,
         ),
     )
+
+
+@require_GET
+def search_view(request: SignedInRequest) -> HttpResponse:
+    """Search across program plans and playbooks (``programs.search``)."""
+    results = search(user=request.user, query=request.GET.get("q", ""))
+    return render(request, "search/results.html", {"results": results})
