@@ -89,12 +89,7 @@ def create(apps, schema_editor):
         )
 
 
-def remove(apps, schema_editor):
-    apps.get_model("plans", "PlanTemplate").objects.filter(
-        name__in=list(TEMPLATES), version=1, plans__isnull=True
-    ).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("plans", "0001_initial")]
-    operations = [migrations.RunPython(create, remove)]
+    # Backwards: nothing to undo by hand; unapplying 0001 drops the tables with their rows.
+    operations = [migrations.RunPython(create, migrations.RunPython.noop)]
