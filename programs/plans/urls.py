@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:slug>/plan/compare/", views.plan_diff, name="diff"),
     path("<slug:slug>/plan/acknowledge/", views.plan_acknowledge, name="acknowledge"),
     path("<slug:slug>/plan.md", views.plan_markdown, name="markdown"),
+    path("<slug:slug>/plan.pdf", views.plan_pdf_view, name="pdf"),
 ]

@@ -15,7 +15,7 @@ from core.types import SignedInRequest
 from programs.models import Program
 from programs.plans import selectors, services
 from programs.plans.forms import PlanAcknowledgeForm, PlanPublishForm, PlanStartForm
-from programs.plans.models import Plan
+from programs.plans.pdf import pdf_unavailable, plan_pdf
 from programs.selectors import program_get_for_user
 
 
@@ -189,26 +189,51 @@ def plan_acknowledge(request: SignedInRequest, slug: str) -> HttpResponse:
     return redirect(_detail_url(program))
 
 
-@require_GET
-def plan_markdown(request: SignedInRequest, slug: str) -> HttpResponse:
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+def _published(request: SignedInRequest, slug: str) -> tuple[Program, selectors.PlanPage]:
+    """The plan as exported: the version asked for (``?version=``) or the latest; 404 if none."""
     program, _can_edit = _program(request, slug)
-    plan: Plan | None = selectors.plan_of(program)
-    number = request.GET.get("version")
+    plan = selectors.plan_of(program)
+    number = request.GET.get("version", "")
     page = (
         selectors.plan_page(
-            plan=plan,
-            viewer=request.user,
-            number=int(number) if number and number.isdigit() else None,
+            plan=plan, viewer=request.user, number=int(number) if _is_number(number) else None
         )
         if plan
         else None
     )
     if page is None or page.version is None:
         raise Http404("This program has no published plan.")
-    response = HttpResponse(
-        selectors.plan_markdown(page=page), content_type="text/markdown; charset=utf-8"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{program.slug}-plan-v{page.version.number}.md"'
-    )
+    return program, page
+
+
+def _download(body: str | bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+def plan_markdown(request: SignedInRequest, slug: str) -> HttpResponse:
+    program, page = _published(request, slug)
+    assert page.version is not None  # noqa: S101 - _published answered 404 otherwise
+    return _download(
+        selectors.plan_markdown(page=page),
+        "text/markdown; charset=utf-8",
+        f"{program.slug}-plan-v{page.version.number}.md",
+    )
+
+
+@require_GET
+def plan_pdf_view(request: SignedInRequest, slug: str) -> HttpResponse:
+    program, page = _published(request, slug)
+    assert page.version is not None  # noqa: S101 - _published answered 404 otherwise
+    unavailable = pdf_unavailable()
+    if unavailable:
+        return HttpResponse(unavailable, status=503, content_type="text/plain; charset=utf-8")
+    return _download(
+        plan_pdf(page=page), "application/pdf", f"{program.slug}-plan-v{page.version.number}.pdf"
+    )

@@ -464,3 +464,14 @@ def test_the_ops_agenda_lists_plans_waiting_too_long_and_on_whom(world, client):
     client_for(client, world["tpm"])
     page = client.get(review.get_absolute_url()).content.decode()
     assert "Plans not yet agreed" in page and "waiting 20 days" in page
+
+
+def test_the_plan_as_a_pdf_drawn_on_the_server_fetching_nothing(client, world):
+    publish(world, 0, text(problem="Old hosts. ![diagram](http://127.0.0.1:9/diagram.png)"))
+    client_for(client, world["tpm"])
+    response = client.get("/programs/provisioning-v2/plan.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert 'filename="provisioning-v2-plan-v1.pdf"' in response["Content-Disposition"]
+    assert client.get("/programs/provisioning-v2/plan.pdf?version=²").status_code == 200
+    assert client.get("/programs/provisioning-v2/plan.pdf?version=7").status_code == 404
