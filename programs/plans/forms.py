@@ -45,8 +45,9 @@ class PlanPublishForm(forms.Form):
                 self.fields[self.field_name(section.key)] = self._text_field(
                     section.title, section.text, rows=8 if section.key == "problem" else 5
                 )
-        if not self.is_bound:
-            self.initial.update({name: field.initial for name, field in self.fields.items()})
+        if not self.is_bound:  # the sections' text as published; ``initial`` keeps based_on
+            for name, field in self.fields.items():
+                self.initial.setdefault(name, field.initial)
 
     @staticmethod
     def field_name(key: str, team: str = "") -> str:

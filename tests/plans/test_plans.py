@@ -475,3 +475,10 @@ def test_the_plan_as_a_pdf_drawn_on_the_server_fetching_nothing(client, world):
     assert 'filename="provisioning-v2-plan-v1.pdf"' in response["Content-Disposition"]
     assert client.get("/programs/provisioning-v2/plan.pdf?version=²").status_code == 200
     assert client.get("/programs/provisioning-v2/plan.pdf?version=7").status_code == 404
+
+
+def test_the_edit_form_carries_the_version_it_starts_from(client, world):
+    publish(world, 0)
+    client_for(client, world["tpm"])
+    page = client.get("/programs/provisioning-v2/plan/edit/").content.decode()
+    assert 'name="based_on" value="1"' in page and "Provisioning takes three weeks." in page
