@@ -16,6 +16,8 @@ from playwright.sync_api import Page
 
 from metrics.models import WeeklyReport
 from programs.models import Program
+from programs.plans.models import Plan
+from programs.playbooks.models import Playbook
 from reviews.models import CapacityRequest, LaunchReview, OperationalReview
 
 pytestmark = [
@@ -36,6 +38,10 @@ def pages(db) -> dict[str, str]:
     review = OperationalReview.objects.order_by("-date").first()
     report = WeeklyReport.objects.select_related("portfolio").first()
     milestone = program.milestones.first()
+    plan = Plan.objects.filter(published__gt=1).select_related("program").first()
+    assert plan is not None, "seed_demo wrote no plan with two versions"
+    unplanned = Program.objects.filter(plan__isnull=True).first()
+    playbook = Playbook.objects.filter(current_version__isnull=False).first()
     paths = {
         "home": reverse("home"),
         "dashboard": reverse("leadership:dashboard"),
@@ -56,6 +62,13 @@ def pages(db) -> dict[str, str]:
         "ops review": review.get_absolute_url(),
         "my action items": reverse("ops:my-items"),
         "profile": reverse("profile"),
+        "plan": reverse("plans:detail", args=[plan.program.slug]),
+        "plan edit": reverse("plans:edit", args=[plan.program.slug]),
+        "plan compare": reverse("plans:diff", args=[plan.program.slug]),
+        "plan start": reverse("plans:detail", args=[unplanned.slug]),
+        "search": reverse("search") + "?q=rollback",
+        "playbooks": reverse("playbooks:list"),
+        "playbook": reverse("playbooks:detail", args=[playbook.slug]),
     }
     # The demo writes last week's reports: the report page is among those checked.
     assert report is not None, "seed_demo wrote no weekly report"
