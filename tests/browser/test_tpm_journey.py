@@ -154,9 +154,9 @@ def test_program_list_filters_without_a_reload(page: Page, live_server, tpm_user
     assert page.evaluate("window.__notReloaded") is True
 
     page.get_by_label("Portfolio").select_option("")
-    page.get_by_label("Search").fill("program 1")
+    page.get_by_label("Search", exact=True).fill("program 1")
     expect(page.locator("table.table-programs tbody tr")).to_have_count(1)
-    page.get_by_label("Search").fill("")
+    page.get_by_label("Search", exact=True).fill("")
     expect(page.locator("table.table-programs tbody tr")).to_have_count(7)
     # Let the search's delayed request settle: one landing after the header click would push
     # its own URL (sort=name) over the header's.

@@ -88,8 +88,13 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 - the http.server API
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.headers.get("Content-Encoding") == "gzip":
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":  # sentry-sdk compresses with brotli when it is installed
+            import brotli
+
+            body = brotli.decompress(body)
         Receiver.received.append((self.path, body))
         self.send_response(200)
         self.end_headers()

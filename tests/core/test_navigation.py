@@ -76,10 +76,11 @@ def test_page_renders_the_role_nav_and_marks_the_current_section(client, reviewe
     assert direct == ["Review queue", "Launches", "Capacity", "Programs", "Home"]
     more = re.findall(r"<a [^>]*>([^<]+)</a>", bar[bar.index('class="nav-more"') :])
     assert more == ["Ops review", "Dashboard", "Reports", "Playbooks", "API docs"]
-    # The phone menu lists everything, in the same order; the current page is marked in both.
+    # The phone menu lists everything, in the same order, and Search (the top bar's search box
+    # is hidden there); the current page is marked in both.
     menu = html[html.index('<details class="nav-menu">') : html.index('<div class="nav-user">')]
     assert ">Menu</summary>" in menu
-    assert re.findall(r"<a [^>]*>([^<]+)</a>", menu) == direct + more
+    assert re.findall(r"<a [^>]*>([^<]+)</a>", menu) == [*direct, *more, "Search"]
     assert current_links(bar) == current_links(menu) == ["Capacity"]
 
 
