@@ -260,3 +260,38 @@ def plan_acknowledge(
     )
     notify_program_changed(locked.program_id)
     return mine
+
+
+@transaction.atomic
+def plan_template_new_version(*, template: PlanTemplate) -> PlanTemplate:
+    """An inactive copy of ``template`` (sections included) with the next version number:
+    the way to change a template that plans follow."""
+    latest = (
+        PlanTemplate.objects.filter(name=template.name).order_by("-version").first() or template
+    )
+    copy = PlanTemplate.objects.create(
+        name=template.name,
+        version=latest.version + 1,
+        description=template.description,
+        active=False,
+    )
+    PlanTemplateSection.objects.bulk_create(
+        PlanTemplateSection(
+            template=copy, position=s.position, key=s.key, title=s.title, guidance=s.guidance,
+            kind=s.kind, live=s.live, material=s.material,
+        )
+        for s in template.sections.order_by("position")
+    )  # fmt: skip
+    return copy
+
+
+@transaction.atomic
+def plan_template_activate(*, template: PlanTemplate) -> PlanTemplate:
+    """Make ``template`` the version new plans start from (its name's other one retires;
+    plans already started keep theirs)."""
+    PlanTemplate.objects.filter(name=template.name, active=True).exclude(pk=template.pk).update(
+        active=False
+    )
+    PlanTemplate.objects.filter(pk=template.pk).update(active=True)
+    template.refresh_from_db()
+    return template
