@@ -362,7 +362,7 @@ def test_the_program_page_shows_the_plan_and_who_is_waiting(client, world):
     client_for(client, world["tpm"])
     page = client.get("/programs/provisioning-v2/").content.decode()
     assert 'id="plan"' in page and "3 to acknowledge" in page and "Read the plan" in page
-    assert "Storage: <span class=\"text-red\">waiting</span>" in page
+    assert 'Storage: <span class="text-red">waiting</span>' in page
 
 
 def test_plan_pages_run_a_fixed_number_of_queries(client, world, same_queries_at_two_sizes):
