@@ -191,3 +191,12 @@ def forecast_tune_weekly(self) -> float:
     """Weekly (Celery beat): tune the forecast from the year's finished milestones
     (metrics.tuning); returns the slip factor now in force."""
     return forecast_tune(now=timezone.now()).slip_factor
+
+
+@shared_task(bind=True, ignore_result=True)
+def insights_warm_up(self) -> list[str]:
+    """A few seconds after writes replaced insights' generations: compute the sections
+    leadership opens, so their first read finds them ready (metrics.insights.cache)."""
+    from metrics.insights.cache import warm_up
+
+    return warm_up()

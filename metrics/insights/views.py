@@ -57,9 +57,10 @@ def overview(request: SignedInRequest) -> HttpResponse:
     _allowed(request)
     form, filters = _filters(request)
     cards = []
-    token = cache.generation() if cache.cache_seconds() > 0 else None  # one look-up for all
+    # One cache round trip for every section's generation.
+    tokens = cache.generations(tuple(SECTIONS)) if cache.cache_seconds() > 0 else {}
     for section in SECTIONS.values():
-        shown = section.present(_computed(section, request, filters, token))
+        shown = section.present(_computed(section, request, filters, tokens.get(section.slug)))
         cards.append({"section": section, "kpis": shown.kpis, "trend": shown.blocks[0]})
     return render(
         request,

@@ -78,10 +78,10 @@ def test_a_write_is_seen_by_the_next_read(
     upstream = slipped_milestone(team_name="Network")
     with django_capture_on_commit_callbacks(execute=True):
         milestone.depends_on.add(upstream)
-    token = cache.generation()
+    token = cache.generation("delivery")
     with django_capture_on_commit_callbacks(execute=True):
         milestone.depends_on.remove(upstream)
-    assert cache.generation() != token
+    assert cache.generation("delivery") != token
 
 
 def test_a_write_is_not_announced_before_its_commit(
@@ -89,21 +89,21 @@ def test_a_write_is_not_announced_before_its_commit(
 ):
     """The generation changes when the write commits, not when the row is saved: a read in
     between would otherwise store the old numbers under the new generation."""
-    token = cache.generation()
+    token = cache.generation("delivery")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         slipped_milestone()
-        assert cache.generation() == token
+        assert cache.generation("delivery") == token
     assert callbacks, "replaced on commit"
     for callback in callbacks:
         callback()
-    assert cache.generation() != token
+    assert cache.generation("delivery") != token
 
 
 def test_a_sign_in_replaces_nothing(cached, client, leader, django_capture_on_commit_callbacks):
-    token = cache.generation()
+    tokens = cache.generations()
     with django_capture_on_commit_callbacks(execute=True):
         client.force_login(leader)
-    assert cache.generation() == token
+    assert cache.generations() == tokens
 
 
 def test_readers_who_see_different_programs_share_no_entry(
@@ -125,3 +125,51 @@ def test_readers_who_see_different_programs_share_no_entry(
     )
     assert cache.scope_of(leader) == cache.scope_of(other_leader) == "all"
     assert cache.scope_of(tpm) == f"user-{tpm.pk}"
+
+
+def test_a_write_replaces_the_generations_of_the_sections_that_read_it(
+    cached, tpm, django_capture_on_commit_callbacks
+):
+    from tests.factories import CapacityRequestFactory, RiskFactory, StatusUpdateFactory
+
+    program = ProgramFactory(tpm=tpm)
+    team = TeamFactory()
+
+    def replaced(write) -> set[str]:
+        before = cache.generations()
+        with django_capture_on_commit_callbacks(execute=True):
+            write()
+        after = cache.generations()
+        return {slug for slug in before if before[slug] != after[slug]}
+
+    milestone = MilestoneFactory(program=program, owner_team=None)
+    assert replaced(lambda: move(milestone, tpm, 5)) == {"delivery", "forecast-accuracy"}
+    assert replaced(lambda: CapacityRequestFactory(program=program, team=team, requester=tpm)) == {
+        "capacity"
+    }
+    assert replaced(lambda: StatusUpdateFactory(program=program)) == set()  # read by none
+    assert replaced(lambda: RiskFactory(program=program)) == set()
+    program.name = "Renamed"
+    assert replaced(program.save) == set(cache.SLUGS)  # scopes and names every section
+
+
+def test_the_map_of_what_each_section_reads_names_real_models_and_sections():
+    from django.apps import apps
+
+    from metrics.insights.sections import SECTIONS
+
+    assert set(cache.SLUGS) == set(SECTIONS)
+    labels = {model._meta.label_lower for model in apps.get_models(include_auto_created=True)}
+    assert set(cache.SECTIONS_READING) <= labels, set(cache.SECTIONS_READING) - labels
+    assert all(reads <= set(cache.SLUGS) for reads in cache.SECTIONS_READING.values())
+
+
+def test_the_warm_up_computes_what_leadership_opens(cached, client, leader):
+    slipped_milestone()
+    assert sorted(cache.warm_up()) == sorted(cache.SLUGS)
+    assert cache.warm_up() == []  # all there already
+    client_for(client, leader)
+    warm = queries_of(lambda: client.get("/insights/"))
+    django_cache.clear()
+    cold = queries_of(lambda: client.get("/insights/"))
+    assert warm < cold - 10, (warm, cold)

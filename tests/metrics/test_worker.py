@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 import redis
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.celery import app
@@ -137,3 +138,48 @@ def test_killing_the_worker_child_mid_task_reruns_the_task(worker, tpm):
     assert HealthSnapshot.objects.filter(program=program).count() == 1
     assert worker.poll() is None, "the worker itself survived and replaced its child"
     assert children_of(worker.pid) and children_of(worker.pid) != children
+
+
+def test_the_worker_warms_the_insights_after_a_write(worker, tpm, leader):
+    """A committed write replaces the insights' generations and queues the warm-up: a few
+    seconds later leadership's overview numbers are in the (Redis) cache, computed by the
+    worker, and the overview reads them instead of computing them."""
+    from django.core.cache import cache as django_cache
+    from django.test import Client
+
+    from metrics.insights import cache
+    from metrics.insights.sections import SECTIONS
+    from metrics.insights.selectors import InsightsFilters, current_quarter
+    from tests.conftest import queries_of
+    from tests.factories import TeamFactory
+
+    django_cache.clear()
+    assert cache.cache_seconds() > 0  # a shared cache: Redis
+    TeamFactory()  # a write every section reads, committed (the test is transactional)
+    everyone = type(leader)(username="reader", is_superuser=True)
+    filters = InsightsFilters(quarter=current_quarter())
+
+    def warmed() -> bool:
+        tokens = cache.generations()
+        return all(
+            django_cache.get(
+                cache.cache_key(
+                    slug=slug,
+                    selector=section.selector,
+                    user=everyone,
+                    filters=filters,
+                    now=timezone.now(),
+                    generation_token=tokens[slug],
+                )  # fmt: skip
+            )
+            is not None
+            for slug, section in SECTIONS.items()
+        )
+
+    wait_for(warmed, 30, "the worker to warm every section")
+    client = Client()
+    client.force_login(leader)
+    warm = queries_of(lambda: client.get("/insights/"))
+    django_cache.clear()
+    cold = queries_of(lambda: client.get("/insights/"))
+    assert warm < cold - 10, (warm, cold)
