@@ -56,6 +56,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.logging.RequestIdMiddleware",  # first: every log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
+    # Pages and API answers compressed on the wire (static files come pre-compressed from
+    # WhiteNoise). BREACH: Django pads each compressed body with random bytes and masks the
+    # CSRF token afresh in every response, so no secret repeats from one response to the next.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
