@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", program_views.search_view, name="search"),
     path("reviews/", include("reviews.urls")),
     path("ops-reviews/", include("reviews.ops.urls")),
+    path("calendar/", include("reviews.calendar.urls")),
     path("insights/", include("metrics.insights.urls")),
     path("", include("metrics.leadership_urls")),
     path("", home.home, name="home"),

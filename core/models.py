@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from knox.models import AbstractAuthToken
@@ -71,3 +72,22 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.token_key}…) of {self.user}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a person's calendar feed URLs (``reviews.calendar``): a calendar app
+    fetches the feed without a session, so the URL itself is the credential. Kept in clear
+    because the profile page shows the URL again (like a calendar service's "secret address");
+    revoking replaces it, and the old URL answers 404 at once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "calendar token"
+
+    def __str__(self) -> str:
+        return f"Calendar URL of {self.user} ({self.key[:6]}…)"

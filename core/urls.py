@@ -18,4 +18,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.token_create, name="token-create"),
     path("profile/token/<str:token_key>/revoke/", views.token_revoke, name="token-revoke"),
+    path("profile/calendar/", views.calendar_token_new, name="calendar-token-new"),
 ]

@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
 
+from core.calendar_tokens import calendar_token_of, calendar_token_renew
 from core.errors import DomainError
 from core.tokens import api_token_create, api_token_revoke, api_tokens_of
 from core.types import SignedInRequest
@@ -69,8 +71,20 @@ def profile(request: SignedInRequest) -> HttpResponse:
             "new_token": new_token,
             "lifetimes": settings.API_TOKEN_LIFETIMES_DAYS,
             "errors": request.session.pop("pulse_token_errors", None),
+            "calendar_token": calendar_token_of(request.user),
         },
     )
+
+
+@require_POST
+def calendar_token_new(request: SignedInRequest) -> HttpResponse:
+    """Make the calendar URL, or revoke it and make a new one (the old one answers 404)."""
+    renewing = calendar_token_of(request.user) is not None
+    calendar_token_renew(user=request.user)
+    logger.info("Calendar URL %s by %s", "renewed" if renewing else "made", request.user.username)
+    if renewing:
+        messages.success(request, "Calendar URL replaced: the old one no longer works.")
+    return redirect(f"{reverse('profile')}#calendar-heading")
 
 
 @require_POST

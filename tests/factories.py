@@ -595,3 +595,18 @@ class AnalyticsExportFactory(factory.django.DjangoModelFactory):
         model = metric_models.AnalyticsExport
 
     requested_by = factory.SubFactory(UserFactory, roles=["Leadership"])
+
+
+# --- Calendar feeds -------------------------------------------------------------------------
+
+from core.models import CalendarToken  # noqa: E402 - this section is appended to the module
+
+
+class CalendarTokenFactory(factory.django.DjangoModelFactory):
+    """A person's calendar secret (``core.models.CalendarToken``)."""
+
+    class Meta:
+        model = CalendarToken
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"calendar-secret-{n:04d}-not-guessable-in-tests")

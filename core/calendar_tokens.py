@@ -1,0 +1,25 @@
+"""The secret of a person's calendar feeds (``core.models.CalendarToken``): made, read and
+replaced by its owner on the profile page. The feeds themselves are ``reviews.calendar``."""
+
+import secrets
+
+from django.db import transaction
+
+from core.models import CalendarToken
+from core.types import User
+
+# 32 random bytes, URL-safe: 43 characters that cannot be guessed.
+TOKEN_BYTES = 32
+
+
+def calendar_token_of(user: User) -> CalendarToken | None:
+    """The person's calendar token, if they made one."""
+    return CalendarToken.objects.filter(user=user).first()
+
+
+@transaction.atomic
+def calendar_token_renew(*, user: User) -> CalendarToken:
+    """Make the person's calendar token, replacing (revoking) the one they had: every URL
+    holding the old secret answers 404 from now on."""
+    CalendarToken.objects.filter(user=user).delete()
+    return CalendarToken.objects.create(user=user, key=secrets.token_urlsafe(TOKEN_BYTES))
