@@ -308,6 +308,15 @@ class MilestoneDateChange(models.Model):
     """The ledger of target-date moves: slips are data, never overwritten."""
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="date_changes")
+    # The milestone's program and owning team when it moved, kept on the row: the insights'
+    # slips per team and quarter read a year of moves without joining every milestone (issue 15
+    # benchmark). ``save`` fills them from the milestone; bulk writers pass them.
+    program = models.ForeignKey(
+        Program, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    owner_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changed_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     changed_at = models.DateTimeField(auto_now_add=True)
     from_date = models.DateField()
@@ -319,7 +328,10 @@ class MilestoneDateChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
-        indexes = [models.Index(fields=["milestone", "changed_at"])]
+        indexes = [
+            models.Index(fields=["milestone", "changed_at"]),
+            models.Index(fields=["program", "changed_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(from_date=F("to_date")), name="date_change_moves_the_date"
@@ -333,6 +345,12 @@ class MilestoneDateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone}: {self.from_date} → {self.to_date}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.program_id is None:
+            self.program_id = self.milestone.program_id
+            self.owner_team_id = self.milestone.owner_team_id
+        super().save(*args, **kwargs)
 
     @property
     def delta_days(self) -> int:

@@ -411,6 +411,8 @@ def milestone_move(
     )
     MilestoneDateChange.objects.create(
         milestone=milestone,
+        program_id=milestone.program_id,
+        owner_team_id=milestone.owner_team_id,
         changed_by=user,
         from_date=from_date,
         to_date=target_date,

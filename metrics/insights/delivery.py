@@ -2,7 +2,7 @@
 
 - *slips*: moves in the milestones' date-change ledger to a later date (``to_date >
   from_date``), counted in the quarter they were recorded, with the days they added; per team
-  (the milestone's owning team) and per quarter;
+  (the team that owned the milestone when it moved) and per quarter;
 - *reasons*: every move of the quarter (later or earlier) by the category chosen when moving it;
 - *waiting between teams*: a dependency of one team's milestone on another team's. The upstream
   milestone is late when it was not finished by its baseline (the date the plan, and the
@@ -101,11 +101,14 @@ def delivery_insights(
 ) -> DeliveryInsights:
     """The delivery measures of the chosen quarter, and the trend over four quarters."""
     today = timezone.localdate(now)
-    # The team filter is the milestone's owning team, not every team on the program.
+    # The team filter is the owning team (of the milestone, when it moved), not every team on
+    # the program.
     programs = scoped_programs(user=user, filters=replace(filters, team="")).values("pk")
-    moves = MilestoneDateChange.objects.filter(milestone__program__in=programs)
+    # The program and owning team kept on each move (when it moved): no join of a year's
+    # moves to every milestone.
+    moves = MilestoneDateChange.objects.filter(program__in=programs)
     if filters.team:
-        moves = moves.filter(milestone__owner_team__slug=filters.team)
+        moves = moves.filter(owner_team__slug=filters.team)
     start, end = filters.window
     quarters = filters.quarter.trend()
     keys = [(q.year, q.number) for q in quarters]
@@ -115,7 +118,7 @@ def delivery_insights(
         moves.filter(changed_at__gte=start, changed_at__lt=end)
         .annotate(**quarter_of_field("changed_at"))
         .order_by()
-        .values(*QUARTER_KEYS, "milestone__owner_team__name", "category")
+        .values(*QUARTER_KEYS, "owner_team__name", "category")
         .annotate(moves=Count("pk"), slips=Count("pk", filter=later), days=Sum(moved, filter=later))
     )
     by_quarter: dict[tuple[int, int], Slips] = defaultdict(Slips)
@@ -126,7 +129,7 @@ def delivery_insights(
         key = (row["in_year"], row["in_quarter"])
         counted = Slips(row["moves"], row["slips"], row["days"].days if row["days"] else 0)
         by_quarter[key] += counted
-        by_team[row["milestone__owner_team__name"] or NO_TEAM][key] += counted
+        by_team[row["owner_team__name"] or NO_TEAM][key] += counted
         if key == this_key:
             by_category[row["category"]] += counted
     this = by_quarter[this_key]

@@ -1018,6 +1018,8 @@ class DemoSeeder:
             rows[MilestoneDateChange].append(
                 MilestoneDateChange(
                     milestone=milestone,
+                    program_id=milestone.program_id,
+                    owner_team_id=milestone.owner_team_id,
                     changed_by_id=user_id,
                     changed_at=when,
                     from_date=from_date,

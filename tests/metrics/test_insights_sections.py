@@ -348,3 +348,25 @@ def test_delivery_page_csv_and_api(delivery_world, client, tpm):
         ("Payments", "Network", 30), ("Storage", "Network", 30), ("Payments", "Storage", 24)
     ]  # fmt: skip
     assert "Delivery" in client.get("/insights/").content.decode()
+
+
+def test_a_slip_counts_for_the_team_that_owned_the_milestone_when_it_moved(tpm, leader):
+    from programs.services import milestone_move
+
+    storage, network = TeamFactory(name="Storage", slug="storage"), TeamFactory(name="Network")
+    program = ProgramFactory(tpm=tpm)
+    milestone = MilestoneFactory(program=program, owner_team=storage, baseline_date=on(9, 1, 2026))
+    milestone_move(
+        milestone=milestone, user=tpm, version=milestone.version,
+        target_date=on(9, 15, 2026), category="vendor", reason="Late racks",
+    )  # fmt: skip
+    move = MilestoneDateChange.objects.get(milestone=milestone)
+    assert (move.program_id, move.owner_team_id) == (program.pk, storage.pk)
+    milestone.refresh_from_db()
+    milestone.owner_team = network  # handed over afterwards
+    milestone.save()
+    data = delivery_insights(
+        user=leader, filters=InsightsFilters(quarter=Quarter.of(timezone.localdate())),
+        now=timezone.now(),
+    )  # fmt: skip
+    assert [(t.team, t.slips.slips) for t in data.teams] == [("Storage", 1)]
