@@ -55,6 +55,12 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.forecast_tune_weekly",
         "schedule": crontab(hour=5, minute=0, day_of_week="sun"),
     },
+    # Every minute: queue again the Slack and webhook deliveries the broker lost (or that were
+    # made while it was down); a delivery's own retries are Celery countdowns, not this.
+    "deliveries-resume": {
+        "task": "metrics.integrations.tasks.deliveries_resume",
+        "schedule": crontab(minute="*"),
+    },
     # Hourly: forget Idempotency-Keys past IDEMPOTENCY_KEY_TTL_HOURS (the table stays small).
     "idempotency-records-prune": {
         "task": "reviews.tasks.idempotency_records_prune",

@@ -2,7 +2,9 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 # What the Admin role manages in Django admin: every model of these apps ...
-ADMIN_ROLE_APPS = ("core", "programs", "plans", "playbooks", "reviews", "metrics", "axes")
+ADMIN_ROLE_APPS = (
+    "core", "programs", "plans", "playbooks", "reviews", "metrics", "integrations", "axes",
+)  # fmt: skip
 # ... and these models of other apps (people and their roles).
 ADMIN_ROLE_MODELS = {"auth": ("user", "group")}
 

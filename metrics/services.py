@@ -20,10 +20,13 @@ from django.db.models import JSONField, UniqueConstraint
 from django.utils import timezone
 
 from core.errors import DomainError, StaleWriteError
+from core.grades import is_worse
 from core.queries import fetch_rows, ids_q
 from core.services import UNSET, Maybe, apply_versioned_update, given
 from core.types import User
 from metrics import health
+from metrics.integrations.events import publish
+from metrics.integrations.models import EventKind
 from metrics.models import Direction, HealthSnapshot, MetricReading, SuccessMetric
 from metrics.selectors import CHUNK_SIZE, ChunkInputs, PolicyBook, program_id_chunks
 from programs.models import Program
@@ -278,9 +281,61 @@ def health_results_store(
         if r.scored:
             reported = inputs[r.program_id].reported_health or ""
             snapshots.append(_snapshot(r, reported, inputs_digests[r.program_id], today, now))
+    before = _health_before(results)
     written = _update_program_scores(scores, now, only_changed=only_changed)
     _upsert_snapshots(snapshots, only_changed=only_changed)
+    _publish_health_changes(results, before, inputs)
     return written
+
+
+def _health_before(results: list[health.HealthResult]) -> dict[int, tuple[str, bool]]:
+    """The stored grade and watermelon flag of the scored programs, before this write (one
+    query per chunk): what their new results are compared with for events."""
+    ids = [r.program_id for r in results if r.scored]
+    if not ids:
+        return {}
+    rows = Program.objects.filter(pk__in=ids).order_by().values_list(
+        "pk", "health_grade", "health_watermelon"
+    )  # fmt: skip
+    return {pk: (grade, watermelon) for pk, grade, watermelon in rows}
+
+
+def _publish_health_changes(
+    results: list[health.HealthResult],
+    before: dict[int, tuple[str, bool]],
+    inputs: dict[int, health.ProgramInput],
+) -> None:
+    """Publish a grade change (from a grade: a first score is none) and a new watermelon,
+    on commit (Slack and webhooks, ``metrics.integrations``)."""
+    for r in results:
+        if r.program_id not in before or r.grade is None:
+            continue
+        grade_was, watermelon_was = before[r.program_id]
+        reason = r.reasons[0].text if r.reasons else ""
+        if grade_was and grade_was != r.grade.value:
+            publish(
+                EventKind.GRADE_CHANGED,
+                program=r.program_id,
+                data={
+                    "from": grade_was,
+                    "to": r.grade.value,
+                    "worse": is_worse(r.grade.value, grade_was),
+                    "score": r.score,
+                    "cause": r.cause,
+                    "reason": reason,
+                },
+            )
+        if r.watermelon and not watermelon_was:
+            publish(
+                EventKind.WATERMELON,
+                program=r.program_id,
+                data={
+                    "reported": inputs[r.program_id].reported_health or "",
+                    "grade": r.grade.value,
+                    "score": r.score,
+                    "reason": reason,
+                },
+            )
 
 
 def _close_connections(pool: ThreadPoolExecutor, threads: int) -> None:

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from core.emails import absolute, send_on_commit
 from metrics.analytics.export import export_run, exports_tidy
+from metrics.integrations.events import publish
+from metrics.integrations.models import EventKind
 from metrics.models import UpdateReminder
 from metrics.reports import services as report_services
 from metrics.reports.build import last_complete_week
@@ -137,6 +139,11 @@ def send_update_reminders(self) -> int:
                         "url": absolute(reverse("programs:update-create", args=[program.slug])),
                     },
                     [program.tpm.email],
+                )
+                publish(
+                    EventKind.UPDATE_OVERDUE,
+                    program=program.pk,
+                    data={"due": due.isoformat(), "days_overdue": (today - due).days},
                 )
         except IntegrityError:
             continue  # already reminded today (a re-run of this task)

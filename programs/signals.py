@@ -29,6 +29,11 @@ def program_changes_unannounced() -> Iterator[None]:
         _unannounced.reset(token)
 
 
+def changes_unannounced() -> bool:
+    """Whether writes are being made unannounced (inside ``program_changes_unannounced``)."""
+    return _unannounced.get()
+
+
 def notify_program_changed(*program_ids: int) -> None:
     """Tell the apps above, once the write commits. Robust: a listener that fails is logged and
     never turns a saved change into an error (the row is already committed)."""

@@ -610,3 +610,52 @@ class CalendarTokenFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     key = factory.Sequence(lambda n: f"calendar-secret-{n:04d}-not-guessable-in-tests")
+
+
+from metrics.integrations import models as integration_models  # noqa: E402 - Slack and webhooks
+
+
+class SlackChannelFactory(factory.django.DjangoModelFactory):
+    """A portfolio's channel wanting every event (the URL is a Slack-shaped placeholder)."""
+
+    class Meta:
+        model = integration_models.SlackChannel
+
+    name = factory.Sequence(lambda n: f"#pulse-{n}")
+    portfolio = factory.SubFactory(PortfolioFactory)
+    webhook_url = factory.Sequence(lambda n: f"https://hooks.slack.example/services/T0/B0/{n:08d}")
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """An endpoint for every portfolio, wanting every event."""
+
+    class Meta:
+        model = integration_models.WebhookEndpoint
+
+    name = factory.Sequence(lambda n: f"Receiver {n}")
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/pulse/{n}")
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """A pending delivery of a grade change to an endpoint."""
+
+    class Meta:
+        model = integration_models.Delivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event = integration_models.EventKind.GRADE_CHANGED
+    payload = factory.LazyAttribute(
+        lambda d: {"id": str(d.event_id), "event": d.event, "data": {"from": "green", "to": "red"}}
+    )
+    event_id = factory.Faker("uuid4", cast_to=None)
+
+
+class DeliveryAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = integration_models.DeliveryAttempt
+
+    delivery = factory.SubFactory(DeliveryFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    started_at = factory.LazyFunction(timezone.now)
+    duration_ms = 120
+    status_code = 200

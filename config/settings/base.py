@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "programs.plans",
     "reviews",
     "metrics",
+    "metrics.integrations",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,15 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # Insights: a sign-off is overdue, and a capacity request waits too long, after these days.
 INSIGHTS_SIGN_OFF_DUE_DAYS = env.int("INSIGHTS_SIGN_OFF_DUE_DAYS", default=5)
 INSIGHTS_CAPACITY_WAITING_DAYS = env.int("INSIGHTS_CAPACITY_WAITING_DAYS", default=14)
+
+# --- Slack and webhooks (metrics.integrations) ----------------------------------------------
+# A failed delivery is tried again after 30 s, 1, 2, 4 ... minutes (capped at an hour) until
+# this many attempts failed: 8 attempts span about an hour, a receiver's usual outage.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30)
+WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=3600)
+# Seconds to connect and to wait for an answer (Slack answers in well under a second).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 
 # --- REST framework and the OpenAPI schema ------------------------------------------------
 REST_FRAMEWORK = {

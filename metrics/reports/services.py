@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.types import User
+from metrics.integrations.events import publish
+from metrics.integrations.models import EventKind
 from metrics.models import ReportSubscription, WeeklyReport
 from metrics.reports import selectors
 from metrics.reports.build import visible_content, week_start_of
@@ -35,7 +37,7 @@ def weekly_report_generate(
     content = selectors.weekly_report_content(
         portfolio=portfolio, week_start=week_start, today=today
     )
-    report, _created = WeeklyReport.objects.select_for_update().update_or_create(
+    report, created = WeeklyReport.objects.select_for_update().update_or_create(
         portfolio=portfolio,
         week_start=week_start,
         defaults={
@@ -45,6 +47,8 @@ def weekly_report_generate(
             "generated_by": user,
         },
     )
+    if created:  # a regenerated report is not news
+        publish(EventKind.WEEKLY_REPORT_READY, portfolio=portfolio, data={"report_id": report.pk})
     return report
 
 

@@ -38,6 +38,7 @@ from reviews.models import (
     quarter_of,
 )
 from reviews.rules import is_capacity_approver
+from reviews.signals import announce, capacity_request_decided
 from reviews.states import CAPACITY_REQUEST_TRANSITIONS, check_transition
 
 
@@ -267,8 +268,21 @@ def capacity_request_submit(
                 ),
             )
             emails.capacity_decided(submitted)
+            _announce_decision(submitted, None)
     notify_program_changed(submitted.program_id)
     return submitted
+
+
+def _announce_decision(request: CapacityRequest, user: User | None) -> None:
+    """Tell the apps above (Slack, webhooks) that the request was decided, on commit."""
+    announce(
+        capacity_request_decided,
+        request_id=request.pk,
+        program_id=request.program_id,
+        decision=request.state,
+        decided_by_id=user.pk if user else None,
+        auto_approved=user is None,
+    )
 
 
 def decision_refusal(user: User, request: CapacityRequest) -> str | None:
@@ -340,6 +354,7 @@ def capacity_request_approve(
         decided_at=timezone.now(),
     )
     emails.capacity_decided(decided)
+    _announce_decision(decided, user)
     notify_program_changed(decided.program_id)
     return decided
 
@@ -366,6 +381,7 @@ def capacity_request_deny(
         decided_at=timezone.now(),
     )
     emails.capacity_decided(decided)
+    _announce_decision(decided, user)
     notify_program_changed(decided.program_id)
     return decided
 

@@ -45,6 +45,7 @@ from reviews.models import (
     SignOffDecision,
 )
 from reviews.rules import covers_area
+from reviews.signals import announce, launch_review_decided
 from reviews.states import LAUNCH_REVIEW_TRANSITIONS, check_transition
 
 MAX_EVIDENCE_LINKS = 20
@@ -453,6 +454,18 @@ def area_status(review: LaunchReview) -> dict[str, SignOff | None]:
     return live
 
 
+def _announce_decision(review: LaunchReview, user: User, comment: str) -> None:
+    """Tell the apps above (Slack, webhooks) that the review was decided, on commit."""
+    announce(
+        launch_review_decided,
+        review_id=review.pk,
+        program_id=review.program_id,
+        decision=review.state,
+        decided_by_id=user.pk,
+        comment=comment,
+    )
+
+
 @transaction.atomic
 def launch_review_sign_off(
     *,
@@ -496,6 +509,7 @@ def launch_review_sign_off(
         emails.review_decided(
             locked, what=f"changes requested ({area_label})", who=user, comment=comment
         )
+        _announce_decision(locked, user, comment)
     else:
         live = area_status(locked)
         approved = {
@@ -510,6 +524,7 @@ def launch_review_sign_off(
             emails.review_decided(
                 locked, what="approved — every area signed off", who=user, comment=comment
             )
+            _announce_decision(locked, user, comment)
         else:
             if locked.state == LaunchReviewState.SUBMITTED:
                 locked = _transition(locked, action="start_review", user=user, version=None)

@@ -9,7 +9,7 @@ from django.db.models import JSONField
 
 from tests import factories
 
-PROJECT_APPS = ("core", "programs", "plans", "playbooks", "reviews", "metrics")
+PROJECT_APPS = ("core", "programs", "plans", "playbooks", "reviews", "metrics", "integrations")
 
 
 def all_factories() -> dict[type, type]:
