@@ -37,6 +37,7 @@ urlpatterns = [
     path("v1/", include("programs.api.urls")),
     path("v1/", include("programs.plans.api_urls")),
     path("v1/", include("programs.playbooks.api_urls")),
+    path("v1/", include("programs.imports.api_urls")),
     path("v1/", include("metrics.api.urls")),
     path("v1/", include("reviews.api_urls")),
     path(

@@ -22,6 +22,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("ops-reviews/", include("reviews.ops.urls")),
     path("calendar/", include("reviews.calendar.urls")),
+    path("import/", include("programs.imports.urls")),
     path("insights/", include("metrics.insights.urls")),
     path("", include("metrics.leadership_urls")),
     path("", home.home, name="home"),
