@@ -21,8 +21,8 @@ from programs.imports.columns import COLUMNS, KINDS, MILESTONES, PROGRAMS, RISKS
 AUTO = "auto"
 JIRA = "jira"
 # 5 MB and 2,000 rows: a large organisation's portfolio in one file. Rows are written through
-# the services (validation, history, the slip ledger) at about 180 a second, so 2,000 rows
-# take some 11 s, well inside a web worker's 30 s; a longer file is refused before anything
+# the services (validation, history, the slip ledger) at 120-180 a second, so 2,000 rows
+# take 11-17 s, inside a web worker's 30 s; a longer file is refused before anything
 # is checked (split it).
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 2_000
