@@ -382,3 +382,11 @@ def test_the_command_checks_with_dry_run_and_imports_without(org, tpm, tmp_path)
     with pytest.raises(CommandError, match="2 problems: nothing was imported"):
         call_command("import_programs", str(bad), "--user", "tina.tpm", stderr=err)
     assert "r row 2" not in err.getvalue() and "bad.csv row 2" in err.getvalue()
+
+
+def test_the_programs_list_offers_the_import_to_those_who_may_import(client, tpm, engineer):
+    from tests.conftest import client_for
+
+    assert "Import from a spreadsheet" in client_for(client, tpm).get("/programs/").content.decode()
+    page = client_for(client, engineer).get("/programs/").content.decode()
+    assert "Import from a spreadsheet" not in page
