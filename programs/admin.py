@@ -214,7 +214,7 @@ class MilestoneDateChangeAdmin(admin.ModelAdmin):
     ]
     list_filter = [("changed_at", admin.DateFieldListFilter)]
     search_fields = ["milestone__name", "milestone__program__name", "reason"]
-    list_select_related = ["milestone__program", "changed_by"]
+    list_select_related = ["milestone", "program", "changed_by"]
     date_hierarchy = "changed_at"
     show_full_result_count = False
 
@@ -226,10 +226,6 @@ class MilestoneDateChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    @admin.display(description="program", ordering="milestone__program__name")
-    def program(self, obj):
-        return obj.milestone.program
 
     @admin.display(description="days")
     def delta(self, obj) -> int:

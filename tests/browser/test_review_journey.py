@@ -138,7 +138,12 @@ def test_engineer_submits_and_reviewers_approve(
     expect(item(page, "Has a threat model been reviewed?").locator(".saved-note")).to_be_visible()
 
     rollback = item(page, "Has the rollback been rehearsed?")
-    rollback.get_by_label("Done", exact=True).check()
+    # A click, then the item as it is now: an item can be swapped in while the click lands
+    # (the previous save's answer), which Playwright's check() reads as "no state change".
+    rollback.get_by_label("Done", exact=True).click()
+    expect(
+        item(page, "Has the rollback been rehearsed?").get_by_label("Done", exact=True)
+    ).to_be_checked()
     rollback.get_by_label("Evidence links").fill("https://ci.example.com/rehearsal/7")
     rollback.get_by_label("Notes").fill("Flag off in 2 minutes")
     expect(page.locator("#readiness")).to_contain_text("0 required open")
