@@ -244,6 +244,9 @@ class Milestone(VersionedModel):
     class Meta:
         ordering = ["target_date", "id"]
         indexes = [
+            # The default order of every milestone list (the API's pages of 100): read in
+            # order from the index instead of sorting every milestone (issue 18).
+            models.Index(fields=["target_date", "id"], name="milestone_default_order"),
             models.Index(fields=["program", "state", "target_date"]),
             models.Index(fields=["state", "target_date"]),
             # Each program's open critical milestones by date: the next one is the health
