@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("core.urls")),
+    path("accounts/oidc/", include("core.sso.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("programs/", include("metrics.urls")),

@@ -39,3 +39,4 @@ class CoreConfig(AppConfig):
         # Every app's post_migrate, not only core's: core migrates before the apps whose
         # permissions it grants, and auth creates each app's permissions in that app's signal.
         post_migrate.connect(grant_admin_role_permissions, dispatch_uid="pulse_admin_role_perms")
+        from core.sso import checks  # noqa: F401 - registers the single sign-on settings check

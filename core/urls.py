@@ -1,20 +1,13 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from core import views
-from core.forms import SignInForm
+from core.sso import views as sso_views
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="core/login.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The password form and "Sign in with …" (core.sso); signing out ends the provider's
+    # session too after a single sign-on.
+    path("login/", sso_views.SignInView.as_view(), name="login"),
+    path("logout/", sso_views.SignOutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.token_create, name="token-create"),
     path("profile/token/<str:token_key>/revoke/", views.token_revoke, name="token-revoke"),

@@ -7,7 +7,7 @@ Environment variables (all optional in development):
   DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, EMAIL_URL, DEFAULT_FROM_EMAIL, TIME_ZONE,
   SITE_URL, LOG_LEVEL, API_THROTTLE_USER, API_THROTTLE_ANON, LOGIN_FAILURE_LIMIT,
   LOGIN_COOLOFF_MINUTES, SESSION_IDLE_MINUTES, SESSION_MAX_HOURS, SENTRY_DSN (production):
-  see the README's configuration table.
+  see the README's configuration table; OIDC_* (single sign-on): see its README section.
 """
 
 import datetime
@@ -116,7 +116,11 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in from a locked-out account or address before any other backend.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
+    # Refuses a password when single sign-on is on and OIDC_PASSWORD_SIGN_IN is off.
+    "core.sso.backends.PasswordSignInGate",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in whoever comes back from the provider (does nothing while single sign-on is off).
+    "core.sso.backends.OIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -253,6 +257,40 @@ WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default
 WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=3600)
 # Seconds to connect and to wait for an answer (Slack answers in well under a second).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+
+# --- Single sign-on (OIDC, core.sso with mozilla-django-oidc) --------------------------------
+# Off unless a client id and secret and the provider (its issuer, whose discovery document gives
+# the endpoints, or each endpoint) are set: see the README's "Single sign-on (OIDC)".
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_USERINFO_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default="")
+OIDC_END_SESSION_ENDPOINT = env("OIDC_END_SESSION_ENDPOINT", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="single sign-on")  # "Sign in with …"
+OIDC_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+OIDC_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+# The provider's groups claim and the Pulse role each group gives ("pulse-tpm=TPM,...");
+# OIDC_DEFAULT_ROLE goes to people in none of them (empty: they cannot sign in).
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+OIDC_DEFAULT_ROLE = env("OIDC_DEFAULT_ROLE", default="")
+# With single sign-on on, Pulse passwords still sign in (admins' own accounts) unless this is off.
+OIDC_PASSWORD_SIGN_IN = env.bool("OIDC_PASSWORD_SIGN_IN", default=True)
+# client_secret_basic, which every provider accepts (false: the secret in the POST body).
+OIDC_TOKEN_USE_BASIC_AUTH = env.bool("OIDC_TOKEN_USE_BASIC_AUTH", default=True)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10)  # seconds, each call to the provider
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's sign-out
+if OIDC_ISSUER or OIDC_END_SESSION_ENDPOINT:
+    # Signing out posts a form whose answer redirects to the provider's end_session_endpoint:
+    # form-action must allow that origin.
+    SECURE_CSP["form-action"] = [
+        CSP.SELF,
+        "/".join((OIDC_END_SESSION_ENDPOINT or OIDC_ISSUER).split("/")[:3]),
+    ]
 
 # --- REST framework and the OpenAPI schema ------------------------------------------------
 REST_FRAMEWORK = {
