@@ -5,7 +5,6 @@ import logging
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
@@ -30,9 +29,13 @@ def library_setting(name: str, *default):
     return import_from_settings(LIBRARY_SETTINGS.get(name, name), *default)
 
 
-class PasswordSignInGate(BaseBackend):
+class PasswordSignInGate:
     """Refuses every password while single sign-on is on and ``OIDC_PASSWORD_SIGN_IN`` is off
-    (the login page, Django admin's and any other), before ``ModelBackend`` checks it."""
+    (the login page, Django admin's and any other), before ``ModelBackend`` checks it.
+
+    Only ``authenticate``: no ``get_user`` (Django would take it for a backend that keeps
+    sessions) and no permissions.
+    """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if password is not None and not provider.password_sign_in_allowed():
