@@ -74,6 +74,15 @@ class OIDCBackend(OIDCAuthenticationBackend):
             logger.warning("OIDC sign-in failed talking to the provider: %s", error)
             return None
 
+    def get_userinfo(self, access_token, id_token, payload):
+        """The ID token's claims, with the userinfo endpoint's over them: Entra ID puts the
+        groups in the ID token only, most providers in both."""
+        userinfo = super().get_userinfo(access_token, id_token, payload)
+        if userinfo.get("sub") != payload.get("sub"):
+            # OpenID Connect Core 1.0, 5.3.2: the answer is not about the person signing in.
+            raise SuspiciousOperation("userinfo is about another subject than the ID token")
+        return {**payload, **userinfo}
+
     def roles(self, claims) -> frozenset[str]:
         return roles_from_claims(
             claims,

@@ -40,6 +40,7 @@ const ACCOUNTS = {
       name: 'Lee Provider',
       groups: ['pulse-leaders'],
     },
+    groupsInIdTokenOnly: true,
   },
 };
 
@@ -79,7 +80,15 @@ const provider = new Provider(issuer, {
   async findAccount(ctx, id) {
     const account = ACCOUNTS[id];
     if (!account) return undefined;
-    return { accountId: id, async claims() { return { sub: id, ...account.claims }; } };
+    return {
+      accountId: id,
+      // use: "id_token" or "userinfo". Lee's groups are in the ID token only, as Entra ID does.
+      async claims(use) {
+        const { groups, ...rest } = account.claims;
+        const idTokenOnly = account.groupsInIdTokenOnly && use !== 'id_token';
+        return { sub: id, ...rest, ...(idTokenOnly ? {} : { groups }) };
+      },
+    };
   },
   // Pulse is first-party: consent is taken as given (oidc-provider's "skip consent" recipe).
   async loadExistingGrant(ctx) {
@@ -94,6 +103,9 @@ const provider = new Provider(issuer, {
     await grant.save();
     return grant;
   },
+  // Every claim of the scopes in the ID token too (as Entra ID and others do), not only in
+  // the userinfo answer.
+  conformIdTokenClaims: false,
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   features: {

@@ -2,6 +2,7 @@
 oidc-provider, started on a local port): sign in with it, land in Pulse with the role its groups
 give, sign out of both, and signing in again asks for the password again."""
 
+import os
 import re
 
 import pytest
@@ -9,7 +10,9 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from core.roles import Role
-from tests.sso.conftest import PROVIDER_NAME, TINA
+from tests.sso.conftest import LEE, PROVIDER_NAME, ROOT, TINA
+
+RESULTS = ROOT / "test-results"
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,6 +33,9 @@ def test_sign_in_with_the_provider_then_sign_out_of_both(
     base = live_server.url
     page.goto(f"{base}/programs/")  # signed out: the login page, coming back here after
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    shots = ROOT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else RESULTS
+    shots.mkdir(parents=True, exist_ok=True)
+    page.locator(".auth-card").screenshot(path=shots / "sso-login.png")
     page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
 
     # At the provider: a wrong password is refused there, the right one brings us back.
@@ -63,3 +69,14 @@ def test_sign_in_with_the_provider_then_sign_out_of_both(
     sign_in_at_provider(page, *TINA)
     expect(page.get_by_role("heading", name="Hello, Tina")).to_be_visible()
     assert console_errors == [], console_errors
+
+
+def test_groups_only_in_the_id_token_give_the_role_too(page: Page, live_server, oidc_provider):
+    """Lee's groups come in the ID token only (as Entra ID sends them): Leadership, whose home
+    is the portfolio dashboard."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
+    sign_in_at_provider(page, *LEE)
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")
+    user = get_user_model().objects.get(username=LEE[0])
+    assert set(user.groups.values_list("name", flat=True)) == {Role.LEADERSHIP}
