@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -213,6 +213,11 @@ class MilestoneState(models.TextChoices):
 OPEN_MILESTONE_STATES = (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS, MilestoneState.BLOCKED)
 
 
+# How far a milestone's target lies after its baseline (a duration): the dashboard orders
+# open milestones by it, and an index of Milestone holds the same expression.
+SLIP = ExpressionWrapper(F("target_date") - F("baseline_date"), output_field=models.DurationField())
+
+
 class Milestone(VersionedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(max_length=200)
@@ -247,6 +252,15 @@ class Milestone(VersionedModel):
             # The default order of every milestone list (the API's pages of 100): read in
             # order from the index instead of sorting every milestone (issue 18).
             models.Index(fields=["target_date", "id"], name="milestone_default_order"),
+            # The dashboard's biggest slips: open milestones by how far their target lies
+            # after their baseline, read in that order (``SLIP`` is the same expression).
+            models.Index(
+                SLIP.desc(),
+                F("target_date"),
+                F("id"),
+                condition=Q(state__in=OPEN_MILESTONE_STATES, target_date__gt=F("baseline_date")),
+                name="milestone_open_slips",
+            ),
             models.Index(fields=["program", "state", "target_date"]),
             models.Index(fields=["state", "target_date"]),
             # Each program's open critical milestones by date: the next one is the health
