@@ -121,39 +121,38 @@ def _watermelons(programs: QuerySet[Program]) -> list:
 
 
 def _plans_unacknowledged(programs: QuerySet[Program], day: datetime.date) -> list:
-    """Three queries: the policies, the plans waiting, who they wait on."""
+    """Four queries: the policies and the tuned slip factor, the plans waiting, who they wait
+    on."""
     book = PolicyBook()
     policies = [book.default, *book.by_portfolio.values()]
     shortest = min(p.plan_ack_watch_days for p in policies)
     end_of_day = datetime.datetime.combine(
         day + datetime.timedelta(days=1), datetime.time(), tzinfo=timezone.get_current_timezone()
     )
-    waiting = [
-        plan
-        for plan in plans_awaiting(
-            programs=programs.filter(phase__in=ACTIVE_PHASES),
-            older_than=datetime.timedelta(days=shortest),
-            now=end_of_day,
-        )
-        if plan.awaiting_since is not None
-        and (day - timezone.localdate(plan.awaiting_since)).days
-        > book.by_portfolio.get(plan.program.portfolio_id, book.default).plan_ack_watch_days
-    ]
-    asks = waiting_for(plans=waiting)
+    waiting = []
+    for plan in plans_awaiting(
+        programs=programs.filter(phase__in=ACTIVE_PHASES),
+        older_than=datetime.timedelta(days=shortest),
+        now=end_of_day,
+    ):
+        since = timezone.localdate(plan.awaiting_since) if plan.awaiting_since else day
+        policy = book.by_portfolio.get(plan.program.portfolio_id, book.default)
+        if (day - since).days > policy.plan_ack_watch_days:
+            waiting.append((plan, since))
+    asks = waiting_for(plans=[plan for plan, _since in waiting])
     return [
         {
             "program": agenda_program(plan.program_id, plan.program.name, plan.program.slug),
             "url": reverse("plans:detail", kwargs={"slug": plan.program.slug}),
             "version": plan.published,
-            "since": timezone.localdate(plan.awaiting_since).isoformat(),
-            "days": (day - timezone.localdate(plan.awaiting_since)).days,
+            "since": since.isoformat(),
+            "days": (day - since).days,
             "waiting_on": [
                 {"party": ack.party, "person": ack.asked.get_full_name() or ack.asked.username}
                 for ack in asks[plan.pk]
             ],
         }
-        for plan in waiting
-        if plan.awaiting_since is not None
+        for plan, since in waiting
     ]
 
 

@@ -451,13 +451,18 @@ def _policy_from_row(row: HealthPolicy) -> Policy:
     return Policy(weights=row.weights(), **{name: getattr(row, name) for name in POLICY_THRESHOLDS})
 
 
+def tuned_slip_factor() -> float | None:
+    """The slip factor of the latest forecast tuning (``metrics.tuning``); None before any."""
+    return ForecastTuning.objects.values_list("slip_factor", flat=True).first()
+
+
 class PolicyBook:
     """Every policy, read once: the default and the per-portfolio overrides."""
 
     def __init__(self) -> None:
         rows = list(HealthPolicy.objects.order_by("pk"))
         # The forecast's slip factor is the latest tuning's (metrics.tuning), in every policy.
-        factor = ForecastTuning.objects.values_list("slip_factor", flat=True).first()
+        factor = tuned_slip_factor()
 
         def policy(row: HealthPolicy | None) -> Policy:
             made = _policy_from_row(row) if row else Policy()

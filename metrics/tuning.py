@@ -17,13 +17,14 @@ from django.utils import timezone
 from metrics import health
 from metrics.insights.forecast_accuracy import forecast_samples
 from metrics.models import ForecastTuning
+from metrics.selectors import tuned_slip_factor
 
 TUNING_WINDOW_DAYS = 365  # the finished milestones learned from: the last year's
 
 
 def current_slip_factor() -> float:
     """The slip factor in force: the latest tuning's, or the engine's default."""
-    factor = ForecastTuning.objects.values_list("slip_factor", flat=True).first()
+    factor = tuned_slip_factor()
     return health.Policy().forecast_slip_factor if factor is None else factor
 
 

@@ -64,7 +64,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from core.roles import sees_everything
-from metrics.insights.selectors import InsightsFilters
+from metrics.insights.sections import SECTIONS
+from metrics.insights.selectors import InsightsFilters, current_quarter
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ WARM_UP_DELAY_SECONDS = 5  # writes in this window share one warm-up
 # The apps whose rows the insights count (programs, reviews, snapshots; reviewers' names).
 WATCHED_APPS = frozenset({"programs", "reviews", "metrics", "auth"})
 DEFAULT_SECONDS = 300  # 5 minutes: how late a change that no signal announces can show
-SLUGS = ("launch-reviews", "capacity", "ops-reviews", "delivery", "forecast-accuracy")
+SLUGS = tuple(SECTIONS)
 
 # Which sections read a model's rows ("app_label.modelname"). A model of a watched app that is
 # not listed is read by every section (it scopes or names them: programs, teams, portfolios,
@@ -178,16 +179,13 @@ def warm_up(*, now: Any = None) -> list[str]:
     without filters, unless its numbers are in the cache already. Returns the slugs computed."""
     from django.contrib.auth import get_user_model
 
-    from metrics.insights.sections import SECTIONS
-    from metrics.insights.selectors import current_quarter
-
     cache.delete(WARM_UP_PENDING_KEY)  # a write from now on queues another
     if cache_seconds() <= 0:
         return []
     now = now or timezone.now()
     everyone = get_user_model()(username="insights-warm-up", is_superuser=True)  # never saved
     filters = InsightsFilters(quarter=current_quarter(timezone.localdate(now)))
-    tokens = generations(tuple(SECTIONS))
+    tokens = generations()
     computed = []
     for slug, section in SECTIONS.items():
         key = cache_key(slug=slug, selector=section.selector, user=everyone, filters=filters,

@@ -58,7 +58,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
     form, filters = _filters(request)
     cards = []
     # One cache round trip for every section's generation.
-    tokens = cache.generations(tuple(SECTIONS)) if cache.cache_seconds() > 0 else {}
+    tokens = cache.generations() if cache.cache_seconds() > 0 else {}
     for section in SECTIONS.values():
         shown = section.present(_computed(section, request, filters, tokens.get(section.slug)))
         cards.append({"section": section, "kpis": shown.kpis, "trend": shown.blocks[0]})

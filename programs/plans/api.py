@@ -206,9 +206,12 @@ class PlanVersionView(APIView):
     def get(self, request: SignedInApiRequest, slug: str, number: str) -> Response:
         plan = _plan(_program(request, slug))
         # The path takes any segment, so that a wrong one is a JSON 404, not the HTML page.
-        if not (number.isascii() and number.isdigit() and len(number) <= 9):
-            raise Http404
-        version = plan.versions.select_related("author").filter(number=int(number)).first()
+        wanted = selectors.version_number(number)
+        version = (
+            plan.versions.select_related("author").filter(number=wanted).first()
+            if wanted is not None
+            else None
+        )
         if version is None:
             raise Http404
         return Response(PlanVersionSerializer(version).data)

@@ -86,6 +86,12 @@ class PlanPage:
         return self.version is not None and self.version.number == self.plan.published
 
 
+def version_number(text: str) -> int | None:
+    """A version number from a URL or query string (None unless plain ASCII digits that fit
+    the column: anything else is "no such version", never an error)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def plan_of(program: Program) -> Plan | None:
     return Plan.objects.select_related("template").filter(program=program).first()
 

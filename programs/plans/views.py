@@ -189,19 +189,13 @@ def plan_acknowledge(request: SignedInRequest, slug: str) -> HttpResponse:
     return redirect(_detail_url(program))
 
 
-def _is_number(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= 9
-
-
 def _published(request: SignedInRequest, slug: str) -> tuple[Program, selectors.PlanPage]:
     """The plan as exported: the version asked for (``?version=``) or the latest; 404 if none."""
     program, _can_edit = _program(request, slug)
     plan = selectors.plan_of(program)
     number = request.GET.get("version", "")
     page = (
-        selectors.plan_page(
-            plan=plan, viewer=request.user, number=int(number) if _is_number(number) else None
-        )
+        selectors.plan_page(plan=plan, viewer=request.user, number=selectors.version_number(number))
         if plan
         else None
     )
