@@ -28,6 +28,8 @@ from django.utils import timezone
 from metrics import services as metric_services
 from programs import services as program_services
 from programs.models import Milestone, Portfolio, Program, StatusUpdate
+from programs.plans import services as plan_services
+from programs.plans.models import PlanTemplate
 from reviews.launch import services as review_services
 from reviews.models import ChecklistTemplate
 from tests.factories import (
@@ -126,6 +128,8 @@ class Plan:
     updates: tuple[Update, ...] = ()
     created_days_ago: int = 0
     cadence: int = 7
+    # Its plan, published this many days ago and not acknowledged by the sponsor (issue 16).
+    plan_waiting_days: int | None = None
 
 
 # --- Building -----------------------------------------------------------------------------
@@ -219,6 +223,16 @@ def program_build(plan: Plan, *, name: str, world: World) -> Program:
         # ... and the program's freshness clock with it (the service set it to now).
         latest = min(u.days_ago for u in plan.updates)
         Program.objects.filter(pk=program.pk).update(last_update_at=world.ago(latest))
+    if plan.plan_waiting_days is not None:
+        Program.objects.filter(pk=program.pk).update(sponsor=world.author)
+        program.refresh_from_db()
+        started = plan_services.plan_start(
+            program=program, template=PlanTemplate.objects.filter(active=True).first(), user=user
+        )
+        plan_services.plan_publish(
+            plan=started, user=user, based_on=0, sections={"problem": "Too slow."},
+            now=world.ago(plan.plan_waiting_days),
+        )  # fmt: skip
     age = max([plan.created_days_ago, *(u.days_ago for u in plan.updates)])
     if age:
         # created_at is set on insert: age the program (never younger than its updates).

@@ -126,6 +126,10 @@ CASES = [
          Plan(milestones=(Ms(due=3, critical=True, state="in_progress"),)), GREEN),
     Case("milestone pushed twice", Plan(milestones=(Ms(due=62, moves=(1, 1)),)), GREEN,
          watch(SCHEDULE, "pushed")),
+    # Pulse's own watch line (issue 16): a plan the sponsor has not acknowledged for too long.
+    Case("plan waiting 20 days for its acknowledgement", Plan(plan_waiting_days=20), GREEN,
+         watch(DEPENDENCIES, "plan_unacknowledged")),
+    Case("plan waiting 14 days (edge)", Plan(plan_waiting_days=14), GREEN),
     Case("milestone pushed three times", Plan(milestones=(Ms(due=63, moves=(1, 1, 1)),)),
          YELLOW, yellow(SCHEDULE, "pushed")),
     Case("total slip exactly 15% of the length (edge)",
@@ -453,6 +457,7 @@ RUBRIC_SIGNALS = {
     "total_slip", "no_plan", "forecast_late", "update_stale", "never_updated", "high_risk",
     "high_risks", "mitigation_overdue", "launch_not_approved", "launch_unready", "metric_behind",
     "metric_no_reading", "upstream_overdue", "upstream_after",
+    "plan_unacknowledged",  # not the rubric's: Pulse's watch on plans not agreed (issue 16)
 }  # fmt: skip
 
 
