@@ -3,7 +3,7 @@ update, leave unchanged, or refuse (with the row, the column and why).
 
 Reads in a fixed number of queries whatever the number of rows: every name a file refers to
 (portfolios, teams, people, programs, milestones, risks) is looked up once for the whole file.
-Nothing is written here; ``services.import_apply`` writes a plan without errors.
+Nothing is written here; ``services.import_run`` writes a plan without errors.
 """
 
 import datetime
@@ -50,7 +50,7 @@ class RowPlan:
     sheet: str
     number: int
     kind: str
-    action: str = CREATE
+    intent: str = CREATE  # what the row does when it has no errors
     label: str = ""
     changes: list[str] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
@@ -60,9 +60,13 @@ class RowPlan:
     program_ref: Any = None  # an existing Program, or the lower-cased name of one in the file
     depends_on_keys: list[str] = field(default_factory=list)
 
+    @property
+    def action(self) -> str:
+        """What the row does: its intent, or ``error`` once any check refused it."""
+        return ERROR if self.errors else self.intent
+
     def refuse(self, column: str, message: str) -> None:
         self.errors.append(CellError(self.sheet, self.number, column, message))
-        self.action = ERROR
 
 
 @dataclass
@@ -174,6 +178,7 @@ class Lookups:
         self.user = user
         rows = [(sheet.kind, row) for sheet in sheets for row in sheet.rows]
         wanted = _collect(rows)
+        kinds = {kind for kind, _ in rows}
         people = get_user_model().objects.annotate(
             username_lower=Lower("username"), email_lower=Lower("email")
         )
@@ -212,7 +217,7 @@ class Lookups:
         self.risks: dict[tuple[int, str], Risk] = {}
         if not ids:
             return
-        if wanted["milestone_programs"]:
+        if MILESTONES in kinds:
             for milestone in Milestone.objects.filter(program_id__in=ids):
                 self.milestones[(milestone.program_id, milestone.name.lower())] = milestone
                 jira_key, colon, _ = milestone.name.partition(":")
@@ -223,10 +228,10 @@ class Lookups:
             )
             for from_id, to_id in through.values_list("from_milestone_id", "to_milestone_id"):
                 self.dependencies.setdefault(from_id, set()).add(to_id)
-        if wanted["risk_programs"]:
+        if RISKS in kinds:
             for risk in Risk.objects.filter(program_id__in=ids):
                 self.risks[(risk.program_id, risk.title.lower())] = risk
-        if wanted["program_updates"]:
+        if any(kind == PROGRAMS and row.get("slug") for kind, row in rows):
             teams = Program.teams.through.objects.filter(program_id__in=ids)
             for program_id, team_id in teams.values_list("program_id", "team_id"):
                 self.team_ids.setdefault(program_id, set()).add(team_id)
@@ -251,6 +256,11 @@ class Lookups:
         return found[0], ""
 
 
+def _named(found: dict[str, Any], text: str) -> Any:
+    """A portfolio or team of ``_by_slug_or_name``'s answer that ``text`` names, or None."""
+    return found.get(text.lower()) or found.get(text)
+
+
 def _by_slug_or_name(queryset, wanted: set[str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for item in queryset.annotate(name_lower=Lower("name")).filter(
@@ -263,10 +273,8 @@ def _by_slug_or_name(queryset, wanted: set[str]) -> dict[str, Any]:
 def _collect(rows: list[tuple[str, Row]]) -> dict[str, set[str]]:
     """Every name the rows refer to, by what it names (lower-cased; slugs as written too)."""
     wanted: dict[str, set[str]] = {
-        key: set()
-        for key in ("people", "portfolios", "teams", "programs", "milestone_programs",
-                    "risk_programs", "program_updates")
-    }  # fmt: skip
+        key: set() for key in ("people", "portfolios", "teams", "programs")
+    }
 
     def add(key: str, text: str) -> None:
         if text.strip():
@@ -280,13 +288,10 @@ def _collect(rows: list[tuple[str, Row]]) -> dict[str, set[str]]:
             for team in _names(row.get("teams")):
                 add("teams", team)
             add("programs", row.get("slug"))
-            if row.get("slug"):
-                wanted["program_updates"].add(row.get("slug"))
         else:
             add("programs", row.get("program"))
             add("people", row.get("owner"))
             add("teams", row.get("owner_team"))
-            wanted["milestone_programs" if kind == MILESTONES else "risk_programs"].add("1")
     return wanted
 
 
@@ -317,9 +322,6 @@ class Planner:
                 handle(plan, row)
                 rows.append(plan)
         self.link_dependencies([r for r in rows if r.kind == MILESTONES])
-        for plan in rows:
-            if plan.errors:
-                plan.action = ERROR
         return ImportPlan(rows=rows, file_errors=file_errors)
 
     def _duplicate(self, plan: RowPlan, kind: str, program: Any, name: str, column: str) -> bool:
@@ -355,8 +357,7 @@ class Planner:
             plan.refuse("name", "The program needs a name.")
         data: dict[str, Any] = {
             "name": name,
-            "portfolio": lookups.portfolios.get(row.get("portfolio").lower())
-            or lookups.portfolios.get(row.get("portfolio")),
+            "portfolio": _named(lookups.portfolios, row.get("portfolio")),
             "tpm": lookups.user_named(plan, "tpm", row.get("tpm"), required=True),
             "sponsor": lookups.user_named(plan, "sponsor", row.get("sponsor")),
             "phase": _choice(plan, "phase", row.get("phase"), Phase, Phase.PROPOSED),
@@ -376,7 +377,7 @@ class Planner:
                 plan.refuse("portfolio", "Name the portfolio (its slug or name).")
         teams = []
         for team_name in _names(row.get("teams")):
-            team = lookups.teams.get(team_name.lower()) or lookups.teams.get(team_name)
+            team = _named(lookups.teams, team_name)
             if team is None:
                 plan.refuse("teams", f"No team “{team_name}” (slug or name).")
             else:
@@ -405,7 +406,7 @@ class Planner:
             if {team.pk for team in teams} != lookups.team_ids.get(program.pk, set()):
                 plan.data["teams"] = teams
             plan.changes = [_change(program, k, v) for k, v in plan.data.items()]
-            plan.action = UPDATE if plan.data else UNCHANGED
+            plan.intent = UPDATE if plan.data else UNCHANGED
             # Milestones and risks may name it by its name as well as by its slug.
             return
         if name and not self._duplicate(plan, PROGRAMS, None, name, "name"):
@@ -439,9 +440,7 @@ class Planner:
             self._duplicate(plan, MILESTONES, program, name, "name")
         team = None
         if row.get("owner_team"):
-            team = lookups.teams.get(row.get("owner_team").lower()) or lookups.teams.get(
-                row.get("owner_team")
-            )
+            team = _named(lookups.teams, row.get("owner_team"))
             if team is None:
                 plan.refuse("owner_team", f"No team “{row.get('owner_team')}” (slug or name).")
         state = _choice(plan, "state", row.get("state"), MilestoneState, "")
@@ -496,7 +495,7 @@ class Planner:
             changed["move_reason"] = row.get("move_reason")
         plan.data = changed
         plan.changes = [_change(existing, k, v) for k, v in changed.items() if k != "move_reason"]
-        plan.action = UPDATE if changed else UNCHANGED
+        plan.intent = UPDATE if changed else UNCHANGED
 
     def link_dependencies(self, rows: list[RowPlan]) -> None:
         """Resolve depends_on (keys of this file, or names of the program's milestones) and
@@ -521,19 +520,18 @@ class Planner:
                     existing.append(found)
             plan.data["depends_on_existing"] = existing
             plan.depends_on_keys = resolved_keys
-            if plan.target is not None and plan.depends_on_keys == [] and not existing:
+            if not (resolved_keys or existing):
                 continue
-            if plan.target is not None and (plan.depends_on_keys or existing):
-                now = lookups.dependencies.get(plan.target.pk, set())
-                if plan.depends_on_keys or {m.pk for m in existing} != now:
-                    plan.changes.append("dependencies: " + ", ".join(
-                        [*plan.depends_on_keys, *(m.name for m in existing)]))  # fmt: skip
-                    if plan.action == UNCHANGED:
-                        plan.action = UPDATE
-                    plan.data["set_dependencies"] = True
-            elif plan.depends_on_keys or existing:
-                plan.changes.append("depends on " + ", ".join(
-                    [*plan.depends_on_keys, *(m.name for m in existing)]))  # fmt: skip
+            names = ", ".join([*resolved_keys, *(m.name for m in existing)])
+            if plan.target is None:
+                plan.changes.append(f"depends on {names}")
+            elif resolved_keys or {m.pk for m in existing} != lookups.dependencies.get(
+                plan.target.pk, set()
+            ):
+                plan.changes.append(f"dependencies: {names}")
+                if plan.intent == UNCHANGED:
+                    plan.intent = UPDATE
+                plan.data["set_dependencies"] = True
         # Cycles among the file's rows (a depth-first walk from each key).
         state: dict[str, int] = {}
 
@@ -592,7 +590,7 @@ class Planner:
             changed["state"] = state
         plan.data = changed
         plan.changes = [_change(existing, k, v) for k, v in changed.items()]
-        plan.action = UPDATE if changed else UNCHANGED
+        plan.intent = UPDATE if changed else UNCHANGED
 
 
 def _change(instance: Any, field_name: str, value: Any) -> str:
