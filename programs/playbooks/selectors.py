@@ -162,26 +162,6 @@ def _in_force_number(at: datetime.datetime | None) -> Subquery | Coalesce:
     )
 
 
-def links_for(
-    playbook_ids: Iterable[int | None], *, at: datetime.datetime | None = None
-) -> dict[int, PlaybookLink]:
-    """Each playbook's link to its version in force at ``at`` (None: the current version),
-    by playbook id: one query (none when there are no ids)."""
-    ids = {pk for pk in playbook_ids if pk}
-    if not ids:
-        return {}
-    rows = (
-        Playbook.objects.filter(pk__in=ids)
-        .annotate(in_force=_in_force_number(at), latest=_in_force_number(None))
-        .values_list("pk", "slug", "title", "in_force", "latest")
-    )
-    return {
-        pk: PlaybookLink(slug=slug, title=title, number=in_force, current_number=latest)
-        for pk, slug, title, in_force, latest in rows
-        if in_force is not None
-    }
-
-
 def workflow_links(
     workflow: str, *, playbook_ids: Iterable[int | None], at: datetime.datetime | None = None
 ) -> tuple[PlaybookLink | None, dict[int, PlaybookLink]]:
@@ -209,18 +189,4 @@ def governing_link(workflow: str, *, at: datetime.datetime | None = None) -> Pla
     """The link to the playbook governing ``workflow`` (a ``GovernedWorkflow``), in the
     version in force at ``at`` (None: the current one); None when no playbook governs it.
     One query."""
-    row = (
-        Playbook.objects.filter(governs=GovernedWorkflow(workflow))
-        .annotate(in_force=_in_force_number(at), latest=_in_force_number(None))
-        .values_list("slug", "title", "in_force", "latest")
-        .first()
-    )
-    if row is None or row[2] is None:
-        return None
-    slug, title, in_force, latest = row
-    return PlaybookLink(slug=slug, title=title, number=in_force, current_number=latest)
-
-
-def playbook_choices() -> QuerySet[Playbook]:
-    """Playbooks to link guidance to (admin and forms), by title."""
-    return Playbook.objects.order_by("title").only("id", "title", "slug")
+    return workflow_links(workflow, playbook_ids=(), at=at)[0]
