@@ -55,6 +55,5 @@ def test_pages_and_endpoints_do_not_grow_with_the_data(client, owner, same_queri
         },
         grow=more,
     )
-    print(counts)
     # Session and user, the playbooks and their owners, the page's count: a handful each.
     assert counts["list"] <= 8 and counts["playbook"] <= 8 and counts["api list"] <= 6
