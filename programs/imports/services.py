@@ -67,7 +67,6 @@ def import_run(
     if dry_run:
         plan = import_plan(user=user, sheets=sheets, today=today)
         return ImportResult(plan=plan, written=False, seconds=time.monotonic() - started)
-    touched: set[int] = set()
     with transaction.atomic():
         plan = import_plan(user=user, sheets=sheets, today=today)
         if not plan.valid:
@@ -97,12 +96,13 @@ def import_run(
 
 def _refuse(plan: ImportPlan, row: RowPlan, error: Exception) -> ImportRefused:
     """A service refused a row the checks passed (a rule only the database knows)."""
-    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
+    if not isinstance(error, ValidationError):
+        row.refuse("", str(error))
+    elif hasattr(error, "message_dict"):
         for column, messages in error.message_dict.items():
             row.refuse("" if column == "__all__" else column, " ".join(messages))
     else:
-        row.refuse("", str(error) if not isinstance(error, ValidationError) else " ".join(
-            error.messages))  # fmt: skip
+        row.refuse("", " ".join(error.messages))
     return ImportRefused(plan)
 
 
@@ -112,11 +112,11 @@ def _apply(*, plan: ImportPlan, user: User) -> set[int]:
     new_programs: dict[str, Program] = {}
     by_key: dict[str, Milestone] = {}
     touched: set[int] = set()
-    rows = sorted(plan.rows, key=lambda r: (r.kind != PROGRAMS, r.kind != MILESTONES))
-    milestones = _in_dependency_order([r for r in rows if r.kind == MILESTONES])
-    ordered = (
-        [r for r in rows if r.kind == PROGRAMS] + milestones + [r for r in rows if r.kind == RISKS]
-    )
+    ordered = [
+        *(r for r in plan.rows if r.kind == PROGRAMS),
+        *_in_dependency_order([r for r in plan.rows if r.kind == MILESTONES]),
+        *(r for r in plan.rows if r.kind == RISKS),
+    ]
     for row in ordered:
         if row.action not in (CREATE, UPDATE):
             if row.kind == MILESTONES and row.key and row.target is not None:
