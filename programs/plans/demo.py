@@ -103,14 +103,14 @@ def _seed_plan(
         plan=plan, user=tpm, based_on=1, sections=second,
         change_note="Finance joins the quarterly capacity review", now=_at(today, 30 - index),
     )  # fmt: skip
-    if index == 1:  # a scope change waiting for the leads
+    if index == 1:  # a scope change the leads have not acknowledged for 18 days: a watch line
         third = _sections(program, teams, scope_extra=" It also migrates the edge PoPs.")
         third["communication"] = second["communication"]
         services.plan_publish(
             plan=plan, user=tpm, based_on=2, sections=third,
-            change_note="Edge PoPs added to the first team's scope", now=_at(today, 12),
+            change_note="Edge PoPs added to the first team's scope", now=_at(today, 18),
         )  # fmt: skip
-        _acknowledge_some(plan, today, days_ago=11)
+        _acknowledge_some(plan, today, days_ago=17)
     elif index == 2:  # a critical date moved; asked again, nobody answered yet
         services.plan_ask_again(
             program=program,

@@ -373,6 +373,11 @@ class TestSixtyPrograms:
         assert OperationalReview.objects.filter(state="closed").count() >= 45
         assert OperationalReview.decisions.through.objects.exists()
 
+        # A plan the leads have not acknowledged for 18 days: a watch line in its health.
+        waiting = HealthSnapshot.objects.filter(
+            day=TODAY, reasons__contains=[{"code": "plan_unacknowledged"}]
+        )
+        assert waiting.exists()
         # The health history holds each day's forecast, replayed: of a critical milestone of
         # the program, open that day; so the forecast's accuracy can be measured.
         forecasts = forecast_accuracy_insights(user=leader, filters=this_quarter, now=now)
