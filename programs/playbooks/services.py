@@ -34,8 +34,6 @@ class StalePublishError(StaleWriteError):
     """Somebody published a version after the one the new text was based on."""
 
     def __init__(self, *, current_number: int, based_on: int | None) -> None:
-        self.current_number = current_number
-        self.based_on = based_on
         # The API's 409 names the current version *number*: the one to reload and merge with.
         super().__init__(current_version=current_number, submitted_version=based_on)
         self.args = (
@@ -43,9 +41,6 @@ class StalePublishError(StaleWriteError):
             f"{based_on}. Your text is kept below: compare it with version {current_number}, "
             "merge what you need and publish again.",
         )
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def _check_can_edit(playbook: Playbook, user: User) -> None:
