@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from core.grades import GRADE_RANK, Grade
 from metrics.integrations.models import EventKind
 from programs.models import ReportedHealth
 from reviews.models import ResourceKind
@@ -16,9 +17,9 @@ from reviews.models import ResourceKind
 type Json = dict[str, Any]
 
 GRADE_EMOJI = {
-    "green": ":large_green_circle:",
-    "yellow": ":large_yellow_circle:",
-    "red": ":red_circle:",
+    Grade.GREEN: ":large_green_circle:",
+    Grade.YELLOW: ":large_yellow_circle:",
+    Grade.RED: ":red_circle:",
 }
 SECTION_WORDS = {
     "grade_changes": ("grade change", "grade changes"),
@@ -40,7 +41,7 @@ def link(url: str | None, label: str) -> str:
 
 
 def _grade(value: str | None) -> str:
-    return (value or "unscored").capitalize()
+    return Grade(value).label if value in GRADE_RANK else "Unscored"
 
 
 def _day(iso: str) -> str:
