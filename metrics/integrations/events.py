@@ -10,7 +10,6 @@ publishes nothing; an event nobody subscribes to is not even queued (the subscri
 are cached, and forgotten whenever a channel or endpoint is saved or deleted).
 """
 
-import datetime
 import logging
 import uuid
 from typing import Any
@@ -82,7 +81,6 @@ def publish(
     program: Program | int | None = None,
     portfolio: Portfolio | int | None = None,
     data: dict[str, Any] | None = None,
-    occurred_at: datetime.datetime | None = None,
 ) -> None:
     """Send event ``kind`` about ``program`` (or, portfolio-wide, ``portfolio``) to every
     destination that wants it, after the current transaction commits.
@@ -97,7 +95,7 @@ def publish(
     event = {
         "id": str(uuid.uuid4()),
         "event": str(kind),
-        "occurred_at": (occurred_at or timezone.now()).isoformat(),
+        "occurred_at": timezone.now().isoformat(),
         "program_id": _id(program),
         "portfolio_id": _id(portfolio),
         "data": data or {},

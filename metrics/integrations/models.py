@@ -231,7 +231,3 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number}: {self.status_code or self.error[:40]}"
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
