@@ -247,6 +247,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # Insights: a sign-off is overdue, and a capacity request waits too long, after these days.
 INSIGHTS_SIGN_OFF_DUE_DAYS = env.int("INSIGHTS_SIGN_OFF_DUE_DAYS", default=5)
+# How long an insights section's numbers are cached (metrics/insights/cache.py); unset: 300 s
+# with a shared cache (Redis), off with the process-local one; 0: off.
+INSIGHTS_CACHE_SECONDS = env.int("INSIGHTS_CACHE_SECONDS", default=None)
 INSIGHTS_CAPACITY_WAITING_DAYS = env.int("INSIGHTS_CAPACITY_WAITING_DAYS", default=14)
 
 # --- Slack and webhooks (metrics.integrations) ----------------------------------------------
