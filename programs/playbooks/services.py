@@ -28,6 +28,9 @@ from programs.playbooks.models import Playbook, PlaybookVersion
 REVIEW_INTERVAL = datetime.timedelta(days=182)
 # Addresses the pages use under /playbooks/.
 RESERVED_SLUGS = frozenset({"new"})
+# Refusals, worded once for the service, the pages and the API.
+CREATE_DENIED = "TPMs and admins create playbooks."
+EDIT_DENIED = "Only the playbook's owners and admins change it."
 
 
 class StalePublishError(StaleWriteError):
@@ -45,7 +48,7 @@ class StalePublishError(StaleWriteError):
 
 def _check_can_edit(playbook: Playbook, user: User) -> None:
     if not user.has_perm("playbooks.change_playbook", playbook):
-        raise PermissionDenied("Only the playbook's owners and admins change it.")
+        raise PermissionDenied(EDIT_DENIED)
 
 
 def _clean_owners(owners: Iterable[User]) -> list[User]:
@@ -95,7 +98,7 @@ def playbook_create(
     TPMs and admins create playbooks; the owners (at least one) publish later versions.
     """
     if not user.has_perm("playbooks.add_playbook"):
-        raise PermissionDenied("TPMs and admins create playbooks.")
+        raise PermissionDenied(CREATE_DENIED)
     if slug in RESERVED_SLUGS:
         raise DomainError({"slug": f"“{slug}” is taken by the playbooks pages: choose another."})
     people = _clean_owners(owners)

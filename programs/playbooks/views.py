@@ -33,14 +33,13 @@ from programs.playbooks.markdown import render_playbook
 from programs.playbooks.models import Playbook
 
 PAGE_SIZE = 25
-EDIT_DENIED = "Only the playbook's owners and admins change it."
 
 
 def _editable(request: SignedInRequest, slug: str) -> Playbook:
     """The playbook if the user may change it: 404 if none, 403 if only readable."""
     playbook = selectors.playbook_get(slug=slug)
     if not request.user.has_perm("playbooks.change_playbook", playbook):
-        raise PermissionDenied(EDIT_DENIED)
+        raise PermissionDenied(services.EDIT_DENIED)
     return playbook
 
 
@@ -86,7 +85,7 @@ def playbook_list(request: SignedInRequest) -> HttpResponse:
 def playbook_create(request: SignedInRequest) -> HttpResponse:
     """A new playbook and its first version (TPMs and admins)."""
     if not request.user.has_perm("playbooks.add_playbook"):
-        raise PermissionDenied("TPMs and admins create playbooks.")
+        raise PermissionDenied(services.CREATE_DENIED)
     return service_form_view(
         request,
         form=PlaybookCreateForm(

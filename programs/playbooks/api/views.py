@@ -26,7 +26,6 @@ from programs.playbooks.filters import PlaybookFilter
 from programs.playbooks.models import Playbook, PlaybookVersion
 from programs.playbooks.selectors import with_listing
 
-EDIT_DENIED = "Only the playbook's owners and admins change it."
 SLUG = OpenApiParameter(
     "playbook_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The playbook's slug."
 )
@@ -60,14 +59,14 @@ class PlaybookViewSet(ReadWriteViewSet):
 
     def check_can_create(self) -> None:
         if not self.request.user.has_perm("playbooks.add_playbook"):
-            raise PermissionDenied("TPMs and admins create playbooks.")
+            raise PermissionDenied(services.CREATE_DENIED)
 
     def perform_create_service(self, data):
         return services.playbook_create(user=self.request.user, **data)
 
     def check_can_write(self, instance) -> None:
         if not self.request.user.has_perm("playbooks.change_playbook", instance):
-            raise PermissionDenied(EDIT_DENIED)
+            raise PermissionDenied(services.EDIT_DENIED)
 
     def perform_service(self, action_name, *, instance, data, version):
         if action_name == "reviewed":
@@ -136,7 +135,7 @@ class PlaybookVersionViewSet(ReadWriteViewSet):
 
     def check_can_create(self) -> None:
         if not self.request.user.has_perm("playbooks.change_playbook", self.playbook):
-            raise PermissionDenied(EDIT_DENIED)
+            raise PermissionDenied(services.EDIT_DENIED)
 
     def perform_create_service(self, data):
         return services.playbook_publish(playbook=self.playbook, user=self.request.user, **data)
