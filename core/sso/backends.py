@@ -106,10 +106,10 @@ class OIDCBackend(OIDCAuthenticationBackend):
     def filter_users_by_claims(self, claims):
         """The account of the same username (an admin may make it before the first sign-in).
         A superuser keeps signing in with its password only: a provider account of that name
-        does not take it over."""
+        does not take it over. One query: the library only counts and indexes the answer."""
         username = username_from_claims(claims)
-        users = self.UserModel.objects.filter(username__iexact=username)
-        if users.filter(is_superuser=True).exists():
+        users = list(self.UserModel.objects.filter(username__iexact=username))
+        if any(user.is_superuser for user in users):
             raise SuspiciousOperation(f"{username} is a superuser: password sign-in only")
         return users
 
