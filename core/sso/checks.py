@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
+from core.roles import Role
 from core.sso import provider
 from core.sso.claims import role_for
 
@@ -15,7 +16,7 @@ def check_sso_settings(app_configs=None, **kwargs):
             problems.append(
                 Error(
                     f"OIDC_ROLE_MAP maps {group!r} to {role!r}, which is no Pulse role.",
-                    hint="Roles: TPM, Engineer, Reviewer, Leadership, Admin.",
+                    hint=f"Roles: {', '.join(Role.values)}.",
                     id="pulse.E201",
                 )
             )
