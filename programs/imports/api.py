@@ -18,14 +18,14 @@ from core.schema import error_response
 from core.types import SignedInApiRequest
 from programs.imports.forms import KIND_CHOICES
 from programs.imports.planning import ImportPlan
-from programs.imports.reading import JIRA, UploadError, max_bytes
+from programs.imports.reading import AUTO, JIRA, UploadError, size_refusal
 from programs.imports.services import ImportRefused, import_run
 
 
 class ImportInputSerializer(InputSerializer):
     file = S.FileField(help_text="CSV (UTF-8) or XLSX, up to 5 MB (IMPORT_MAX_BYTES).")
     kind = S.ChoiceField(
-        choices=KIND_CHOICES, default="auto",
+        choices=KIND_CHOICES, default=AUTO,
         help_text="What the file holds; auto tells each sheet by its title or its columns.",
     )  # fmt: skip
     program = S.CharField(
@@ -38,8 +38,8 @@ class ImportInputSerializer(InputSerializer):
     )
 
     def validate_file(self, upload):
-        if upload.size > max_bytes():
-            raise S.ValidationError(f"The file is larger than {max_bytes() // 1_048_576} MB.")
+        if too_big := size_refusal(upload.size):
+            raise S.ValidationError(too_big)
         return upload
 
     def validate(self, attrs):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from programs.imports.reading import AUTO, JIRA, max_bytes
+from programs.imports.reading import AUTO, JIRA, size_refusal
 
 KIND_CHOICES = [
     (AUTO, "Pulse template (programs, milestones and risks: told by the sheet)"),
@@ -30,11 +30,8 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > max_bytes():
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1_048_576:.1f} MB; Pulse imports files up to "
-                f"{max_bytes() / 1_048_576:.0f} MB."
-            )
+        if too_big := size_refusal(upload.size):
+            raise forms.ValidationError(too_big)
         return upload
 
     def clean_kind(self) -> str:

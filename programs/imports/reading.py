@@ -11,7 +11,7 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -34,6 +34,17 @@ def max_bytes() -> int:
 
 def max_rows() -> int:
     return getattr(settings, "IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+def size_refusal(size: int) -> str:
+    """Why a file of ``size`` bytes is refused, or "" when it is small enough (the form and
+    the API check the upload's size before reading it)."""
+    if size <= max_bytes():
+        return ""
+    return (
+        f"The file is {size / 1_048_576:.1f} MB; Pulse imports files up to "
+        f"{max_bytes() / 1_048_576:.0f} MB."
+    )
 
 
 class UploadError(Exception):
@@ -129,18 +140,10 @@ def _rows(table: list[list[str]]) -> tuple[list[str], list[Row]]:
     headers = [normalise_header(name) for name in table[0]]
     rows = []
     for number, values in enumerate(table[1:], start=2):
-        if not any(cell_text(value) for value in values):
-            continue
-        rows.append(
-            Row(
-                number=number,
-                values={
-                    header: cell_text(value)
-                    for header, value in zip(headers, values, strict=False)
-                    if header
-                },
-            )
-        )
+        cells = [value.strip() for value in values]  # text already (CSV, or ``cell_text``)
+        if any(cells):
+            values_by_header = zip(headers, cells, strict=False)  # a row may be shorter or longer
+            rows.append(Row(number=number, values={h: c for h, c in values_by_header if h}))
     return headers, rows
 
 
@@ -183,8 +186,7 @@ def _check_header(sheet: str, kind: str, headers: list[str]) -> list[CellError]:
     return errors
 
 
-def _count_rows(sheets: Iterable[tuple[str, list[Row]]], *, extra: int = 0) -> None:
-    total = sum(len(rows) for _, rows in sheets) + extra
+def _count_rows(total: int) -> None:
     if total > max_rows():
         raise UploadError(
             f"The file has {total:,} rows; Pulse imports at most {max_rows():,} at a time. "
@@ -199,11 +201,8 @@ def read_upload(*, data: bytes, filename: str, kind: str = AUTO, program: str = 
     XLSX workbook's first sheet), or ``jira`` (a Jira CSV export: ``program`` is the slug or
     name of the program its epics become milestones of).
     """
-    if len(data) > max_bytes():
-        raise UploadError(
-            f"The file is {len(data) / 1_048_576:.1f} MB; Pulse imports files up to "
-            f"{max_bytes() / 1_048_576:.0f} MB."
-        )
+    if too_big := size_refusal(len(data)):
+        raise UploadError(too_big)
     if not data.strip():
         raise UploadError("The file is empty.")
     is_xlsx = data[:2] == b"PK"  # a zip archive, whatever its name says
@@ -216,7 +215,7 @@ def read_upload(*, data: bytes, filename: str, kind: str = AUTO, program: str = 
     parsed = [(title, headers, rows) for title, headers, rows in parsed if headers]
     if not parsed:
         raise UploadError("The file holds no table: the first row names the columns.")
-    _count_rows([(title, rows) for title, _, rows in parsed], extra=sum(t[2] for t in tables))
+    _count_rows(sum(len(rows) for _, _, rows in parsed) + sum(extra for _, _, extra in tables))
     sheets = []
     for title, headers, rows in parsed:
         sheet_kind = kind if kind in KINDS else _guess_kind(title, headers)
@@ -309,7 +308,7 @@ def jira_sheet(table: list[list[str]], *, program: str) -> Sheet:
             "from Jira's issue search (Export → CSV)."
         )
     rows = list(_jira_rows(table))
-    _count_rows([(title, [Row(number, values) for number, values in rows])])
+    _count_rows(len(rows))
     key_of_id = {values.get("issue_id", ""): values["issue_key"] for _, values in rows}
     latest_child_due: dict[str, datetime.date] = {}
     for _, values in rows:

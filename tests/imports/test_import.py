@@ -220,6 +220,22 @@ def test_a_program_the_importer_may_not_edit_is_refused(program, outsider):
     assert plan.errors[0].message == f"You may not edit “{program.name}”."
 
 
+def test_a_file_over_the_size_limit_is_refused_alike_by_the_page_and_the_api(
+    org, tpm, api_client, settings
+):
+    settings.IMPORT_MAX_BYTES = 1_048_576
+    data = csv_bytes([RISK_HEADER] + [["x" * 100, "y", 1, 1, "", ""]] * 10_500)
+    assert 1.1 * 1_048_576 < len(data) < 1.15 * 1_048_576
+    refusal = "The file is 1.1 MB; Pulse imports files up to 1 MB."
+    page = upload(client_for(Client(), tpm), data, "big.csv")
+    assert page.status_code == 400 and refusal in page.content.decode()
+    api_client.force_authenticate(tpm)
+    answer = api_client.post(
+        "/api/v1/imports/", {"file": SimpleUploadedFile("big.csv", data)}, format="multipart"
+    )
+    assert answer.status_code == 400 and answer.json()["file"] == [refusal]
+
+
 def test_ten_thousand_rows_are_refused_at_once_with_a_clear_error(org, tpm):
     program = ProgramFactory(tpm=tpm)
     rows = [MILESTONE_HEADER] + [
