@@ -5,8 +5,6 @@ a token only its uploader may use; confirming re-reads and re-checks it, and wri
 the plan is still the one previewed.
 """
 
-import logging
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -24,8 +22,6 @@ from programs.imports.services import (
     stash_upload,
     unstash_upload,
 )
-
-logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

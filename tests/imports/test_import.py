@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from programs.imports.planning import import_plan
 from programs.imports.reading import read_upload
-from programs.imports.services import import_run
+from programs.imports.services import ImportRefused, import_run
 from programs.models import Milestone, MilestoneDateChange, Program, Risk
 from tests.conftest import client_for
 from tests.factories import MilestoneFactory, PortfolioFactory, ProgramFactory, TeamFactory
@@ -146,7 +146,7 @@ def test_malformed_files_get_row_and_column_errors_and_nothing_is_written(org, t
         ["", "C", "infrastructure", "nobody", "", "", "2027-06-01", "2027-01-01", "", "maybe"],
         ["", "A", "infrastructure", "tina.tpm", "", "", "2027-01-01", "2027-06-01", "", ""],
     ])  # fmt: skip
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ImportRefused) as refused:
         import_run(user=tpm, data=rows, filename="programs.csv")
     plan = refused.value.plan
     assert [(e.row, e.column) for e in plan.errors] == [
@@ -197,7 +197,7 @@ def test_a_refusal_while_writing_rolls_back_every_row(org, tpm):
         "Milestones": [MILESTONE_HEADER, [program.slug, "", "First", first.target_date, "", "",
                                           "Second", ""]],
     })  # fmt: skip
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ImportRefused) as refused:
         import_run(user=tpm, data=data, filename="x.xlsx")
     assert "cycle" in refused.value.plan.errors[0].message
     assert refused.value.plan.errors[0].row == 2
@@ -287,7 +287,7 @@ def test_a_large_valid_file_is_checked_and_written_in_time(org, tpm):
     started = time.monotonic()
     result = import_run(user=tpm, data=csv_bytes(rows), filename="m.csv", dry_run=True)
     check_seconds = time.monotonic() - started
-    assert result.plan.valid and check_seconds < 15, check_seconds
+    assert result.plan.valid and check_seconds < 2, check_seconds  # 0.1 s measured
     started = time.monotonic()
     import_run(user=tpm, data=csv_bytes(rows[:1_001]), filename="m.csv")
     write_seconds = time.monotonic() - started
@@ -401,8 +401,6 @@ def test_the_command_checks_with_dry_run_and_imports_without(org, tpm, tmp_path)
 
 
 def test_the_programs_list_offers_the_import_to_those_who_may_import(client, tpm, engineer):
-    from tests.conftest import client_for
-
     assert "Import from a spreadsheet" in client_for(client, tpm).get("/programs/").content.decode()
     page = client_for(client, engineer).get("/programs/").content.decode()
     assert "Import from a spreadsheet" not in page
