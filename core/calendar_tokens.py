@@ -17,6 +17,15 @@ def calendar_token_of(user: User) -> CalendarToken | None:
     return CalendarToken.objects.filter(user=user).first()
 
 
+def calendar_feed_owner(key: str) -> User | None:
+    """Whose feeds the secret ``key`` opens: an active person's, or nobody's (unknown or
+    revoked secret, inactive owner)."""
+    token = (
+        CalendarToken.objects.select_related("user").filter(key=key, user__is_active=True).first()
+    )
+    return token.user if token else None
+
+
 @transaction.atomic
 def calendar_token_renew(*, user: User) -> CalendarToken:
     """Make the person's calendar token, replacing (revoking) the one they had: every URL

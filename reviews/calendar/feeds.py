@@ -37,6 +37,7 @@ def calendar_document(*, name: str, events: Iterable[CalendarEvent]) -> bytes:
     calendar.add("x-published-ttl", REFRESH_INTERVAL)
     domain = uid_domain()
     for item in events:
+        url = absolute(item.path)
         event = Event()
         event.add("uid", f"{item.uid}@{domain}")
         stamp = item.changed_at.astimezone(datetime.UTC)
@@ -46,8 +47,8 @@ def calendar_document(*, name: str, events: Iterable[CalendarEvent]) -> bytes:
         event.add("dtstart", item.day)
         event.add("dtend", item.day + datetime.timedelta(days=1))
         event.add("summary", item.summary)
-        event.add("description", f"{item.description}\n{absolute(item.path)}")
-        event.add("url", absolute(item.path))
+        event.add("description", f"{item.description}\n{url}")
+        event.add("url", url)
         event.add("categories", [item.category])
         event.add("transp", "TRANSPARENT")  # a launch day does not make anyone busy
         calendar.add_component(event)

@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
 from core.types import User
 from programs.models import Milestone, MilestoneState, Portfolio
@@ -108,7 +109,7 @@ def feed_events(
 
     reviews = OperationalReview.objects.filter(date__gte=since).select_related("portfolio")
     if portfolio is not None:
-        reviews = reviews.filter(portfolio__isnull=True) | reviews.filter(portfolio=portfolio)
+        reviews = reviews.filter(Q(portfolio__isnull=True) | Q(portfolio=portfolio))
     for review in reviews:
         scope = review.portfolio.name if review.portfolio else "every program"
         events.append(

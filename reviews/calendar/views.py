@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.calendar_tokens import calendar_token_of
-from core.models import CalendarToken
+from core.calendar_tokens import calendar_feed_owner, calendar_token_of
 from core.types import SignedInRequest, User
 from programs.models import Portfolio
 from reviews.calendar.feeds import calendar_document
@@ -20,12 +19,10 @@ from reviews.calendar.selectors import feed_events
 
 
 def _owner(key: str) -> User:
-    token = (
-        CalendarToken.objects.select_related("user").filter(key=key, user__is_active=True).first()
-    )
-    if token is None:
+    owner = calendar_feed_owner(key)
+    if owner is None:
         raise Http404("No such calendar.")
-    return token.user
+    return owner
 
 
 def _ics(document: bytes, filename: str) -> HttpResponse:
